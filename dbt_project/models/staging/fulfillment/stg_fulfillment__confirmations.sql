@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select * from {{ source('fulfillment', 'confirmations') }}
+
+),
+
+renamed as (
+
+    select
+        {{ cx_text('source_system') }} as source_system,
+        {{ cx_text('confirmation_id') }} as confirmation_id,
+        {{ cx_text('order_id') }} as order_id,
+        {{ cx_text('contact_phone') }} as contact_phone,
+        lower({{ cx_text('contact_email') }}) as contact_email,
+        {{ cx_local_ts('confirmed_at') }} as confirmed_at,
+        {{ cx_date('received_date') }} as received_date,
+        {{ cx_bool('received_in_full') }} as is_received_in_full,
+        {{ cx_bool('issue_reported') }} as is_issue_reported,
+        {{ cx_code('issue_type') }} as issue_type,
+        {{ cx_text('comment') }} as confirmation_comment,
+        _file_path as source_file_path,
+        _row_number as source_row_number,
+        _loaded_at as loaded_at
+
+    from source
+
+),
+
+latest as (
+
+    {{ cx_latest_version('renamed', ['source_system', 'confirmation_id'], ['confirmed_at']) }}
+
+)
+
+select * from latest

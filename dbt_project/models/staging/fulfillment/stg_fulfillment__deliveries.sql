@@ -1,0 +1,35 @@
+with
+
+source as (
+
+    select * from {{ source('fulfillment', 'deliveries') }}
+
+),
+
+renamed as (
+
+    select
+        {{ cx_text('source_system') }} as source_system,
+        {{ cx_text('delivery_id') }} as delivery_id,
+        {{ cx_text('order_id') }} as order_id,
+        {{ cx_local_ts('delivered_at') }} as delivered_at,
+        {{ cx_num('quantity_delivered', 18, 3) }} as quantity_delivered,
+        {{ cx_code('entry_channel') }} as entry_channel,
+        {{ cx_text('recorded_by') }} as recorded_by,
+        {{ cx_local_ts('recorded_at') }} as recorded_at,
+        {{ cx_bool('pod_signed') }} as is_pod_signed,
+        _file_path as source_file_path,
+        _row_number as source_row_number,
+        _loaded_at as loaded_at
+
+    from source
+
+),
+
+latest as (
+
+    {{ cx_latest_version('renamed', ['source_system', 'delivery_id'], ['recorded_at']) }}
+
+)
+
+select * from latest
