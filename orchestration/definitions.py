@@ -1,0 +1,32 @@
+"""The Dagster code location: assets, checks, job, schedule, sensor, resources."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.settings import apply_defaults
+
+apply_defaults()
+
+from orchestration.assets.dbt import cx_dbt_models  # noqa: E402
+from orchestration.assets.ingest import ingest_assets  # noqa: E402
+from orchestration.dbt_project import cx_dbt_project  # noqa: E402
+from orchestration.jobs import build_warehouse_job  # noqa: E402
+from orchestration.resources import WarehouseResource  # noqa: E402
+from orchestration.schedules import daily_build_schedule  # noqa: E402
+from orchestration.sensors import landing_files_sensor  # noqa: E402
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, cx_dbt_models],
+    jobs=[build_warehouse_job],
+    schedules=[daily_build_schedule],
+    sensors=[landing_files_sensor],
+    resources={
+        "warehouse": WarehouseResource(
+            database_path=dg.EnvVar("CX_DUCKDB_PATH"),
+            landing_dir=dg.EnvVar("CX_LANDING_DIR"),
+        ),
+        "dbt": DbtCliResource(project_dir=cx_dbt_project, profiles_dir=str(cx_dbt_project.profiles_dir)),
+    },
+)

@@ -1,0 +1,30 @@
+"""Where things live. Every path comes from an environment variable; these are
+the defaults when it is unset, so `make run` works on a fresh clone.
+
+Resources read the values through `dagster.EnvVar`, and dbt reads the same
+variables in profiles.yml, so the Python assets and dbt always agree on the
+warehouse file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, str] = {
+    "CX_DATA_DIR": str(PROJECT_ROOT / "data"),
+    "CX_LANDING_DIR": str(PROJECT_ROOT / "data" / "landing"),
+    "CX_DUCKDB_PATH": str(PROJECT_ROOT / "data" / "warehouse.duckdb"),
+}
+
+
+def apply_defaults() -> None:
+    for name, value in DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+def env_path(name: str) -> Path:
+    apply_defaults()
+    return Path(os.environ[name])
