@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -17,6 +21,14 @@ from orchestration.resources import WarehouseResource  # noqa: E402
 from orchestration.schedules import daily_build_schedule  # noqa: E402
 from orchestration.sensors import landing_files_sensor  # noqa: E402
 
+
+
+def _dbt_executable() -> str:
+    """The dbt installed beside this interpreter, so it works without the venv on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
 defs = dg.Definitions(
     assets=[*ingest_assets, cx_dbt_models],
     jobs=[build_warehouse_job],
@@ -27,6 +39,10 @@ defs = dg.Definitions(
             database_path=dg.EnvVar("CX_DUCKDB_PATH"),
             landing_dir=dg.EnvVar("CX_LANDING_DIR"),
         ),
-        "dbt": DbtCliResource(project_dir=cx_dbt_project, profiles_dir=str(cx_dbt_project.profiles_dir)),
+        "dbt": DbtCliResource(
+            project_dir=cx_dbt_project,
+            profiles_dir=str(cx_dbt_project.profiles_dir),
+            dbt_executable=_dbt_executable(),
+        ),
     },
 )
