@@ -272,12 +272,12 @@ def _json_path_key(key: str) -> str:
 
 
 def _parse_parquet(con: duckdb.DuckDBPyConnection, table: c.Table, path: Path) -> _Parsed:
-    described = con.execute(
-        f"describe select * from read_parquet({literal(str(path))})"
-    ).fetchall()
+    described = con.execute(f"describe select * from read_parquet({literal(str(path))})").fetchall()
     names = [row[0] for row in described]
     normalised = _normalise_names(names)
-    exprs = {n: f"cast({ident(orig)} as varchar)" for orig, n in zip(names, normalised, strict=True)}
+    exprs = {
+        n: f"cast({ident(orig)} as varchar)" for orig, n in zip(names, normalised, strict=True)
+    }
     present = {n: e for n, e in exprs.items() if n in table.column_names}
     extras = {n: e for n, e in exprs.items() if n not in table.column_names}
     con.execute(
@@ -315,14 +315,36 @@ def _loaded_as(con: duckdb.DuckDBPyConnection, file_hash: str) -> str | None:
     return row[0] if row else None
 
 
-def _record(con: duckdb.DuckDBPyConnection, table: c.Table, load_id: str, res: FileLoadResult,
-            size: int, fmt: str | None, extras: list[str], started: datetime) -> None:
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    table: c.Table,
+    load_id: str,
+    res: FileLoadResult,
+    size: int,
+    fmt: str | None,
+    extras: list[str],
+    started: datetime,
+) -> None:
     con.execute(
         f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            load_id, table.source, table.name, res.file_path, res.file_hash, size, fmt,
-            res.encoding, res.status, res.duplicate_of, res.error, extras, res.rows_in,
-            res.rows_loaded, res.rows_quarantined, started, _now(),
+            load_id,
+            table.source,
+            table.name,
+            res.file_path,
+            res.file_hash,
+            size,
+            fmt,
+            res.encoding,
+            res.status,
+            res.duplicate_of,
+            res.error,
+            extras,
+            res.rows_in,
+            res.rows_loaded,
+            res.rows_quarantined,
+            started,
+            _now(),
         ],
     )
 
@@ -350,7 +372,9 @@ def load_file(
         return res
     if fmt is None:
         res = FileLoadResult(
-            rel_path, file_hash, STATUS_REJECTED,
+            rel_path,
+            file_hash,
+            STATUS_REJECTED,
             error=f"unsupported file type {path.suffix!r}; expected .csv, .jsonl or .parquet",
         )
         _record(con, table, load_id, res, size, fmt, [], started)
@@ -370,7 +394,10 @@ def load_file(
         except (duckdb.Error, ValueError, UnicodeDecodeError) as exc:
             con.execute("rollback")
             res = FileLoadResult(
-                rel_path, file_hash, STATUS_REJECTED, encoding=encoding,
+                rel_path,
+                file_hash,
+                STATUS_REJECTED,
+                encoding=encoding,
                 error=f"{type(exc).__name__}: {exc}",
             )
             _record(con, table, load_id, res, size, fmt, [], started)
@@ -379,8 +406,15 @@ def load_file(
     return res
 
 
-def _write_file(con: duckdb.DuckDBPyConnection, table: c.Table, parsed: _Parsed, load_id: str,
-                rel_path: str, file_hash: str, encoding: str | None) -> FileLoadResult:
+def _write_file(
+    con: duckdb.DuckDBPyConnection,
+    table: c.Table,
+    parsed: _Parsed,
+    load_id: str,
+    rel_path: str,
+    file_hash: str,
+    encoding: str | None,
+) -> FileLoadResult:
     rules = rules_for(table, parsed.present_columns)
     con.execute(
         f"create or replace temp table _checked as select *, {reason_columns_sql(rules)} "
@@ -400,9 +434,11 @@ def _write_file(con: duckdb.DuckDBPyConnection, table: c.Table, parsed: _Parsed,
         "order by _row_number",
         [load_id, rel_path, file_hash, loaded_at],
     ).fetchone()[0]
-    bad_value = "case _column " + " ".join(
-        f"when {literal(col)} then {ident(col)}" for col in table.column_names
-    ) + " end"
+    bad_value = (
+        "case _column "
+        + " ".join(f"when {literal(col)} then {ident(col)}" for col in table.column_names)
+        + " end"
+    )
     quarantined = con.execute(
         f"""insert into {QUARANTINE}
         select ?, ?, ?, ?, ?, _row_number, _column, _reason, {bad_value}, null, _raw, ?
@@ -414,8 +450,13 @@ def _write_file(con: duckdb.DuckDBPyConnection, table: c.Table, parsed: _Parsed,
     ).fetchone()[0]
     con.execute("drop table _checked")
     return FileLoadResult(
-        rel_path, file_hash, STATUS_LOADED, rows_in=rows_in, rows_loaded=loaded,
-        rows_quarantined=quarantined, encoding=encoding,
+        rel_path,
+        file_hash,
+        STATUS_LOADED,
+        rows_in=rows_in,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        encoding=encoding,
     )
 
 

@@ -61,7 +61,11 @@ def rules_for(table: c.Table, present_columns: set[str]) -> list[Rule]:
         valid = type_valid_sql(col.name, col.type)
         if valid is not None:
             rules.append(
-                Rule(c.REASON_BAD_TYPE, col.name, f"({_trimmed(col.name)} is not null and not {valid})")
+                Rule(
+                    c.REASON_BAD_TYPE,
+                    col.name,
+                    f"({_trimmed(col.name)} is not null and not {valid})",
+                )
             )
     for col in present:
         bounds = []

@@ -22,7 +22,6 @@ from orchestration.schedules import daily_build_schedule  # noqa: E402
 from orchestration.sensors import landing_files_sensor  # noqa: E402
 
 
-
 def _dbt_executable() -> str:
     """The dbt installed beside this interpreter, so it works without the venv on PATH."""
     beside = Path(sys.executable).parent / "dbt"

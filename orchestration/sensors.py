@@ -1,6 +1,5 @@
 """Start a build when new or changed files appear in the landing zone."""
 
-
 import hashlib
 import json
 from pathlib import Path

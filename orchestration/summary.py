@@ -30,17 +30,19 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
         con.execute(f"select reason, count(*) from {QUARANTINE} group by 1 order by 1").fetchall()
     )
     return {
-        "raw": raw, "staging": staging, "files": files,
-        "rows_in": ledger[0], "rows_loaded": ledger[1], "rows_quarantined": ledger[2],
+        "raw": raw,
+        "staging": staging,
+        "files": files,
+        "rows_in": ledger[0],
+        "rows_loaded": ledger[1],
+        "rows_quarantined": ledger[2],
         "quarantine_reasons": reasons,
     }
 
 
 def format_summary(s: dict, database_path: str) -> str:
     lines = ["", "CX warehouse build summary", "=" * 26]
-    lines.append(
-        "files: " + ", ".join(f"{k} {v}" for k, v in sorted(s["files"].items()))
-    )
+    lines.append("files: " + ", ".join(f"{k} {v}" for k, v in sorted(s["files"].items())))
     lines.append(
         f"rows in {s['rows_in']:,} = loaded {s['rows_loaded']:,} + quarantined "
         f"{s['rows_quarantined']:,}"
@@ -58,7 +60,7 @@ def format_summary(s: dict, database_path: str) -> str:
     lines += [
         "",
         f"warehouse: {database_path}",
-        "query it:  .venv/bin/python -c \"import duckdb; "
+        'query it:  .venv/bin/python -c "import duckdb; '
         f"print(duckdb.connect('{database_path}', read_only=True)"
         ".sql('from staging.stg_fulfillment__orders limit 5'))\"",
         "open the UI: make ui   (then http://localhost:3000)",

@@ -36,8 +36,14 @@ def ledger_imbalances(con: duckdb.DuckDBPyConnection, table: c.Table) -> list[di
         """,
         [table.source, table.name, table.source, table.name],
     ).fetchall()
-    keys = ("file_path", "rows_in", "rows_loaded", "rows_quarantined", "rows_in_raw",
-            "rows_in_quarantine")
+    keys = (
+        "file_path",
+        "rows_in",
+        "rows_loaded",
+        "rows_quarantined",
+        "rows_in_raw",
+        "rows_in_quarantine",
+    )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 

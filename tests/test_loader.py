@@ -23,11 +23,20 @@ RESPONSES = c.table("survey", "responses")
 ACCOUNTS_HEADER = ",".join(ACCOUNTS.column_names)
 
 
-def account_row(account_id: str, name: str = "上海精测电子有限公司", created: str = "2025-01-01",
-                updated: str = "2025-02-01 10:00:00") -> str:
+def account_row(
+    account_id: str,
+    name: str = "上海精测电子有限公司",
+    created: str = "2025-01-01",
+    updated: str = "2025-02-01 10:00:00",
+) -> str:
     values = dict.fromkeys(ACCOUNTS.column_names, "")
-    values.update(source_system="crm_east", account_id=account_id, account_name=name,
-                  created_at=created, updated_at=updated)
+    values.update(
+        source_system="crm_east",
+        account_id=account_id,
+        account_name=name,
+        created_at=created,
+        updated_at=updated,
+    )
     return ",".join(f'"{v}"' if "," in v or "\n" in v else v for v in values.values())
 
 
@@ -63,8 +72,11 @@ def test_every_bad_csv_row_is_quarantined_with_its_row_and_reason(con, landing):
 
 
 def test_quarantine_keeps_the_offending_value_and_the_whole_record(con, landing):
-    write(landing, "crm/accounts/a.csv",
-          ACCOUNTS_HEADER + "\n" + account_row("A1", created="N/A") + "\n")
+    write(
+        landing,
+        "crm/accounts/a.csv",
+        ACCOUNTS_HEADER + "\n" + account_row("A1", created="N/A") + "\n",
+    )
     loader.load_table(con, ACCOUNTS, landing)
     bad_value, raw_record = con.execute(
         "select bad_value, raw_record from raw._quarantine"
@@ -89,8 +101,13 @@ def test_quarantine_keeps_the_offending_value_and_the_whole_record(con, landing)
 )
 def test_contract_rules_name_the_column_and_reason(con, landing, column, value, reason):
     good = dict.fromkeys(RESPONSES.column_names, "")
-    good.update(response_id="R1", survey_id="S1", survey_type="relationship",
-                submitted_at="2025-01-01 09:00", nps="9")
+    good.update(
+        response_id="R1",
+        survey_id="S1",
+        survey_type="relationship",
+        submitted_at="2025-01-01 09:00",
+        nps="9",
+    )
     bad = {**good, "response_id": "R2", column: value}
     pd.DataFrame([good, bad]).to_csv(landing / "x.csv", index=False)
     (landing / "survey/responses").mkdir(parents=True)
@@ -141,9 +158,12 @@ def test_loading_again_loads_nothing_and_records_nothing(con, landing):
 
 
 def test_gbk_file_is_detected_and_loaded_intact(con, landing):
-    write(landing, "crm/accounts/welfare.csv",
-          ACCOUNTS_HEADER + "\n" + account_row("W1", name="福利精测（上海）有限公司") + "\n",
-          encoding="gbk")
+    write(
+        landing,
+        "crm/accounts/welfare.csv",
+        ACCOUNTS_HEADER + "\n" + account_row("W1", name="福利精测（上海）有限公司") + "\n",
+        encoding="gbk",
+    )
     [res] = loader.load_table(con, ACCOUNTS, landing)
     assert res.encoding == "gb18030"
     name = con.execute("select account_name from raw.crm__accounts").fetchone()[0]
@@ -171,16 +191,26 @@ def test_a_missing_required_column_quarantines_every_row(con, landing):
 
 def test_jsonl_broken_lines_are_quarantined_and_nested_extras_kept(con, landing):
     lines = [
-        {"Post_ID": "1", "platform": "weibo", "published_at": "2025-01-01 08:00",
-         "text": "宏远交货很准时", "likes": 3, "geo": {"city": "上海"}},
+        {
+            "Post_ID": "1",
+            "platform": "weibo",
+            "published_at": "2025-01-01 08:00",
+            "text": "宏远交货很准时",
+            "likes": 3,
+            "geo": {"city": "上海"},
+        },
         '{"post_id": "2", "platform": "weibo", "text": "trunc',
         "",
-        {"post_id": "3", "platform": "news", "published_at": "2025-01-02", "text": "x",
-         "likes": -4},
+        {
+            "post_id": "3",
+            "platform": "news",
+            "published_at": "2025-01-02",
+            "text": "x",
+            "likes": -4,
+        },
         "[1, 2]",
     ]
-    text = "\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)
-                     for x in lines)
+    text = "\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines)
     write(landing, "public_opinion/posts/p.jsonl", text + "\n")
 
     [res] = loader.load_table(con, POSTS, landing)
@@ -199,12 +229,19 @@ def test_jsonl_broken_lines_are_quarantined_and_nested_extras_kept(con, landing)
 
 
 def test_parquet_with_typed_columns_is_loaded_as_text(con, landing):
-    df = pd.DataFrame({
-        "source_system": ["oms_east"], "delivery_id": ["D1"], "order_id": ["O1"],
-        "delivered_at": [pd.Timestamp("2025-03-01 10:00")], "quantity_delivered": [5.0],
-        "entry_channel": ["scan"], "recorded_by": [None],
-        "recorded_at": [pd.Timestamp("2025-03-01 10:05")], "pod_signed": [True],
-    })
+    df = pd.DataFrame(
+        {
+            "source_system": ["oms_east"],
+            "delivery_id": ["D1"],
+            "order_id": ["O1"],
+            "delivered_at": [pd.Timestamp("2025-03-01 10:00")],
+            "quantity_delivered": [5.0],
+            "entry_channel": ["scan"],
+            "recorded_by": [None],
+            "recorded_at": [pd.Timestamp("2025-03-01 10:05")],
+            "pod_signed": [True],
+        }
+    )
     path = landing / "fulfillment/deliveries/d.parquet"
     path.parent.mkdir(parents=True)
     df.to_parquet(path)
@@ -251,11 +288,18 @@ def test_ledger_check_fails_when_raw_loses_rows(con, landing):
 
 def test_record_numbers_survive_parallel_parsing_of_a_large_file(con, landing):
     n = 300_000
-    df = pd.DataFrame({
-        "source_system": "crm_east", "contract_id": [str(i) for i in range(1, n + 1)],
-        "account_id": "A", "start_date": "2025-01-01", "end_date": "2025-12-31",
-        "contract_value": "10.5", "status": "active", "renewed_by_contract_id": "",
-    })
+    df = pd.DataFrame(
+        {
+            "source_system": "crm_east",
+            "contract_id": [str(i) for i in range(1, n + 1)],
+            "account_id": "A",
+            "start_date": "2025-01-01",
+            "end_date": "2025-12-31",
+            "contract_value": "10.5",
+            "status": "active",
+            "renewed_by_contract_id": "",
+        }
+    )
     df.loc[[99, 200_000], "status"] = "shipped"
     path = landing / "crm/contracts/c.csv"
     path.parent.mkdir(parents=True)

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets; dbt tests as asset checks."""
 
-
 from collections.abc import Iterator, Mapping
 from typing import Any
 

@@ -1,6 +1,5 @@
 """One Dagster asset per landing table: landing files -> raw.<source>__<table>."""
 
-
 import dagster as dg
 
 from ingest import contract as c
@@ -35,11 +34,14 @@ def build_ingest_asset(table: c.Table) -> dg.AssetsDefinition:
         ),
         check_specs=[
             dg.AssetCheckSpec(
-                CHECK_LEDGER, asset=key, blocking=True,
+                CHECK_LEDGER,
+                asset=key,
+                blocking=True,
                 description="For every loaded file: rows_in = rows in raw + rows in quarantine.",
             ),
             dg.AssetCheckSpec(
-                CHECK_REJECTED, asset=key,
+                CHECK_REJECTED,
+                asset=key,
                 description="No landing file is left unreadable (wrong format, bad header...).",
             ),
         ],
@@ -52,9 +54,7 @@ def build_ingest_asset(table: c.Table) -> dg.AssetsDefinition:
             imbalances = ledger_imbalances(con, table)
             unreadable = rejected_files(con, table)
             reasons = quarantine_reasons(con, table)
-            raw_rows = con.execute(
-                f"select count(*) from raw.{table.qualified}"
-            ).fetchone()[0]
+            raw_rows = con.execute(f"select count(*) from raw.{table.qualified}").fetchone()[0]
         loaded = [r for r in results if r.status == STATUS_LOADED]
         for r in results:
             if r.status == STATUS_REJECTED:
@@ -77,8 +77,17 @@ def build_ingest_asset(table: c.Table) -> dg.AssetsDefinition:
             metadata["files"] = dg.MetadataValue.md(
                 _markdown_table(
                     ("file", "status", "encoding", "rows_in", "loaded", "quarantined"),
-                    [(r.file_path, r.status, r.encoding, r.rows_in, r.rows_loaded,
-                      r.rows_quarantined) for r in results],
+                    [
+                        (
+                            r.file_path,
+                            r.status,
+                            r.encoding,
+                            r.rows_in,
+                            r.rows_loaded,
+                            r.rows_quarantined,
+                        )
+                        for r in results
+                    ],
                 )
             )
         checks = [
