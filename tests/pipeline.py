@@ -1,0 +1,69 @@
+"""Helpers for end-to-end tests: generate demo data and run the real build job."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.settings import PROJECT_ROOT
+
+
+def generate(out: Path, scale: str = "small", seed: int = 42) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ingest.generate",
+            "--scale",
+            scale,
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def warehouse_env(data_dir: Path) -> Iterator[dict[str, str]]:
+    """Point the pipeline (Python assets and the dbt subprocess) at data_dir."""
+    env = {
+        "CX_DATA_DIR": str(data_dir),
+        "CX_LANDING_DIR": str(data_dir / "landing"),
+        "CX_DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield env
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_build(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    from orchestration.definitions import defs
+
+    return defs.resolve_job_def("build_warehouse").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> list[dg.AssetCheckEvaluation]:
+    return [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
