@@ -1,0 +1,271 @@
+"""Splink, driven by the configuration: train (or reuse) a model, score blocked
+pairs, add deterministic links, cluster.
+
+The backend is chosen by configuration (`backend: duckdb | spark`). Everything
+here goes through Splink's API and its SQL dialect layer; the only SQL written
+by hand is in matching.yml (DuckDB syntax, translated by Splink for Spark).
+Inputs and outputs are pandas frames: the callers own the warehouse.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from splink import Linker, SettingsCreator
+from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+from identity.config import (
+    EntityConfig,
+    MatchingConfig,
+    blocking_rule,
+    deterministic_settings,
+    splink_settings,
+)
+
+log = logging.getLogger(__name__)
+
+METHOD_DETERMINISTIC = "deterministic"
+METHOD_PROBABILISTIC = "probabilistic"
+METHOD_CLERICAL = "clerical"
+
+
+@dataclass
+class StoredModel:
+    """A trained model as kept in identity.match_models."""
+
+    entity: str
+    fingerprint: str
+    n_records: int
+    model: dict[str, Any]
+
+
+@dataclass
+class LinkResult:
+    entity: str
+    pairs: pd.DataFrame  # scored pairs at or above the review weight, with the method
+    clusters: pd.DataFrame | None  # unique id -> cluster_id (dedupe entities)
+    model: StoredModel
+    trained: bool
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def make_db_api(cfg: MatchingConfig) -> Any:
+    """A fresh Splink database API for the configured backend."""
+    if cfg.backend == "duckdb":
+        from splink.backends.duckdb import DuckDBAPI
+
+        return DuckDBAPI(":memory:")
+    if cfg.backend == "spark":
+        from pyspark.sql import SparkSession  # type: ignore[import-not-found]
+        from splink.backends.spark import SparkAPI
+
+        builder = SparkSession.builder.appName(cfg.spark.get("app_name", "cx-identity"))
+        for key, value in cfg.spark.items():
+            if key != "app_name":
+                builder = builder.config(key, value)
+        return SparkAPI(spark_session=builder.getOrCreate())
+    raise ValueError(f"unknown backend {cfg.backend!r} (duckdb or spark)")
+
+
+def _register(db_api: Any, frames: dict[str, pd.DataFrame]) -> list[Any]:
+    return [db_api.register(df, dataset_display_name=name) for name, df in frames.items()]
+
+
+def needs_training(
+    entity: EntityConfig, stored: StoredModel | None, n_records: int, grow_by: float
+) -> bool:
+    """Retrain when there is no model, the configuration changed, or the data grew a lot."""
+    if stored is None or stored.fingerprint != entity.fingerprint:
+        return True
+    return n_records > stored.n_records * (1 + grow_by)
+
+
+def deterministic_recall(entity: EntityConfig, frames: dict[str, pd.DataFrame]) -> float:
+    """Recall of the deterministic rules, as configured or estimated.
+
+    `auto`: a true pair is found by an exact-identifier rule only when both
+    records carry the identifier, so recall is about (share of records that
+    carry it)^2; with several rules, the best rule's share counts.
+    """
+    configured = entity.training.get("deterministic_recall", "auto")
+    if configured != "auto":
+        return float(configured)
+    data = pd.concat(frames.values(), ignore_index=True)
+    shares = []
+    for rule in entity.deterministic_rules or entity.training.get("em_blocking_rules", [])[:1]:
+        if isinstance(rule, list):
+            shares.append(float(data[rule].notna().all(axis=1).mean()))
+    share = max(shares, default=0.5)
+    return min(max(share * share, 0.05), 1.0)
+
+
+def train(
+    linker: Linker, entity: EntityConfig, cfg: MatchingConfig, frames: dict[str, pd.DataFrame]
+) -> None:
+    seed = int(cfg.model.get("seed", 42))
+    rules = entity.deterministic_rules or entity.training.get("em_blocking_rules", [])[:1]
+    recall = deterministic_recall(entity, frames)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [blocking_rule(r) for r in rules], recall=recall
+        )
+    except Exception as exc:  # noqa: BLE001 - keep the configured prior
+        log.warning("%s: prior not estimated (%s); using the configured one", entity.name, exc)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=float(cfg.model.get("u_max_pairs", 5e6)), seed=seed
+    )
+    for rule in entity.training.get("em_blocking_rules", []):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                blocking_rule(rule), estimate_without_term_frequencies=True
+            )
+        except Exception as exc:  # noqa: BLE001 - one rule may find no pairs on tiny data
+            log.warning("%s: EM on %s skipped: %s", entity.name, rule, exc)
+
+
+def _pairs_frame(splink_df: Any) -> pd.DataFrame:
+    return splink_df.as_pandas_dataframe()
+
+
+def link(
+    frames: dict[str, pd.DataFrame],
+    entity: EntityConfig,
+    cfg: MatchingConfig,
+    stored: StoredModel | None = None,
+    decisions: pd.DataFrame | None = None,
+    cluster: bool = True,
+) -> LinkResult:
+    """Score and (for dedupe entities) cluster the records of `frames`.
+
+    frames: dataset name -> records (one frame for dedupe, two for link_only),
+    each with the entity's unique id column and the compared columns.
+    decisions: clerical decisions (record_id_l, record_id_r, decision in
+    'match'/'no_match') that override the model for those pairs.
+    """
+    uid = entity.unique_id_column
+    started = time.perf_counter()
+    n_records = int(sum(len(f) for f in frames.values()))
+    grow_by = float(cfg.model.get("retrain_when_records_grow_by", 0.5))
+    retrain = needs_training(entity, stored, n_records, grow_by)
+    db_api = make_db_api(cfg)
+    inputs = _register(db_api, frames)
+    if retrain:
+        linker = Linker(inputs, splink_settings(entity), log_level=logging.WARNING)
+        train(linker, entity, cfg, frames)
+        model = StoredModel(
+            entity.name, entity.fingerprint, n_records, linker.misc.save_model_to_json()
+        )
+    else:
+        assert stored is not None
+        linker = Linker(inputs, SettingsCreator.from_path_or_dict(stored.model))
+        model = stored
+    trained_at = time.perf_counter()
+
+    predictions = linker.inference.predict(warning_mode="never")
+    n_comparisons = int(
+        linker.misc.query_sql(
+            f"select count(*) as n from {predictions.physical_name}", output_type="pandas"
+        )["n"].iloc[0]
+    )
+    pairs = linker.misc.query_sql(
+        f"select * from {predictions.physical_name} "
+        f"where match_weight >= {entity.review_min_match_weight}",
+        output_type="pandas",
+    )
+    pairs["method"] = METHOD_PROBABILISTIC
+    left, right = f"{uid}_l", f"{uid}_r"
+    dedupe = entity.link_type != "link_only"
+
+    det_settings = deterministic_settings(entity)
+    if det_settings is not None:
+        det_linker = Linker(inputs, det_settings, log_level=logging.WARNING)
+        det = _pairs_frame(det_linker.inference.deterministic_link())[[left, right]]
+        det = _ordered(det, left, right).drop_duplicates()
+        det["is_deterministic"] = True
+        pairs = (_ordered(pairs, left, right) if dedupe else pairs).merge(
+            det, on=[left, right], how="outer"
+        )
+        is_det = pairs["is_deterministic"].fillna(False).astype(bool)
+        pairs.loc[is_det, "method"] = METHOD_DETERMINISTIC
+        pairs = pairs.drop(columns="is_deterministic")
+    elif dedupe:
+        pairs = _ordered(pairs, left, right)
+
+    pairs["is_match"] = (pairs["match_weight"] >= entity.threshold_match_weight) | (
+        pairs["method"] == METHOD_DETERMINISTIC
+    )
+    if decisions is not None and len(decisions):
+        pairs = apply_decisions(pairs, decisions, left, right)
+    predicted_at = time.perf_counter()
+
+    clusters = None
+    if cluster and dedupe:
+        nodes = pd.concat([f[[uid]] for f in frames.values()], ignore_index=True)
+        edges = pairs.loc[pairs["is_match"], [left, right]]
+        clusters = (
+            cluster_pairwise_predictions_at_threshold(
+                nodes,
+                edges,
+                db_api=db_api,
+                node_id_column_name=uid,
+                edge_id_column_name_left=left,
+                edge_id_column_name_right=right,
+            )
+            .as_pandas_dataframe()[["cluster_id", uid]]
+            .astype({"cluster_id": "string", uid: "string"})
+        )
+    finished = time.perf_counter()
+
+    n_match = int(pairs["is_match"].sum())
+    stats = {
+        "records": n_records,
+        "comparisons": n_comparisons,
+        "links": n_match,
+        "deterministic_links": int(
+            (pairs["is_match"] & (pairs["method"] == "deterministic")).sum()
+        ),
+        "review_pairs": int((~pairs["is_match"]).sum()),
+        "model_trained": retrain,
+        "seconds_training": round(trained_at - started, 2),
+        "seconds_predict": round(predicted_at - trained_at, 2),
+        "seconds_clustering": round(finished - predicted_at, 2),
+    }
+    if clusters is not None:
+        stats["clusters"] = int(clusters["cluster_id"].nunique())
+    return LinkResult(entity.name, pairs, clusters, model, retrain, stats)
+
+
+def _ordered(pairs: pd.DataFrame, left: str, right: str) -> pd.DataFrame:
+    """Put the smaller id on the left so a pair has one spelling."""
+    swap = pairs[left].astype(str) > pairs[right].astype(str)
+    if swap.any():
+        swapped = pairs.loc[swap].copy()
+        rename = {}
+        for col in pairs.columns:
+            if col.endswith("_l") and col[:-2] + "_r" in pairs.columns:
+                rename[col] = col[:-2] + "_r"
+                rename[col[:-2] + "_r"] = col
+        pairs = pd.concat([pairs.loc[~swap], swapped.rename(columns=rename)], ignore_index=True)
+    return pairs
+
+
+def apply_decisions(
+    pairs: pd.DataFrame, decisions: pd.DataFrame, left: str, right: str
+) -> pd.DataFrame:
+    """Clerical decisions win: 'match' adds or confirms a link, 'no_match' removes it."""
+    d = _ordered(
+        decisions.rename(columns={"record_id_l": left, "record_id_r": right})[
+            [left, right, "decision"]
+        ],
+        left,
+        right,
+    ).drop_duplicates([left, right], keep="last")
+    out = pairs.merge(d, on=[left, right], how="outer")
+    decided = out["decision"].notna()
+    out.loc[decided, "is_match"] = out.loc[decided, "decision"].eq("match")
+    out.loc[decided, "method"] = METHOD_CLERICAL
+    return out.drop(columns="decision")

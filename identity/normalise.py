@@ -1,0 +1,495 @@
+"""Normalisation of the identifiers entity resolution compares.
+
+Every public function is pure. Column functions take a pandas Series and return
+one of the same length (missing or unusable values become <NA>), so they run
+vectorised in DuckDB-free pandas/Arrow code here and can be wrapped unchanged
+in a Spark `pandas_udf` when resolution runs on Spark. Name functions need a
+transliteration step (hanzi -> pinyin) that has no vectorised form: they run
+once per *distinct* value and the result is mapped back.
+
+Vocabulary (legal suffixes, industry words, place names...) comes from
+`identity/lexicon.yml`, not from code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from pypinyin import lazy_pinyin
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+
+# GB 32100-2015 unified social credit code: 18 characters from this alphabet
+# (no I, O, S, V, Z), the 18th a check character over the first 17.
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_BRACKETED = re.compile(r"[\(\[【〔《<][^\)\]】〕》>]*[\)\]】〕》>]")
+_NON_WORD = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    legal_suffixes_zh: tuple[str, ...]
+    legal_suffixes_en: tuple[str, ...]
+    industry_zh: dict[str, str]  # zh term -> canonical English
+    industry_en: dict[str, str]  # English phrase -> canonical English
+    places_zh: tuple[str, ...]
+    places_en: tuple[str, ...]
+    place_suffixes_zh: tuple[str, ...]
+    place_suffixes_en: tuple[str, ...]
+    surname_pinyin: dict[str, str]
+    compound_surnames: tuple[str, ...]
+    person_titles_zh: tuple[str, ...]
+    person_titles_en: tuple[str, ...]
+    role_mailboxes: frozenset[str]
+    public_mail_domains: frozenset[str]
+
+
+def _by_length(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(items), key=lambda s: (-len(s), s)))
+
+
+@cache
+def lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    industry_zh = {zh: forms[0] for zh, forms in raw["industry_terms"].items()}
+    industry_en: dict[str, str] = {}
+    # A phrase maps to the term whose *first* English form it is, else to the
+    # first term that lists it: "power" -> 动力, "electric power" -> 电力.
+    for forms in raw["industry_terms"].values():
+        industry_en.setdefault(forms[0], forms[0])
+    for forms in raw["industry_terms"].values():
+        for form in forms[1:]:
+            industry_en.setdefault(form, forms[0])
+    places_en = {
+        raw.get("place_names_en", {}).get(p) or "".join(lazy_pinyin(p))
+        for p in raw["place_names_zh"]
+    }
+    places_en |= {"".join(lazy_pinyin(p)) for p in raw["place_names_zh"]}
+    return Lexicon(
+        legal_suffixes_zh=_by_length(raw["legal_suffixes_zh"]),
+        legal_suffixes_en=_by_length(raw["legal_suffixes_en"]),
+        industry_zh=industry_zh,
+        industry_en=industry_en,
+        places_zh=_by_length(raw["place_names_zh"]),
+        places_en=_by_length(places_en),
+        place_suffixes_zh=_by_length(raw["place_suffixes_zh"]),
+        place_suffixes_en=_by_length(raw["place_suffixes_en"]),
+        surname_pinyin=dict(raw["surname_pinyin"]),
+        compound_surnames=_by_length(raw["compound_surnames"]),
+        person_titles_zh=_by_length(raw["person_titles_zh"]),
+        person_titles_en=_by_length(raw["person_titles_en"]),
+        role_mailboxes=frozenset(raw["role_mailboxes"]),
+        public_mail_domains=frozenset(raw["public_mail_domains"]),
+    )
+
+
+# --------------------------------------------------------------------------
+# Column functions (vectorised)
+# --------------------------------------------------------------------------
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """NFKC (full-width -> half-width), trimmed, inner whitespace collapsed, '' -> NA."""
+    out = s.astype("string").str.normalize("NFKC").str.strip()
+    out = out.str.replace(r"\s+", " ", regex=True)
+    return out.mask(out == "")
+
+
+def text(s: pd.Series) -> pd.Series:
+    return _text(s)
+
+
+def credit_code_is_valid(s: pd.Series) -> pd.Series:
+    """True where the value is a well-formed GB 32100-2015 code with a correct check
+    character (after NFKC, upper-casing and removing spaces and hyphens)."""
+    code = _text(s).str.upper().str.replace(r"[\s\-]", "", regex=True)
+    shaped = code.str.fullmatch(rf"[{CREDIT_CODE_ALPHABET}]{{18}}").fillna(False).astype(bool)
+    valid = np.zeros(len(code), dtype=bool)
+    if shaped.any():
+        chars = code[shaped].to_numpy(dtype=str)
+        # (n, 18) array of character codes, then each mapped to its value 0..30.
+        codes = np.frombuffer("".join(chars).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        value_of = np.full(128, -1, dtype=np.int64)
+        for i, ch in enumerate(CREDIT_CODE_ALPHABET):
+            value_of[ord(ch)] = i
+        values = value_of[codes]
+        total = values[:, :17] @ np.array(CREDIT_CODE_WEIGHTS, dtype=np.int64)
+        check = (31 - total % 31) % 31
+        valid[shaped.to_numpy()] = check == values[:, 17]
+    return pd.Series(valid, index=s.index)
+
+
+def credit_code(s: pd.Series) -> pd.Series:
+    """The code upper-cased without separators where it passes the check, else NA."""
+    code = _text(s).str.upper().str.replace(r"[\s\-]", "", regex=True)
+    return code.where(credit_code_is_valid(s))
+
+
+def phone(s: pd.Series) -> pd.Series:
+    """Digits of a Chinese phone number without country code or trunk 0:
+    '+86 138-0013-8000' -> '13800138000', '(021) 6234 5678' and '021-62345678'
+    -> '2162345678'. Extensions ('转 801', 'ext. 12', '#3') are dropped. Fewer
+    than 7 digits -> NA."""
+    t = _text(s).str.lower()
+    t = t.str.replace(r"(转|ext\.?|x|#|分机).*$", "", regex=True)
+    digits = t.str.replace(r"\D", "", regex=True)
+    digits = digits.str.replace(r"^(00|\+)?86(?=\d{9,12}$)", "", regex=True)
+    digits = digits.str.replace(r"^0(?=[1-9]\d{8,10}$)", "", regex=True)
+    return digits.mask(digits.str.len() < 7)
+
+
+def phone_local(s: pd.Series) -> pd.Series:
+    """Last 8 digits of the normalised number: matches a landline typed with and
+    without its area code."""
+    p = phone(s)
+    return p.str.slice(-8)
+
+
+_EMAIL = r"[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+"
+
+
+def email(s: pd.Series) -> pd.Series:
+    """Lower-cased address without 'mailto:' or display name; NA unless well formed."""
+    t = _text(s).str.lower().str.replace(r"^mailto:", "", regex=True)
+    t = t.str.extract(rf"({_EMAIL})", expand=False)
+    return t
+
+
+def email_domain(s: pd.Series) -> pd.Series:
+    return email(s).str.split("@").str[-1]
+
+
+def is_role_mailbox(s: pd.Series, lex: Lexicon | None = None) -> pd.Series:
+    """True for shared mailboxes (info@, sales@, purchasing@ ...)."""
+    lex = lex or lexicon()
+    local = email(s).str.split("@").str[0].str.replace(r"[._\-\d]+$", "", regex=True)
+    return local.isin(lex.role_mailboxes).fillna(False).astype(bool)
+
+
+def personal_email(s: pd.Series, lex: Lexicon | None = None) -> pd.Series:
+    """The address, NA when it is a shared mailbox (no evidence of one person)."""
+    e = email(s)
+    return e.mask(is_role_mailbox(s, lex))
+
+
+def corporate_email_domain(s: pd.Series, lex: Lexicon | None = None) -> pd.Series:
+    """Email domain unless it is a public mail provider (qq.com, 163.com, gmail...)."""
+    lex = lex or lexicon()
+    d = email_domain(s)
+    return d.mask(d.isin(lex.public_mail_domains))
+
+
+def website_domain(s: pd.Series) -> pd.Series:
+    """Host of a website without scheme, 'www.', port, path or trailing dot."""
+    t = _text(s).str.lower()
+    t = t.str.replace(r"^[a-z][a-z0-9+.\-]*://", "", regex=True)
+    t = t.str.replace(r"[/?#].*$", "", regex=True).str.replace(r":\d+$", "", regex=True)
+    t = t.str.replace(r"^www\d?\.", "", regex=True).str.strip(".")
+    return t.where(t.str.fullmatch(r"[a-z0-9\-]+(\.[a-z0-9\-]+)+").fillna(False).astype(bool))
+
+
+def city_key(s: pd.Series, lex: Lexicon | None = None) -> pd.Series:
+    """City as lower-case pinyin without administrative suffix:
+    '上海市' / 'Shanghai' / 'SHANGHAI CITY' -> 'shanghai'."""
+    return map_distinct(s, lambda v: _city_key(v, lex or lexicon()))
+
+
+# --------------------------------------------------------------------------
+# Names (per distinct value)
+# --------------------------------------------------------------------------
+
+
+def map_distinct(s: pd.Series, fn: Callable[[str], object]) -> pd.Series:
+    """Apply a scalar function once per distinct non-null value of s."""
+    values = s.dropna().unique()
+    mapping = {v: fn(v) for v in values}
+    return s.map(mapping).astype("string")
+
+
+def has_cjk(value: str) -> bool:
+    return bool(_CJK.search(value))
+
+
+@lru_cache(maxsize=200_000)
+def pinyin(value: str) -> str:
+    """Lower-case pinyin of the CJK characters, other letters and digits kept."""
+    return re.sub(r"[^0-9a-z]", "", "".join(lazy_pinyin(value)).lower())
+
+
+def _clean(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip().lower()
+
+
+def _strip_suffixes(value: str, suffixes: tuple[str, ...], min_left: int = 1) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for suf in suffixes:
+            if value.endswith(suf) and len(value) - len(suf) >= min_left:
+                value = value[: -len(suf)].rstrip()
+                changed = True
+                break
+    return value
+
+
+def _strip_prefixes(value: str, prefixes: tuple[str, ...], min_left: int = 2) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for pre in prefixes:
+            if value.startswith(pre) and len(value) - len(pre) >= min_left:
+                value = value[len(pre) :].lstrip()
+                changed = True
+                break
+    return value
+
+
+def _city_key(value: str, lex: Lexicon) -> str | None:
+    v = _BRACKETED.sub("", _clean(value))
+    if has_cjk(v):
+        v = re.sub(r"\s+", "", v)
+        v = _strip_suffixes(v, lex.place_suffixes_zh, min_left=2)
+        zh_en = {p: e for p, e in zip(lex.places_zh, map(pinyin, lex.places_zh), strict=True)}
+        out = zh_en.get(v) or pinyin(v)
+    else:
+        v = _NON_WORD.sub(" ", v).strip()
+        v = _strip_suffixes(v, tuple(" " + s for s in lex.place_suffixes_en), min_left=2)
+        out = v.replace(" ", "")
+    return out or None
+
+
+@dataclass(frozen=True)
+class CompanyName:
+    clean: str | None  # comparable full name: NFKC, lower, punctuation removed
+    core: str | None  # the distinctive part: no place, legal form or industry words
+    key: str | None  # core in latin letters (pinyin for Chinese): compares across scripts
+    industry: str | None  # canonical English industry words found, sorted
+    script: str | None  # zh | en
+
+
+def _place_prefixes_zh(lex: Lexicon) -> tuple[str, ...]:
+    with_suffix = [p + s for p in lex.places_zh for s in lex.place_suffixes_zh]
+    return _by_length([*lex.places_zh, *with_suffix])
+
+
+@cache
+def _zh_place_prefixes() -> tuple[str, ...]:
+    return _place_prefixes_zh(lexicon())
+
+
+def company_name(value: str | None, city: str | None = None) -> CompanyName:
+    """Split a company name (Chinese or English) into comparable parts.
+
+    '上海精测电子有限公司', '精测电子(上海)有限公司' and 'Shanghai Jingce
+    Electronics Co., Ltd.' all give key 'jingce' and industry 'electronics'.
+    `city`, when known, is also stripped as a place prefix.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
+        return CompanyName(None, None, None, None, None)
+    lex = lexicon()
+    v = _clean(str(value))
+    v = v.replace("&", " and ")
+    unbracketed = _BRACKETED.sub(" ", v)
+    if has_cjk(unbracketed):
+        return _company_name_zh(unbracketed, city, lex)
+    return _company_name_en(unbracketed, city, lex)
+
+
+def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
+    compact = _NON_WORD.sub("", v)
+    clean = compact
+    core = _strip_suffixes(compact, lex.legal_suffixes_zh, min_left=2)
+    prefixes = _zh_place_prefixes()
+    if city:
+        c = _NON_WORD.sub("", _clean(city))
+        if has_cjk(c):
+            prefixes = _by_length([*prefixes, c, *(c + s for s in lex.place_suffixes_zh)])
+    core = _strip_prefixes(core, prefixes, min_left=2)
+    industries: list[str] = []
+    terms = _by_length(lex.industry_zh)
+    changed = True
+    while changed:
+        changed = False
+        for term in terms:
+            if core.endswith(term) and len(core) - len(term) >= 2:
+                industries.append(lex.industry_zh[term])
+                core = core[: -len(term)]
+                changed = True
+                break
+    # A place name can also close the core: '精测电子上海' -> '精测'.
+    core = _strip_suffixes(core, prefixes, min_left=2)
+    key = pinyin(core)
+    return CompanyName(
+        clean=clean or None,
+        core=core or None,
+        key=key or None,
+        industry=" ".join(sorted(set(industries))) or None,
+        script="zh",
+    )
+
+
+@cache
+def _en_industry_pattern() -> re.Pattern[str]:
+    phrases = _by_length(lexicon().industry_en)
+    return re.compile(r"(?:^| )(" + "|".join(re.escape(p) for p in phrases) + r")$")
+
+
+def _company_name_en(v: str, city: str | None, lex: Lexicon) -> CompanyName:
+    words = _NON_WORD.sub(" ", v).strip()
+    words = re.sub(r"\bco\s+ltd\b", "co ltd", words)
+    clean = words
+    core = _strip_suffixes(
+        " " + words, tuple(" " + s for s in lex.legal_suffixes_en), min_left=2
+    ).strip()
+    places = lex.places_en
+    if city:
+        c = _city_key(city, lex)
+        if c:
+            places = _by_length([*places, c])
+    place_words = _by_length(
+        [*places, *(p + " " + s for p in places for s in lex.place_suffixes_en)]
+    )
+    # Place names written as one token or as separate syllables.
+    core = _strip_prefixes(core + " ", tuple(p + " " for p in place_words), min_left=2).strip()
+    industries: list[str] = []
+    pattern = _en_industry_pattern()
+    while True:
+        m = pattern.search(core)
+        if not m or len(core) - len(m.group(0)) < 2:
+            break
+        industries.append(lex.industry_en[m.group(1)])
+        core = core[: m.start()].strip()
+    core = _strip_suffixes(" " + core, tuple(" " + p for p in place_words), min_left=2).strip()
+    key = core.replace(" ", "")
+    return CompanyName(
+        clean=clean or None,
+        core=core or None,
+        key=key or None,
+        industry=" ".join(sorted(set(industries))) or None,
+        script="en",
+    )
+
+
+def company_names(names: pd.Series, cities: pd.Series | None = None) -> pd.DataFrame:
+    """company_name() for a column (and its city column): one row per input row,
+    columns name_clean, name_core, name_key, name_industry, name_script."""
+    frame = pd.DataFrame(
+        {
+            "name": _text(names),
+            "city": _text(cities) if cities is not None else pd.Series(pd.NA, index=names.index),
+        }
+    )
+    distinct = frame.drop_duplicates().dropna(subset=["name"])
+    parts = [
+        company_name(n, None if pd.isna(c) else c)
+        for n, c in zip(distinct["name"], distinct["city"], strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            "name": distinct["name"].to_numpy(),
+            "city": distinct["city"].to_numpy(),
+            "name_clean": [p.clean for p in parts],
+            "name_core": [p.core for p in parts],
+            "name_key": [p.key for p in parts],
+            "name_industry": [p.industry for p in parts],
+            "name_script": [p.script for p in parts],
+        },
+        dtype="string",
+    )
+    out = frame.merge(table, on=["name", "city"], how="left")
+    out.index = names.index
+    return out.drop(columns=["name", "city"])
+
+
+@dataclass(frozen=True)
+class PersonName:
+    clean: str | None
+    key: str | None  # family name first, pinyin, no spaces: 'zhangwei'
+    key_alt: str | None  # the other order for Latin names written given-name first
+    surname: str | None  # family name in pinyin
+
+
+def _surname_split(zh: str, lex: Lexicon) -> tuple[str, str]:
+    for compound in lex.compound_surnames:
+        if zh.startswith(compound) and len(zh) > len(compound):
+            return compound, zh[len(compound) :]
+    return zh[:1], zh[1:]
+
+
+@cache
+def _surnames_latin() -> frozenset[str]:
+    """Pinyin of common surnames, to tell which end of a Latin name is the family name."""
+    common = (
+        "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+        "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚"
+        "邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳"
+    )
+    lex = lexicon()
+    names = {lex.surname_pinyin.get(ch) or pinyin(ch) for ch in common}
+    names |= {lex.surname_pinyin.get(c) or pinyin(c) for c in lex.compound_surnames}
+    return frozenset(names)
+
+
+def person_name(value: str | None) -> PersonName:
+    """Comparable forms of a person's name in Chinese or pinyin/English:
+    '张伟', 'Zhang Wei', 'Wei Zhang', 'ZHANG, Wei' and '张伟先生' all give key 'zhangwei'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
+        return PersonName(None, None, None, None)
+    lex = lexicon()
+    v = _BRACKETED.sub(" ", _clean(str(value)))
+    if has_cjk(v):
+        zh = "".join(_CJK.findall(v))
+        zh = _strip_suffixes(zh, lex.person_titles_zh, min_left=1)
+        family, given = _surname_split(zh, lex)
+        fam = lex.surname_pinyin.get(family) or pinyin(family)
+        key = fam + pinyin(given)
+        return PersonName(zh or None, key or None, key or None, fam or None)
+    comma_first = "," in v
+    words = _NON_WORD.sub(" ", v.replace("-", "").replace("'", "")).split()
+    titles = set(lex.person_titles_en)
+    words = [w for w in words if w not in titles]
+    if not words:
+        return PersonName(None, None, None, None)
+    clean = " ".join(words)
+    if len(words) == 1:
+        return PersonName(clean, words[0], words[0], None)
+    surnames = _surnames_latin()
+    first, last = words[0], words[-1]
+    # 'ZHANG, Wei' and 'Zhang Wei' are family-first; 'Wei Zhang' is given-first.
+    family_first = comma_first or (first in surnames and last not in surnames)
+    if family_first or (first in surnames and last in surnames):
+        family, given = first, "".join(words[1:])
+    else:
+        family, given = last, "".join(words[:-1])
+    key = family + given
+    alt = given + family
+    return PersonName(clean, key, alt, family)
+
+
+def person_names(names: pd.Series) -> pd.DataFrame:
+    """person_name() for a column: columns person_clean, person_key, person_key_alt,
+    person_surname."""
+    t = _text(names)
+    distinct = t.dropna().unique()
+    parts = {v: person_name(v) for v in distinct}
+    return pd.DataFrame(
+        {
+            "person_clean": t.map({k: p.clean for k, p in parts.items()}),
+            "person_key": t.map({k: p.key for k, p in parts.items()}),
+            "person_key_alt": t.map({k: p.key_alt for k, p in parts.items()}),
+            "person_surname": t.map({k: p.surname for k, p in parts.items()}),
+        },
+        index=names.index,
+        dtype="string",
+    )

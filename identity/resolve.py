@@ -1,0 +1,729 @@
+"""Single customer view: resolve accounts, contacts and survey respondents.
+
+Each step reads the staging views, normalises the compared fields
+(identity/normalise.py), runs Splink through identity/engine.py and writes its
+results to the `identity` schema of the warehouse:
+
+    identity.account_clusters   one row per CRM account -> customer_key
+    identity.customer_keys      every customer key ever issued, active or retired
+    identity.contact_clusters   one row per CRM contact -> person_key, customer_key
+    identity.person_keys        every person key ever issued
+    identity.response_links     one row per survey response -> person, contact, customer
+    identity.clerical_review    uncertain pairs with their match weights, to confirm or split
+    identity.clerical_decisions a person's decisions on pairs (never written by the pipeline)
+    identity.match_models       the trained Splink models, reused across runs
+
+The caller passes an open DuckDB connection to the warehouse (the one writer)
+and closes it; Splink itself works in its own database (DuckDB in memory, or
+Spark), so nothing here depends on the warehouse engine beyond reading and
+writing tables.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from identity import normalise as nz
+from identity.config import MatchingConfig, load_config
+from identity.engine import (
+    METHOD_CLERICAL,
+    METHOD_DETERMINISTIC,
+    METHOD_PROBABILISTIC,
+    LinkResult,
+    StoredModel,
+    link,
+)
+from identity.keys import assign_stable_keys
+
+SCHEMA = "identity"
+ACCOUNT_CLUSTERS = f"{SCHEMA}.account_clusters"
+CUSTOMER_KEYS = f"{SCHEMA}.customer_keys"
+CONTACT_CLUSTERS = f"{SCHEMA}.contact_clusters"
+PERSON_KEYS = f"{SCHEMA}.person_keys"
+RESPONSE_LINKS = f"{SCHEMA}.response_links"
+CLERICAL_REVIEW = f"{SCHEMA}.clerical_review"
+CLERICAL_DECISIONS = f"{SCHEMA}.clerical_decisions"
+MATCH_MODELS = f"{SCHEMA}.match_models"
+METHOD_SINGLETON = "singleton"
+SEP = "|"
+
+
+# --------------------------------------------------------------------------
+# Warehouse plumbing
+# --------------------------------------------------------------------------
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(
+        f"""create table if not exists {CLERICAL_DECISIONS} (
+            entity varchar not null,          -- accounts | contacts | respondents
+            record_id_l varchar not null,
+            record_id_r varchar not null,
+            decision varchar not null,        -- match | no_match
+            decided_by varchar,
+            decided_at timestamp default current_timestamp,
+            note varchar
+        )"""
+    )
+    con.execute(
+        f"""create table if not exists {MATCH_MODELS} (
+            entity varchar not null,
+            fingerprint varchar not null,
+            n_records bigint not null,
+            trained_at timestamp not null,
+            model_json varchar not null
+        )"""
+    )
+    for table in (CUSTOMER_KEYS, PERSON_KEYS):
+        con.execute(
+            f"""create table if not exists {table} (
+                key varchar not null,
+                status varchar not null,          -- active | retired
+                successor_key varchar,            -- where a retired key's members went
+                n_members bigint,
+                first_seen_at timestamp not null,
+                last_seen_at timestamp not null
+            )"""
+        )
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def write_table(con: duckdb.DuckDBPyConnection, qualified: str, df: pd.DataFrame) -> None:
+    """Replace a table with a frame (columns in frame order)."""
+    con.register("_identity_frame", df)
+    try:
+        con.execute(f"create or replace table {qualified} as select * from _identity_frame")
+    finally:
+        con.unregister("_identity_frame")
+
+
+def read_model(con: duckdb.DuckDBPyConnection, entity: str) -> StoredModel | None:
+    row = con.execute(
+        f"select fingerprint, n_records, model_json from {MATCH_MODELS} "
+        "where entity = ? order by trained_at desc limit 1",
+        [entity],
+    ).fetchone()
+    if row is None:
+        return None
+    return StoredModel(entity, row[0], int(row[1]), json.loads(row[2]))
+
+
+def save_model(con: duckdb.DuckDBPyConnection, model: StoredModel) -> None:
+    con.execute(
+        f"insert into {MATCH_MODELS} values (?, ?, ?, ?, ?)",
+        [
+            model.entity,
+            model.fingerprint,
+            model.n_records,
+            datetime.now(UTC).replace(tzinfo=None),
+            json.dumps(model.model),
+        ],
+    )
+
+
+def read_decisions(con: duckdb.DuckDBPyConnection, entity: str) -> pd.DataFrame:
+    return con.execute(
+        f"select record_id_l, record_id_r, decision from {CLERICAL_DECISIONS} "
+        "where entity = ? and decision in ('match', 'no_match') order by decided_at",
+        [entity],
+    ).df()
+
+
+def previous_keys(
+    con: duckdb.DuckDBPyConnection, table: str, key_column: str
+) -> pd.DataFrame | None:
+    if not table_exists(con, table):
+        return None
+    return con.execute(f"select record_id, {key_column} as key from {table}").df()
+
+
+def update_key_registry(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    keys: pd.DataFrame,
+    retired: pd.DataFrame,
+    now: datetime,
+) -> None:
+    """Upsert this run's keys as active; mark keys no longer issued as retired."""
+    sizes = keys.groupby("key", as_index=False).size().rename(columns={"size": "n_members"})
+    con.register("_keys_now", sizes)
+    con.register("_keys_retired", retired.astype({"key": "string", "successor_key": "string"}))
+    try:
+        con.execute(
+            f"""
+            update {table} t set status = 'retired', successor_key = r.successor_key
+            from _keys_retired r where t.key = r.key
+            """
+        )
+        con.execute(
+            f"""
+            update {table} t set status = 'active', successor_key = null,
+                n_members = k.n_members, last_seen_at = ?
+            from _keys_now k where t.key = k.key
+            """,
+            [now],
+        )
+        con.execute(
+            f"""
+            insert into {table}
+            select k.key, 'active', null, k.n_members, ?, ?
+            from _keys_now k
+            where not exists (select 1 from {table} t where t.key = k.key)
+            """,
+            [now, now],
+        )
+    finally:
+        con.unregister("_keys_now")
+        con.unregister("_keys_retired")
+
+
+def retired_key_set(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute(f"select key from {table}").fetchall()}
+
+
+# --------------------------------------------------------------------------
+# Features
+# --------------------------------------------------------------------------
+
+
+def record_id(*parts: pd.Series) -> pd.Series:
+    out = parts[0].astype("string")
+    for p in parts[1:]:
+        out = out + SEP + p.astype("string")
+    return out
+
+
+def account_features(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Compared fields of CRM accounts (one row per account)."""
+    names = nz.company_names(accounts["account_name"], accounts["city"])
+    return pd.DataFrame(
+        {
+            "record_id": record_id(accounts["source_system"], accounts["account_id"]),
+            "source_system": accounts["source_system"].astype("string"),
+            "account_id": accounts["account_id"].astype("string"),
+            "name_clean": names["name_clean"],
+            "name_key": names["name_key"],
+            "name_industry": names["name_industry"],
+            "name_script": names["name_script"],
+            "credit_code": nz.credit_code(accounts["credit_code"]).astype("string"),
+            "phone": nz.phone(accounts["phone"]).astype("string"),
+            "phone_local": nz.phone_local(accounts["phone"]).astype("string"),
+            "website_domain": nz.website_domain(accounts["website"]).astype("string"),
+            "city_key": nz.city_key(accounts["city"]).astype("string"),
+        }
+    )
+
+
+def person_features(names: pd.Series) -> pd.DataFrame:
+    p = nz.person_names(names)
+    return p.rename(
+        columns={
+            "person_key": "person_key",
+            "person_key_alt": "person_key_alt",
+            "person_surname": "person_surname",
+        }
+    )[["person_key", "person_key_alt", "person_surname"]]
+
+
+def contact_features(contacts: pd.DataFrame, account_keys: pd.DataFrame) -> pd.DataFrame:
+    """Compared fields of CRM contacts; account_keys: source_system, account_id,
+    customer_key, name_key (of the contact's account)."""
+    frame = contacts.merge(account_keys, on=["source_system", "account_id"], how="left")
+    people = person_features(frame["full_name"])
+    return pd.DataFrame(
+        {
+            "record_id": record_id(frame["source_system"], frame["contact_id"]),
+            "source_system": frame["source_system"].astype("string"),
+            "contact_id": frame["contact_id"].astype("string"),
+            "customer_key": frame["customer_key"].astype("string"),
+            "company_key": frame["name_key"].astype("string"),
+            **{c: people[c] for c in people.columns},
+            "email": nz.personal_email(frame["email"]).astype("string"),
+            "phone": nz.phone(frame["phone"]).astype("string"),
+        }
+    )
+
+
+# --------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------
+
+
+def best_edge_per_record(pairs: pd.DataFrame, uid: str) -> pd.DataFrame:
+    """For each record, its strongest accepted link: method, weight, probability."""
+    matched = pairs[pairs["is_match"]]
+    cols = ["match_weight", "match_probability", "method"]
+    both = pd.concat(
+        [
+            matched[[f"{uid}_l", *cols]].rename(columns={f"{uid}_l": uid}),
+            matched[[f"{uid}_r", *cols]].rename(columns={f"{uid}_r": uid}),
+        ],
+        ignore_index=True,
+    )
+    rank = {METHOD_CLERICAL: 0, METHOD_DETERMINISTIC: 1, METHOD_PROBABILISTIC: 2}
+    both["_rank"] = both["method"].map(rank)
+    best = both.sort_values([uid, "_rank", "match_weight"], ascending=[True, True, False])
+    best = best.drop_duplicates(uid).drop(columns="_rank")
+    certain = best["method"].isin([METHOD_CLERICAL, METHOD_DETERMINISTIC])
+    best.loc[certain, "match_probability"] = 1.0
+    return best
+
+
+def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """comparison output column -> gamma value -> level label, from a Splink model."""
+    out: dict[str, dict[int, str]] = {}
+    for comp in model["comparisons"]:
+        name = comp["output_column_name"]
+        levels = comp["comparison_levels"]
+        n = len([lv for lv in levels if not lv.get("is_null_level")])
+        labels: dict[int, str] = {}
+        value = n - 1
+        for lv in levels:
+            label = lv.get("label_for_charts") or lv.get("sql_condition", "")
+            if lv.get("is_null_level"):
+                labels[-1] = "missing"
+            else:
+                labels[value] = label
+                value -= 1
+        out[name] = labels
+    return out
+
+
+def explain_pairs(pairs: pd.DataFrame, model: dict[str, Any]) -> pd.Series:
+    """One readable line per pair: each comparison's level and its match weight."""
+    parts = []
+    for name, labels in level_labels(model).items():
+        gamma, weight = f"gamma_{name}", f"mw_{name}"
+        if gamma not in pairs.columns:
+            continue
+        label = pairs[gamma].map(labels).fillna("?").astype("string")
+        w = pairs[weight].round(1).astype("string") if weight in pairs.columns else ""
+        parts.append(name + ": " + label + " (" + w + ")")
+    if not parts:
+        return pd.Series("", index=pairs.index, dtype="string")
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "; " + p
+    return out
+
+
+def review_rows(
+    entity: str,
+    pairs: pd.DataFrame,
+    model: dict[str, Any],
+    uid: str,
+    label_column: str,
+    key_of: pd.Series | None,
+) -> pd.DataFrame:
+    """Uncertain pairs (review band) for identity.clerical_review."""
+    band = pairs[~pairs["is_match"] & pairs["match_weight"].notna()]
+    lab_l, lab_r = f"{label_column}_l", f"{label_column}_r"
+    out = pd.DataFrame(
+        {
+            "entity": entity,
+            "record_id_l": band[f"{uid}_l"].astype("string"),
+            "record_id_r": band[f"{uid}_r"].astype("string"),
+            "label_l": band[lab_l].astype("string") if lab_l in band else pd.NA,
+            "label_r": band[lab_r].astype("string") if lab_r in band else pd.NA,
+            "match_weight": band["match_weight"].astype("float64"),
+            "match_probability": band["match_probability"].astype("float64"),
+            "explanation": explain_pairs(band, model),
+        }
+    )
+    if key_of is not None:
+        out["entity_key_l"] = out["record_id_l"].map(key_of).astype("string")
+        out["entity_key_r"] = out["record_id_r"].map(key_of).astype("string")
+    else:
+        out["entity_key_l"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["entity_key_r"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    return out.sort_values("match_weight", ascending=False)
+
+
+def write_review(con: duckdb.DuckDBPyConnection, entity: str, rows: pd.DataFrame) -> None:
+    """Replace one entity's rows in identity.clerical_review."""
+    if not table_exists(con, CLERICAL_REVIEW):
+        con.execute(
+            f"""create table {CLERICAL_REVIEW} (
+                entity varchar, record_id_l varchar, record_id_r varchar,
+                label_l varchar, label_r varchar, match_weight double,
+                match_probability double, explanation varchar,
+                entity_key_l varchar, entity_key_r varchar, reviewed_at timestamp
+            )"""
+        )
+    con.execute(f"delete from {CLERICAL_REVIEW} where entity = ?", [entity])
+    con.register("_review", rows)
+    try:
+        con.execute(
+            f"""insert into {CLERICAL_REVIEW}
+            select entity, record_id_l, record_id_r, label_l, label_r, match_weight,
+                   match_probability, explanation, entity_key_l, entity_key_r,
+                   current_timestamp::timestamp
+            from _review"""
+        )
+    finally:
+        con.unregister("_review")
+
+
+@dataclass
+class StepResult:
+    stats: dict[str, Any]
+
+
+def _cluster_keys(
+    con: duckdb.DuckDBPyConnection,
+    result: LinkResult,
+    table: str,
+    key_column: str,
+    registry: str,
+    prefix: str,
+    now: datetime,
+) -> pd.DataFrame:
+    assert result.clusters is not None
+    members = result.clusters.rename(columns={"record_id": "record_id"})
+    prev = previous_keys(con, table, key_column)
+    keys, retired = assign_stable_keys(members, prev, prefix, retired_key_set(con, registry))
+    update_key_registry(con, registry, keys, retired, now)
+    return keys
+
+
+# --------------------------------------------------------------------------
+# Steps
+# --------------------------------------------------------------------------
+
+
+def resolve_accounts(
+    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None
+) -> dict[str, Any]:
+    """CRM accounts -> customers: identity.account_clusters, customer_keys, review."""
+    cfg = cfg or load_config()
+    entity = cfg["accounts"]
+    ensure_schema(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    accounts = con.execute(
+        """select source_system, account_id, account_name, credit_code, city, phone, website
+           from staging.stg_crm__accounts"""
+    ).df()
+    features = account_features(accounts)
+    result = link(
+        {"accounts": features},
+        entity,
+        cfg,
+        stored=read_model(con, entity.name),
+        decisions=read_decisions(con, entity.name),
+    )
+    if result.trained:
+        save_model(con, result.model)
+    keys = _cluster_keys(con, result, ACCOUNT_CLUSTERS, "customer_key", CUSTOMER_KEYS, "C", now)
+    best = best_edge_per_record(result.pairs, "record_id")
+    out = (
+        features[
+            ["record_id", "source_system", "account_id", "name_key", "name_script", "credit_code"]
+        ]
+        .merge(keys.rename(columns={"key": "customer_key"}), on="record_id")
+        .merge(best, on="record_id", how="left")
+    )
+    out["method"] = out["method"].fillna(METHOD_SINGLETON)
+    out["cluster_size"] = out.groupby("customer_key")["record_id"].transform("size")
+    out = out.rename(
+        columns={
+            "method": "match_method",
+            "credit_code": "valid_credit_code",
+        }
+    )[
+        [
+            "source_system",
+            "account_id",
+            "record_id",
+            "customer_key",
+            "cluster_size",
+            "match_method",
+            "match_weight",
+            "match_probability",
+            "name_key",
+            "name_script",
+            "valid_credit_code",
+        ]
+    ]
+    out["resolved_at"] = now
+    write_table(con, ACCOUNT_CLUSTERS, out)
+    key_of = keys.set_index("record_id")["key"]
+    review = review_rows(
+        entity.name, result.pairs, result.model.model, "record_id", "name_clean", key_of
+    )
+    write_review(con, entity.name, review)
+    stats = {**result.stats, "customers": int(out["customer_key"].nunique())}
+    stats["review_queue"] = len(review)
+    return stats
+
+
+def resolve_contacts(
+    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None
+) -> dict[str, Any]:
+    """CRM contacts -> persons: identity.contact_clusters, person_keys, review."""
+    cfg = cfg or load_config()
+    entity = cfg["contacts"]
+    ensure_schema(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    contacts = con.execute(
+        """select source_system, contact_id, account_id, full_name, email, phone
+           from staging.stg_crm__contacts"""
+    ).df()
+    account_keys = con.execute(
+        f"select source_system, account_id, customer_key, name_key from {ACCOUNT_CLUSTERS}"
+    ).df()
+    features = contact_features(contacts, account_keys)
+    result = link(
+        {"contacts": features.drop(columns=["company_key"])},
+        entity,
+        cfg,
+        stored=read_model(con, entity.name),
+        decisions=read_decisions(con, entity.name),
+    )
+    if result.trained:
+        save_model(con, result.model)
+    keys = _cluster_keys(con, result, CONTACT_CLUSTERS, "person_key", PERSON_KEYS, "P", now)
+    best = best_edge_per_record(result.pairs, "record_id")
+    out = (
+        features[["record_id", "source_system", "contact_id", "customer_key"]]
+        .merge(keys.rename(columns={"key": "person_key"}), on="record_id")
+        .merge(best, on="record_id", how="left")
+    )
+    out["method"] = out["method"].fillna(METHOD_SINGLETON)
+    out["cluster_size"] = out.groupby("person_key")["record_id"].transform("size")
+    out = out.rename(columns={"method": "match_method"})[
+        [
+            "source_system",
+            "contact_id",
+            "record_id",
+            "person_key",
+            "customer_key",
+            "cluster_size",
+            "match_method",
+            "match_weight",
+            "match_probability",
+        ]
+    ]
+    out["resolved_at"] = now
+    write_table(con, CONTACT_CLUSTERS, out)
+    key_of = keys.set_index("record_id")["key"]
+    contacts_named = result.pairs
+    review = review_rows(
+        entity.name, contacts_named, result.model.model, "record_id", "person_key", key_of
+    )
+    write_review(con, entity.name, review)
+    stats = {**result.stats, "persons": int(out["person_key"].nunique())}
+    stats["review_queue"] = len(review)
+    return stats
+
+
+def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Survey responses with the evidence about who answered: their own fields,
+    else their invitation's, and the customer of the order they are about."""
+    df = con.execute(
+        f"""
+        select
+            r.response_id,
+            r.respondent_name,
+            coalesce(r.respondent_email, i.contact_email) as email,
+            coalesce(r.respondent_phone, i.contact_phone) as phone,
+            r.respondent_company_name,
+            coalesce(r.order_id, i.order_id) as order_id,
+            a.customer_key as order_customer_key
+        from staging.stg_survey__responses r
+        left join staging.stg_survey__invitations i on i.invitation_id = r.invitation_id
+        left join staging.stg_fulfillment__orders o on o.order_id = coalesce(r.order_id, i.order_id)
+        left join {ACCOUNT_CLUSTERS} a
+            on a.source_system = o.account_source_system and a.account_id = o.account_id
+        qualify row_number() over (partition by r.response_id order by o.updated_at desc) = 1
+        """
+    ).df()
+    people = person_features(df["respondent_name"])
+    company = nz.company_names(df["respondent_company_name"])
+    return pd.DataFrame(
+        {
+            "record_id": ("resp" + SEP + df["response_id"].astype("string")),
+            "response_id": df["response_id"].astype("string"),
+            "order_customer_key": df["order_customer_key"].astype("string"),
+            "customer_key": df["order_customer_key"].astype("string"),
+            "company_key": company["name_key"],
+            "company_clean": company["name_clean"],
+            **{c: people[c] for c in people.columns},
+            "email": nz.personal_email(df["email"]).astype("string"),
+            "phone": nz.phone(df["phone"]).astype("string"),
+        }
+    )
+
+
+def customers_by_company_key(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """name_key -> customer_key where the key belongs to exactly one customer."""
+    return con.execute(
+        f"""
+        select name_key as company_key, min(customer_key) as company_customer_key
+        from {ACCOUNT_CLUSTERS}
+        where name_key is not null
+        group by name_key
+        having count(distinct customer_key) = 1
+        """
+    ).df()
+
+
+def link_responses(
+    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None
+) -> dict[str, Any]:
+    """Survey responses -> contact, person and customer: identity.response_links."""
+    cfg = cfg or load_config()
+    entity = cfg["respondents"]
+    ensure_schema(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    responses = response_features(con)
+    contacts = con.execute(
+        """
+        select c.source_system, c.contact_id, c.account_id, c.full_name, c.email, c.phone
+        from staging.stg_crm__contacts c
+        """
+    ).df()
+    account_keys = con.execute(
+        f"select source_system, account_id, customer_key, name_key from {ACCOUNT_CLUSTERS}"
+    ).df()
+    contact_side = contact_features(contacts, account_keys)
+    compared = [
+        "record_id",
+        "customer_key",
+        "company_key",
+        "person_key",
+        "person_key_alt",
+        "person_surname",
+        "email",
+        "phone",
+    ]
+    left = responses[compared].assign(
+        source_dataset="responses",
+        response_id=responses["response_id"],
+        contact_id=pd.NA,
+        source_system=pd.NA,
+    )
+    right = contact_side[compared].assign(
+        source_dataset="contacts",
+        response_id=pd.NA,
+        contact_id=contact_side["contact_id"],
+        source_system=contact_side["source_system"],
+    )
+    for frame in (left, right):
+        for c in ("response_id", "contact_id", "source_system"):
+            frame[c] = frame[c].astype("string")
+    result = link(
+        {"responses": left, "contacts": right},
+        entity,
+        cfg,
+        stored=read_model(con, entity.name),
+        decisions=read_decisions(con, entity.name),
+        cluster=False,
+    )
+    if result.trained:
+        save_model(con, result.model)
+    pairs = result.pairs
+    # Splink puts the first dataset on the left in link_only; be explicit anyway.
+    l_is_resp = pairs["source_dataset_l"] == "responses"
+    resp_id = pairs["record_id_l"].where(l_is_resp, pairs["record_id_r"])
+    contact_rid = pairs["record_id_r"].where(l_is_resp, pairs["record_id_l"])
+    scored = pd.DataFrame(
+        {
+            "record_id": resp_id,
+            "contact_record_id": contact_rid,
+            "match_weight": pairs["match_weight"],
+            "match_probability": pairs["match_probability"],
+            "is_match": pairs["is_match"],
+            "method": pairs["method"],
+        }
+    )
+    best = (
+        scored[scored["is_match"]]
+        .sort_values(
+            ["record_id", "match_weight", "contact_record_id"], ascending=[True, False, True]
+        )
+        .drop_duplicates("record_id")
+    )
+    persons = con.execute(
+        f"select record_id as contact_record_id, source_system, contact_id, person_key, "
+        f"customer_key as contact_customer_key from {CONTACT_CLUSTERS}"
+    ).df()
+    best = best.merge(persons, on="contact_record_id", how="left")
+    out = responses[["record_id", "response_id", "order_customer_key", "company_key"]].merge(
+        best, on="record_id", how="left"
+    )
+    out = out.merge(customers_by_company_key(con), on="company_key", how="left")
+    # Customer: the order the response is about, else the matched contact's
+    # customer, else a company name that belongs to one customer only.
+    out["customer_key"] = (
+        out["order_customer_key"]
+        .fillna(out["contact_customer_key"])
+        .fillna(out["company_customer_key"])
+    )
+    out["customer_method"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out.loc[out["company_customer_key"].notna(), "customer_method"] = "company_name"
+    out.loc[out["contact_customer_key"].notna(), "customer_method"] = "contact"
+    out.loc[out["order_customer_key"].notna(), "customer_method"] = "order"
+    out = out.rename(
+        columns={
+            "source_system": "contact_source_system",
+            "match_weight": "contact_match_weight",
+            "match_probability": "contact_match_probability",
+            "method": "contact_match_method",
+        }
+    )[
+        [
+            "response_id",
+            "person_key",
+            "contact_source_system",
+            "contact_id",
+            "contact_match_method",
+            "contact_match_weight",
+            "contact_match_probability",
+            "customer_key",
+            "customer_method",
+        ]
+    ]
+    out["linked_at"] = now
+    write_table(con, RESPONSE_LINKS, out)
+    review = review_rows(entity.name, pairs, result.model.model, "record_id", "person_key", None)
+    # A response already linked above the threshold needs no review of its weaker candidates.
+    linked = set(best["record_id"])
+    resp_in_review = review["record_id_l"].where(
+        review["record_id_l"].str.startswith("resp" + SEP), review["record_id_r"]
+    )
+    review = review[~resp_in_review.isin(linked)]
+    write_review(con, entity.name, review)
+    stats = {
+        **result.stats,
+        "responses": len(out),
+        "responses_with_contact": int(out["contact_id"].notna().sum()),
+        "responses_with_customer": int(out["customer_key"].notna().sum()),
+        "review_queue": len(review),
+    }
+    return stats
+
+
+def resolve_all(con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None) -> dict:
+    cfg = cfg or load_config()
+    return {
+        "accounts": resolve_accounts(con, cfg),
+        "contacts": resolve_contacts(con, cfg),
+        "respondents": link_responses(con, cfg),
+    }
