@@ -14,6 +14,7 @@ from orchestration.settings import apply_defaults
 apply_defaults()
 
 from orchestration.assets.dbt import cx_dbt_models  # noqa: E402
+from orchestration.assets.identity import identity_assets  # noqa: E402
 from orchestration.assets.ingest import ingest_assets  # noqa: E402
 from orchestration.dbt_project import cx_dbt_project  # noqa: E402
 from orchestration.jobs import build_warehouse_job  # noqa: E402
@@ -29,7 +30,7 @@ def _dbt_executable() -> str:
 
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, cx_dbt_models],
+    assets=[*ingest_assets, cx_dbt_models, *identity_assets],
     jobs=[build_warehouse_job],
     schedules=[daily_build_schedule],
     sensors=[landing_files_sensor],

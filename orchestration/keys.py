@@ -6,7 +6,21 @@ from __future__ import annotations
 import dagster as dg
 
 RAW_PREFIX = "raw"
+# dbt sources named `identity` are the entity-resolution tables written by the
+# Python assets in orchestration/assets/identity.py.
+IDENTITY_PREFIX = "identity"
 
 
 def raw_asset_key(source: str, table: str) -> dg.AssetKey:
     return dg.AssetKey([RAW_PREFIX, source, table])
+
+
+def identity_asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([IDENTITY_PREFIX, table])
+
+
+def source_asset_key(source: str, table: str) -> dg.AssetKey:
+    """The key of the Python asset that writes a dbt source table."""
+    if source == IDENTITY_PREFIX:
+        return identity_asset_key(table)
+    return raw_asset_key(source, table)

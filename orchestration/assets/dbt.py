@@ -13,15 +13,16 @@ from dagster_dbt import (
 
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.dbt_project import cx_dbt_project
-from orchestration.keys import raw_asset_key
+from orchestration.keys import source_asset_key
 
 
 class CxDbtTranslator(DagsterDbtTranslator):
-    """Sources take the ingest assets' keys; models are grouped by layer folder."""
+    """Sources take the keys of the Python assets that write them (ingest assets,
+    identity resolution); models are grouped by layer folder."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return raw_asset_key(dbt_resource_props["source_name"], dbt_resource_props["name"])
+            return source_asset_key(dbt_resource_props["source_name"], dbt_resource_props["name"])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

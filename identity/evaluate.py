@@ -1,0 +1,150 @@
+"""Quality of a resolution against ground truth: pairwise precision/recall of
+clusters, and the share of survey responses linked to the right customer.
+
+Used by the end-to-end test and the benchmark; pure functions over frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class PairwiseScore:
+    precision: float
+    recall: float
+    predicted_pairs: int
+    true_pairs: int
+    correct_pairs: int
+    records: int
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {**asdict(self), "f1": self.f1}
+
+
+def _pairs(sizes: pd.Series) -> int:
+    s = sizes.astype("int64")
+    return int((s * (s - 1) // 2).sum())
+
+
+def pairwise_score(predicted: pd.Series, truth: pd.Series) -> PairwiseScore:
+    """Clusters as two aligned label series (same index = same records).
+
+    A pair of records is predicted when both have the same predicted label, true
+    when both have the same true label. Records missing from either side are
+    ignored.
+    """
+    frame = pd.DataFrame({"p": predicted, "t": truth}).dropna()
+    predicted_pairs = _pairs(frame.groupby("p").size())
+    true_pairs = _pairs(frame.groupby("t").size())
+    correct = _pairs(frame.groupby(["p", "t"]).size())
+    return PairwiseScore(
+        precision=correct / predicted_pairs if predicted_pairs else 1.0,
+        recall=correct / true_pairs if true_pairs else 1.0,
+        predicted_pairs=predicted_pairs,
+        true_pairs=true_pairs,
+        correct_pairs=correct,
+        records=len(frame),
+    )
+
+
+def read_truth(truth_dir: Path, name: str) -> pd.DataFrame:
+    for suffix in (".parquet", ".csv"):
+        path = truth_dir / f"{name}{suffix}"
+        if path.exists():
+            if suffix == ".parquet":
+                return pd.read_parquet(path).astype("string")
+            return pd.read_csv(path, dtype=str, keep_default_na=False).replace("", pd.NA)
+    raise FileNotFoundError(truth_dir / name)
+
+
+def account_score(con: duckdb.DuckDBPyConnection, truth: pd.DataFrame) -> PairwiseScore:
+    """truth: source_system, account_id, customer_id."""
+    pred = con.execute(
+        "select source_system, account_id, customer_key from identity.account_clusters"
+    ).df()
+    joined = pred.merge(truth, on=["source_system", "account_id"], how="inner")
+    return pairwise_score(joined["customer_key"], joined["customer_id"])
+
+
+def contact_score(con: duckdb.DuckDBPyConnection, truth: pd.DataFrame) -> PairwiseScore:
+    """truth: source_system, contact_id, person_id."""
+    pred = con.execute(
+        "select source_system, contact_id, person_key from identity.contact_clusters"
+    ).df()
+    joined = pred.merge(truth, on=["source_system", "contact_id"], how="inner")
+    return pairwise_score(joined["person_key"], joined["person_id"])
+
+
+def response_customer_accuracy(
+    con: duckdb.DuckDBPyConnection,
+    responses_truth: pd.DataFrame,
+    accounts_truth: pd.DataFrame,
+) -> dict[str, float | int]:
+    """Share of responses whose true customer is known that are linked to it.
+
+    A predicted customer_key is right when it is the key most of that true
+    customer's accounts were resolved to (so a customer split in two counts
+    against the smaller part).
+    """
+    links = con.execute("select response_id, customer_key from identity.response_links").df()
+    accounts = con.execute(
+        "select source_system, account_id, customer_key from identity.account_clusters"
+    ).df()
+    majority = (
+        accounts.merge(accounts_truth, on=["source_system", "account_id"])
+        .groupby(["customer_id", "customer_key"], as_index=False)
+        .size()
+        .sort_values(["customer_id", "size", "customer_key"], ascending=[True, False, True])
+        .drop_duplicates("customer_id")[["customer_id", "customer_key"]]
+        .rename(columns={"customer_key": "expected_key"})
+    )
+    truth = responses_truth.dropna(subset=["customer_id"])[["response_id", "customer_id"]]
+    scored = truth.merge(links, on="response_id", how="left").merge(
+        majority, on="customer_id", how="left"
+    )
+    right = (scored["customer_key"] == scored["expected_key"]).fillna(False)
+    linked = scored["customer_key"].notna()
+    return {
+        "responses_with_true_customer": len(scored),
+        "linked": int(linked.sum()),
+        "linked_right": int(right.sum()),
+        "accuracy": float(right.mean()) if len(scored) else 1.0,
+        "precision_of_links": float(right.sum() / linked.sum()) if linked.any() else 1.0,
+    }
+
+
+def response_person_accuracy(
+    con: duckdb.DuckDBPyConnection, responses_truth: pd.DataFrame, contacts_truth: pd.DataFrame
+) -> dict[str, float | int]:
+    """Of the responses linked to a contact, the share linked to the right person."""
+    links = con.execute(
+        "select response_id, contact_source_system as source_system, contact_id "
+        "from identity.response_links where contact_id is not null"
+    ).df()
+    truth = responses_truth.dropna(subset=["person_id"])[["response_id", "person_id"]]
+    got = links.merge(
+        contacts_truth[["source_system", "contact_id", "person_id"]].rename(
+            columns={"person_id": "linked_person_id"}
+        ),
+        on=["source_system", "contact_id"],
+        how="left",
+    )
+    scored = truth.merge(got, on="response_id", how="left")
+    linked = scored["contact_id"].notna()
+    right = (scored["linked_person_id"] == scored["person_id"]).fillna(False)
+    return {
+        "responses_with_true_person": len(scored),
+        "linked": int(linked.sum()),
+        "recall": float(right.mean()) if len(scored) else 1.0,
+        "precision": float(right.sum() / linked.sum()) if linked.any() else 1.0,
+    }
