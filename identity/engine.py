@@ -118,13 +118,33 @@ def train(
     linker.training.estimate_u_using_random_sampling(
         max_pairs=float(cfg.model.get("u_max_pairs", 5e6)), seed=seed
     )
+    min_pairs = int(entity.training.get("em_min_pairs", 50))
     for rule in entity.training.get("em_blocking_rules", []):
+        n_pairs = blocked_pairs(frames, rule, entity.link_type)
+        if n_pairs < min_pairs:
+            # A failed EM session leaves the linker's settings altered: skip it.
+            log.warning("%s: EM on %s skipped: %d pairs", entity.name, rule, n_pairs)
+            continue
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 blocking_rule(rule), estimate_without_term_frequencies=True
             )
         except Exception as exc:  # noqa: BLE001 - one rule may find no pairs on tiny data
             log.warning("%s: EM on %s skipped: %s", entity.name, rule, exc)
+
+
+def blocked_pairs(frames: dict[str, pd.DataFrame], rule: Any, link_type: str) -> int:
+    """Pairs an equality blocking rule (a list of columns) generates; SQL rules: -1."""
+    if not isinstance(rule, list):
+        return -1
+    counts = [f.dropna(subset=rule).groupby(rule).size() for f in frames.values()]
+    if link_type == "link_only":
+        if len(counts) != 2:
+            return -1
+        joined = pd.concat(counts, axis=1, join="inner").fillna(0)
+        return int((joined.iloc[:, 0] * joined.iloc[:, 1]).sum())
+    total = pd.concat(counts).groupby(level=list(range(len(rule)))).sum()
+    return int((total * (total - 1) // 2).sum())
 
 
 def _pairs_frame(splink_df: Any) -> pd.DataFrame:

@@ -1,0 +1,152 @@
+"""Normalisation of the identifiers entity resolution compares."""
+
+import pandas as pd
+import pytest
+
+from identity import normalise as nz
+
+
+def s(*values):
+    return pd.Series(list(values), dtype="object")
+
+
+def test_credit_code_check_character_follows_gb_32100_2015():
+    valid = "91350100M000100Y43"
+    assert nz.credit_code_is_valid(s(valid)).tolist() == [True]
+    # Any single changed character breaks the check.
+    assert nz.credit_code_is_valid(s(valid[:-1] + "4", "81350100M000100Y43")).tolist() == [
+        False,
+        False,
+    ]
+
+
+def test_credit_code_is_normalised_or_blanked():
+    out = nz.credit_code(
+        s("９１３５０１００Ｍ０００１００Ｙ４３", "91350100-M000100Y43 ", "bad", None)
+    )
+    assert out.iloc[0] == "91350100M000100Y43"
+    assert out.iloc[1] == "91350100M000100Y43"
+    assert out.iloc[2:].isna().all()
+
+
+def test_credit_code_rejects_letters_outside_the_alphabet():
+    # I, O, S, V, Z are not used in the code.
+    assert not nz.credit_code_is_valid(s("9135010OM000100Y43")).iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+86 138-0013-8000", "13800138000"),
+        ("13800138000", "13800138000"),
+        ("(021) 6234 5678", "2162345678"),
+        ("021-62345678 转 801", "2162345678"),
+        ("0086 21 62345678", "2162345678"),
+        ("０２１－６２３４５６７８", "2162345678"),
+    ],
+)
+def test_phone_drops_country_code_trunk_zero_and_extension(raw, expected):
+    assert nz.phone(s(raw)).iloc[0] == expected
+
+
+def test_phone_too_short_or_empty_is_missing():
+    assert nz.phone(s("123", "", None, "n/a")).isna().all()
+
+
+def test_phone_local_matches_landline_with_and_without_area_code():
+    out = nz.phone_local(s("021-62345678", "62345678"))
+    assert out.iloc[0] == out.iloc[1] == "62345678"
+
+
+def test_email_is_lower_cased_and_validated():
+    out = nz.email(s(" Zhang.Wei@Jingce.COM ", "mailto:a@b.cn", "张伟 <zw@x.com>", "bad@", None))
+    assert out.tolist()[:3] == ["zhang.wei@jingce.com", "a@b.cn", "zw@x.com"]
+    assert out.iloc[3:].isna().all()
+
+
+def test_shared_mailboxes_are_no_personal_evidence():
+    out = nz.personal_email(s("sales@jingce.com", "info2@x.com", "zhangwei@jingce.com"))
+    assert out.isna().tolist() == [True, True, False]
+
+
+def test_public_mail_domains_say_nothing_about_the_employer():
+    out = nz.corporate_email_domain(s("a@qq.com", "b@jingce.com.cn"))
+    assert pd.isna(out.iloc[0]) and out.iloc[1] == "jingce.com.cn"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["https://www.jingce.com/about", "WWW.JINGCE.COM", "jingce.com:8080", "http://jingce.com."],
+)
+def test_website_domain(raw):
+    assert nz.website_domain(s(raw)).iloc[0] == "jingce.com"
+
+
+def test_city_key_across_scripts_and_suffixes():
+    assert nz.city_key(s("上海市", "Shanghai", "SHANGHAI CITY", "重庆")).tolist() == [
+        "shanghai",
+        "shanghai",
+        "shanghai",
+        "chongqing",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "上海精测电子有限公司",
+        "精测电子(上海)有限公司",
+        "精测电子（上海）有限公司",
+        "上海市精测电子股份有限公司",
+        "Shanghai Jingce Electronics Co., Ltd.",
+        "SHANGHAI JINGCE ELECTRONICS CO.,LTD",
+        "Jingce Electronics (Shanghai) Co Ltd",
+        "Ｊｉｎｇｃｅ Ｅｌｅｃｔｒｏｎｉｃｓ Ｃｏ．， Ｌｔｄ．",
+    ],
+)
+def test_company_name_variants_share_core_key_and_industry(name):
+    parts = nz.company_name(name)
+    assert parts.key == "jingce"
+    assert parts.industry == "electronics"
+
+
+def test_company_name_keeps_the_industry_apart():
+    a = nz.company_name("苏州华瑞科技发展股份有限公司")
+    b = nz.company_name("Suzhou Huarui Technology Development Co., Ltd.")
+    c = nz.company_name("苏州华瑞机械有限公司")
+    assert a.key == b.key == c.key == "huarui"
+    assert a.industry == b.industry != c.industry
+
+
+def test_company_name_strips_the_records_own_city():
+    # 昆明 is not a reason to strip anything unless it is the record's city.
+    assert nz.company_name("宜良精测电子有限公司", city="宜良").key == "jingce"
+
+
+def test_company_name_without_a_distinctive_core_keeps_the_industry_word():
+    assert nz.company_name("北京电子有限公司").key == "dianzi"
+
+
+def test_company_names_column_function_handles_missing_values():
+    out = nz.company_names(s("上海精测电子有限公司", None), s("上海", None))
+    assert out["name_key"].iloc[0] == "jingce"
+    assert out["name_key"].isna().iloc[1]
+
+
+@pytest.mark.parametrize(
+    "name", ["张伟", "Zhang Wei", "ZHANG, Wei", "张伟先生", "Mr. Zhang Wei", "Wei Zhang"]
+)
+def test_person_name_key_in_either_order(name):
+    p = nz.person_name(name)
+    assert "zhangwei" in {p.key, p.key_alt}
+
+
+def test_compound_and_heteronym_surnames():
+    assert nz.person_name("欧阳娜娜").key == nz.person_name("Nana Ouyang").key == "ouyangnana"
+    assert nz.person_name("曾小明").key == "zengxiaoming"
+    assert nz.person_name("单田芳").surname == "shan"
+
+
+def test_person_name_drops_titles_typed_by_respondents():
+    assert nz.person_name("王总").key == "wang"
+    assert nz.person_name("李工").surname == "li"
