@@ -62,7 +62,43 @@ def staging() -> dict:
     return {"rows": sum(rows.values()), "orders": rows["orders"]}
 
 
-STAGES = {"ingest": ingest, "staging": staging}
+def identity() -> dict:
+    """Entity resolution (identity_resolution asset) and its quality against the
+    generator's ground truth when the data has one."""
+    from identity import evaluate as ev
+    from orchestration.assets.identity import identity_assets
+    from orchestration.definitions import defs
+
+    result = dg.materialize(identity_assets, resources={"warehouse": defs.resources["warehouse"]})
+    if not result.success:
+        raise SystemExit("identity resolution failed")
+    truth = env_path("CX_DATA_DIR") / "ground_truth"
+    out: dict = {}
+    with duckdb.connect(str(env_path("CX_DUCKDB_PATH")), read_only=True) as con:
+        out["rows"] = con.execute("select count(*) from identity.account_clusters").fetchone()[0]
+        out["customers"] = con.execute(
+            "select count(distinct customer_key) from identity.account_clusters"
+        ).fetchone()[0]
+        out["review_queue"] = con.execute(
+            "select count(*) from identity.clerical_review"
+        ).fetchone()[0]
+        if (truth / "manifest.json").exists():
+            accounts = ev.read_truth(truth, "accounts")
+            acc = ev.account_score(con, accounts)
+            out["account_precision"], out["account_recall"] = acc.precision, acc.recall
+            try:
+                contacts = ev.read_truth(truth, "contacts")
+                con_score = ev.contact_score(con, contacts)
+                out["contact_precision"] = con_score.precision
+                out["contact_recall"] = con_score.recall
+            except (FileNotFoundError, KeyError):
+                pass
+            resp = ev.response_customer_accuracy(con, ev.read_truth(truth, "responses"), accounts)
+            out["response_customer_accuracy"] = resp["accuracy"]
+    return out
+
+
+STAGES = {"ingest": ingest, "staging": staging, "identity": identity}
 
 if __name__ == "__main__":
     print(json.dumps(STAGES[sys.argv[1]]()))

@@ -1,0 +1,136 @@
+"""Single customer view end to end: generated small data -> the real Dagster job
+(ingest, staging, identity resolution, marts), measured against the generator's
+ground truth; key stability on re-run and after adding one CRM file."""
+
+import importlib.util
+import shutil
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from identity import evaluate as ev
+from tests.pipeline import generate, run_build, warehouse_env
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        importlib.util.find_spec("ingest.generate") is None, reason="demo generator not present"
+    ),
+]
+
+ACCOUNT_PRECISION, ACCOUNT_RECALL, RESPONSE_ACCURACY = 0.98, 0.95, 0.97
+
+
+def _keys(db: str) -> pd.DataFrame:
+    with duckdb.connect(db, read_only=True) as con:
+        return con.execute(
+            "select source_system, account_id, customer_key from identity.account_clusters"
+        ).df()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    data = tmp_path_factory.mktemp("identity") / "data"
+    generate(data)
+    with warehouse_env(data) as env, dg.instance_for_test() as instance:
+        first = run_build(instance)
+        assert first.success
+        keys_first = _keys(env["CX_DUCKDB_PATH"])
+        second = run_build(instance)
+        assert second.success
+        keys_second = _keys(env["CX_DUCKDB_PATH"])
+        with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
+            truth = data / "ground_truth"
+            accounts_truth = ev.read_truth(truth, "accounts")
+            scores = {
+                "accounts": ev.account_score(con, accounts_truth),
+                "responses": ev.response_customer_accuracy(
+                    con, ev.read_truth(truth, "responses"), accounts_truth
+                ),
+            }
+        # One new CRM file: an existing account re-keyed in a new CRM instance
+        # (same customer) and a company nobody has seen.
+        landing = data / "landing" / "crm" / "accounts"
+        sample = next(p for p in sorted(landing.iterdir()) if p.suffix == ".csv")
+        rows = pd.read_csv(sample, dtype=str, keep_default_na=False)
+        known = rows.iloc[[0]].copy()
+        known["source_system"], known["account_id"] = "crm_new", "NEW-0001"
+        fresh = rows.iloc[[0]].copy()
+        fresh["source_system"], fresh["account_id"] = "crm_new", "NEW-0002"
+        fresh["account_name"] = "杭州一个从未见过的测试客户零号有限公司"
+        for col in ("credit_code", "phone", "website", "parent_account_id"):
+            if col in fresh:
+                fresh[col] = ""
+        added = pd.concat([known, fresh])
+        added.to_csv(landing / "zz_new_crm.csv", index=False)
+        third = run_build(instance)
+        assert third.success
+        keys_third = _keys(env["CX_DUCKDB_PATH"])
+        yield {
+            "db": env["CX_DUCKDB_PATH"],
+            "scores": scores,
+            "keys": (keys_first, keys_second, keys_third),
+            "known_source": rows.iloc[0][["source_system", "account_id"]].tolist(),
+        }
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def test_accounts_resolve_to_customers_with_high_precision_and_recall(built):
+    score = built["scores"]["accounts"]
+    assert score.precision >= ACCOUNT_PRECISION, score
+    assert score.recall >= ACCOUNT_RECALL, score
+
+
+def test_survey_responses_link_to_the_right_customer(built):
+    result = built["scores"]["responses"]
+    assert result["accuracy"] >= RESPONSE_ACCURACY, result
+
+
+def test_rerun_on_the_same_data_keeps_every_customer_key(built):
+    first, second, _ = built["keys"]
+    merged = first.merge(second, on=["source_system", "account_id"], suffixes=("_1", "_2"))
+    assert len(merged) == len(first) == len(second)
+    assert (merged["customer_key_1"] == merged["customer_key_2"]).all()
+
+
+def test_adding_one_crm_file_changes_only_the_affected_customers(built):
+    _, before, after = built["keys"]
+    merged = before.merge(after, on=["source_system", "account_id"], suffixes=("_b", "_a"))
+    assert len(merged) == len(before)  # nothing lost
+    changed = merged[merged["customer_key_b"] != merged["customer_key_a"]]
+    assert changed.empty, changed
+    new = after[after["source_system"] == "crm_new"].set_index("account_id")["customer_key"]
+    src, acc = built["known_source"]
+    known_key = before.set_index(["source_system", "account_id"]).loc[(src, acc), "customer_key"]
+    assert new["NEW-0001"] == known_key
+    assert new["NEW-0002"] not in set(before["customer_key"])
+
+
+def test_marts_have_one_row_per_customer_and_every_account_bridged(built):
+    with duckdb.connect(built["db"], read_only=True) as con:
+        customers, distinct_keys = con.execute(
+            "select count(*), count(distinct customer_key) from marts.dim_customer"
+        ).fetchone()
+        clustered = con.execute(
+            "select count(distinct customer_key) from identity.account_clusters"
+        ).fetchone()[0]
+        bridged, accounts = con.execute(
+            "select (select count(*) from marts.bridge_customer_accounts), "
+            "(select count(*) from staging.stg_crm__accounts)"
+        ).fetchone()
+        responses, linked = con.execute(
+            "select count(*), count(customer_key) from marts.fct_survey_respondents"
+        ).fetchone()
+    assert customers == distinct_keys == clustered
+    assert bridged == accounts
+    assert responses > 0 and linked > 0
+
+
+def test_clerical_review_explains_each_pair(built):
+    with duckdb.connect(built["db"], read_only=True) as con:
+        rows = con.execute(
+            "select match_weight, explanation from identity.clerical_review limit 20"
+        ).fetchall()
+    assert all(w is not None and ("company_name" in e or "person_name" in e) for w, e in rows)
