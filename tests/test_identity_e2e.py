@@ -134,3 +134,20 @@ def test_clerical_review_explains_each_pair(built):
             "select match_weight, explanation from identity.clerical_review limit 20"
         ).fetchall()
     assert all(w is not None and ("company_name" in e or "person_name" in e) for w, e in rows)
+
+
+def test_the_match_weights_of_any_pair_can_be_shown(built):
+    from identity.explain import explain_pair
+
+    with duckdb.connect(built["db"], read_only=True) as con:
+        a, b = (
+            r[0]
+            for r in con.execute(
+                "select record_id from identity.account_clusters order by record_id limit 2"
+            ).fetchall()
+        )
+        table = explain_pair(con, "accounts", a, b)
+    assert {"company_name", "credit_code", "(prior)", "(total)"} <= set(table["comparison"])
+    parts = table[~table["comparison"].str.startswith("(")]["match_weight"].sum()
+    prior, total = table.set_index("comparison").loc[["(prior)", "(total)"], "match_weight"]
+    assert abs(parts + prior - total) < 1e-6
