@@ -434,7 +434,16 @@ def resolve_accounts(
     best = best_edge_per_record(result.pairs, "record_id")
     out = (
         features[
-            ["record_id", "source_system", "account_id", "name_key", "name_script", "credit_code"]
+            [
+                "record_id",
+                "source_system",
+                "account_id",
+                "name_key",
+                "name_industry",
+                "name_script",
+                "credit_code",
+                "website_domain",
+            ]
         ]
         .merge(keys.rename(columns={"key": "customer_key"}), on="record_id")
         .merge(best, on="record_id", how="left")
@@ -457,8 +466,10 @@ def resolve_accounts(
             "match_weight",
             "match_probability",
             "name_key",
+            "name_industry",
             "name_script",
             "valid_credit_code",
+            "website_domain",
         ]
     ]
     out["resolved_at"] = now
@@ -563,7 +574,8 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "order_customer_key": df["order_customer_key"].astype("string"),
             "customer_key": df["order_customer_key"].astype("string"),
             "company_key": company["name_key"],
-            "company_clean": company["name_clean"],
+            "company_industry": company["name_industry"],
+            "email_domain": nz.corporate_email_domain(df["email"]).astype("string"),
             **{c: people[c] for c in people.columns},
             "email": nz.personal_email(df["email"]).astype("string"),
             "phone": nz.phone(df["phone"]).astype("string"),
@@ -571,14 +583,20 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def customers_by_company_key(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """name_key -> customer_key where the key belongs to exactly one customer."""
+def unique_customer_lookup(
+    con: duckdb.DuckDBPyConnection, columns: list[str], alias: list[str], name: str
+) -> pd.DataFrame:
+    """Values of `columns` in identity.account_clusters that belong to exactly one
+    customer -> that customer (ambiguous values link nothing)."""
+    cols = ", ".join(f"{c} as {a}" for c, a in zip(columns, alias, strict=True))
+    where = " and ".join(f"{c} is not null" for c in columns)
+    group = ", ".join(columns)
     return con.execute(
         f"""
-        select name_key as company_key, min(customer_key) as company_customer_key
+        select {cols}, min(customer_key) as {name}
         from {ACCOUNT_CLUSTERS}
-        where name_key is not null
-        group by name_key
+        where {where}
+        group by {group}
         having count(distinct customer_key) = 1
         """
     ).df()
@@ -665,18 +683,39 @@ def link_responses(
         f"customer_key as contact_customer_key from {CONTACT_CLUSTERS}"
     ).df()
     best = best.merge(persons, on="contact_record_id", how="left")
-    out = responses[["record_id", "response_id", "order_customer_key", "company_key"]].merge(
-        best, on="record_id", how="left"
+    out = responses[
+        [
+            "record_id",
+            "response_id",
+            "order_customer_key",
+            "company_key",
+            "company_industry",
+            "email_domain",
+        ]
+    ].merge(best, on="record_id", how="left")
+    by_name_industry = unique_customer_lookup(
+        con, ["name_key", "name_industry"], ["company_key", "company_industry"], "ck_industry"
     )
-    out = out.merge(customers_by_company_key(con), on="company_key", how="left")
+    by_name = unique_customer_lookup(con, ["name_key"], ["company_key"], "ck_name")
+    by_domain = unique_customer_lookup(con, ["website_domain"], ["email_domain"], "ck_domain")
+    out = (
+        out.merge(by_name_industry, on=["company_key", "company_industry"], how="left")
+        .merge(by_name, on="company_key", how="left")
+        .merge(by_domain, on="email_domain", how="left")
+    )
+    out["company_customer_key"] = out["ck_industry"].fillna(out["ck_name"])
     # Customer: the order the response is about, else the matched contact's
-    # customer, else a company name that belongs to one customer only.
+    # customer, else a company name (core and industry, else core) that belongs
+    # to one customer only, else a corporate email domain that is one
+    # customer's website.
     out["customer_key"] = (
         out["order_customer_key"]
         .fillna(out["contact_customer_key"])
         .fillna(out["company_customer_key"])
+        .fillna(out["ck_domain"])
     )
     out["customer_method"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out.loc[out["ck_domain"].notna(), "customer_method"] = "email_domain"
     out.loc[out["company_customer_key"].notna(), "customer_method"] = "company_name"
     out.loc[out["contact_customer_key"].notna(), "customer_method"] = "contact"
     out.loc[out["order_customer_key"].notna(), "customer_method"] = "order"
