@@ -30,16 +30,22 @@ import pyarrow.parquet as pq
 
 from ingest import contract as c
 from ingest.demo import operations as ops
-from ingest.demo import voice
 from ingest.demo import vocab as v
+from ingest.demo import voice
 from ingest.demo import world as w
 
 PERIOD_MONTHS = 3
 N_PERIODS = w.N_MONTHS // PERIOD_MONTHS
-PERIOD_LABELS = [np.datetime_as_string(w.MONTH_STARTS[p * PERIOD_MONTHS], unit="M") for p in range(N_PERIODS)]
+PERIOD_LABELS = [
+    np.datetime_as_string(w.MONTH_STARTS[p * PERIOD_MONTHS], unit="M") for p in range(N_PERIODS)
+]
 PERIOD_ENDS = [
-    (w.MONTH_STARTS[(p + 1) * PERIOD_MONTHS] if (p + 1) * PERIOD_MONTHS < w.N_MONTHS else w.END + ops.DAY)
-    .astype("datetime64[s]") - np.timedelta64(1, "s")
+    (
+        w.MONTH_STARTS[(p + 1) * PERIOD_MONTHS]
+        if (p + 1) * PERIOD_MONTHS < w.N_MONTHS
+        else w.END + ops.DAY
+    ).astype("datetime64[s]")
+    - np.timedelta64(1, "s")
     for p in range(N_PERIODS)
 ]
 OMS = tuple(f"oms_{r.lower()}" for r in w.REGIONS)
@@ -98,39 +104,59 @@ class BadRow:
 
 # Bad rows each break exactly one rule of the contract (ingest/contract.py).
 BAD_TEMPLATES: dict[str, list[BadRow]] = {
-    "crm__accounts": [BadRow("account_name", c.REASON_MISSING_VALUE, ""),
-                      BadRow("created_at", c.REASON_BAD_TYPE, "2025/03/04 09:12")],
-    "crm__contacts": [BadRow("updated_at", c.REASON_BAD_TYPE, "03/15/2025 10:00"),
-                      BadRow("full_name", c.REASON_MISSING_VALUE, ""),
-                      BadRow(None, c.REASON_MALFORMED_CSV, None)],
-    "crm__contracts": [BadRow("contract_value", c.REASON_BAD_TYPE, "1,200,000"),
-                       BadRow("contract_value", c.REASON_OUT_OF_RANGE, "-5000"),
-                       BadRow("status", c.REASON_NOT_ACCEPTED, "terminated")],
-    "fulfillment__orders": [BadRow("status", c.REASON_NOT_ACCEPTED, "shipped"),
-                            BadRow("amount", c.REASON_OUT_OF_RANGE, "-120.50"),
-                            BadRow("quantity", c.REASON_BAD_TYPE, "twelve"),
-                            BadRow("promised_date", c.REASON_MISSING_VALUE, ""),
-                            BadRow("order_date", c.REASON_BAD_TYPE, "2025-02-30"),
-                            BadRow(None, c.REASON_MALFORMED_CSV, None)],
-    "fulfillment__deliveries": [BadRow("entry_channel", c.REASON_NOT_ACCEPTED, "fax"),
-                                BadRow("quantity_delivered", c.REASON_OUT_OF_RANGE, "-1"),
-                                BadRow("delivered_at", c.REASON_BAD_TYPE, "tomorrow")],
-    "fulfillment__confirmations": [BadRow("received_in_full", c.REASON_BAD_TYPE, "maybe"),
-                                   BadRow("received_date", c.REASON_MISSING_VALUE, "")],
+    "crm__accounts": [
+        BadRow("account_name", c.REASON_MISSING_VALUE, ""),
+        BadRow("created_at", c.REASON_BAD_TYPE, "2025/03/04 09:12"),
+    ],
+    "crm__contacts": [
+        BadRow("updated_at", c.REASON_BAD_TYPE, "03/15/2025 10:00"),
+        BadRow("full_name", c.REASON_MISSING_VALUE, ""),
+        BadRow(None, c.REASON_MALFORMED_CSV, None),
+    ],
+    "crm__contracts": [
+        BadRow("contract_value", c.REASON_BAD_TYPE, "1,200,000"),
+        BadRow("contract_value", c.REASON_OUT_OF_RANGE, "-5000"),
+        BadRow("status", c.REASON_NOT_ACCEPTED, "terminated"),
+    ],
+    "fulfillment__orders": [
+        BadRow("status", c.REASON_NOT_ACCEPTED, "shipped"),
+        BadRow("amount", c.REASON_OUT_OF_RANGE, "-120.50"),
+        BadRow("quantity", c.REASON_BAD_TYPE, "twelve"),
+        BadRow("promised_date", c.REASON_MISSING_VALUE, ""),
+        BadRow("order_date", c.REASON_BAD_TYPE, "2025-02-30"),
+        BadRow(None, c.REASON_MALFORMED_CSV, None),
+    ],
+    "fulfillment__deliveries": [
+        BadRow("entry_channel", c.REASON_NOT_ACCEPTED, "fax"),
+        BadRow("quantity_delivered", c.REASON_OUT_OF_RANGE, "-1"),
+        BadRow("delivered_at", c.REASON_BAD_TYPE, "tomorrow"),
+    ],
+    "fulfillment__confirmations": [
+        BadRow("received_in_full", c.REASON_BAD_TYPE, "maybe"),
+        BadRow("received_date", c.REASON_MISSING_VALUE, ""),
+    ],
     "fulfillment__promise_changes": [BadRow("new_promised_date", c.REASON_BAD_TYPE, "2025-13-01")],
-    "fulfillment__regional_reports": [BadRow("on_time_rate", c.REASON_OUT_OF_RANGE, "1.35"),
-                                      BadRow("orders_due", c.REASON_BAD_TYPE, "12.5")],
-    "survey__invitations": [BadRow("sent_at", c.REASON_BAD_TYPE, "last monday"),
-                            BadRow("survey_type", c.REASON_NOT_ACCEPTED, "nps_web")],
-    "survey__responses": [BadRow("nps", c.REASON_OUT_OF_RANGE, "11"),
-                          BadRow("csat", c.REASON_OUT_OF_RANGE, "0"),
-                          BadRow("nps", c.REASON_BAD_TYPE, "N/A"),
-                          BadRow("submitted_at", c.REASON_MISSING_VALUE, ""),
-                          BadRow(None, c.REASON_MALFORMED_CSV, None)],
-    "public_opinion__posts": [BadRow(None, c.REASON_MALFORMED_JSON, None),
-                              BadRow("likes", c.REASON_BAD_TYPE, "many"),
-                              BadRow("text", c.REASON_MISSING_VALUE, ""),
-                              BadRow("published_at", c.REASON_BAD_TYPE, "3 days ago")],
+    "fulfillment__regional_reports": [
+        BadRow("on_time_rate", c.REASON_OUT_OF_RANGE, "1.35"),
+        BadRow("orders_due", c.REASON_BAD_TYPE, "12.5"),
+    ],
+    "survey__invitations": [
+        BadRow("sent_at", c.REASON_BAD_TYPE, "last monday"),
+        BadRow("survey_type", c.REASON_NOT_ACCEPTED, "nps_web"),
+    ],
+    "survey__responses": [
+        BadRow("nps", c.REASON_OUT_OF_RANGE, "11"),
+        BadRow("csat", c.REASON_OUT_OF_RANGE, "0"),
+        BadRow("nps", c.REASON_BAD_TYPE, "N/A"),
+        BadRow("submitted_at", c.REASON_MISSING_VALUE, ""),
+        BadRow(None, c.REASON_MALFORMED_CSV, None),
+    ],
+    "public_opinion__posts": [
+        BadRow(None, c.REASON_MALFORMED_JSON, None),
+        BadRow("likes", c.REASON_BAD_TYPE, "many"),
+        BadRow("text", c.REASON_MISSING_VALUE, ""),
+        BadRow("published_at", c.REASON_BAD_TYPE, "3 days ago"),
+    ],
 }
 
 
@@ -165,8 +191,16 @@ class Landing:
     def _positions(self, n_good: int, n_bad: int) -> list[int]:
         return sorted(int(x) + 1 for x in self.rng.choice(n_good + n_bad, n_bad, replace=False))
 
-    def write_csv(self, table: str, name: str, df: pd.DataFrame, *, encoding: str = "utf-8",
-                  header_case: str = "lower", bad: bool = True) -> Path:
+    def write_csv(
+        self,
+        table: str,
+        name: str,
+        df: pd.DataFrame,
+        *,
+        encoding: str = "utf-8",
+        header_case: str = "lower",
+        bad: bool = True,
+    ) -> Path:
         p = self.path(table, name)
         df = df.reset_index(drop=True)
         bads = self._bad_for(table, name, len(df)) if bad else []
@@ -203,8 +237,14 @@ class Landing:
         return buf.getvalue()
 
     def _note(self, p: Path, row: int, bad: BadRow) -> None:
-        self.bad_rows.append({"file": self.rel(p), "row_number": row, "column": bad.column or "",
-                              "reason": bad.reason})
+        self.bad_rows.append(
+            {
+                "file": self.rel(p),
+                "row_number": row,
+                "column": bad.column or "",
+                "reason": bad.reason,
+            }
+        )
 
     def write_jsonl(self, table: str, name: str, df: pd.DataFrame) -> Path:
         p = self.path(table, name)
@@ -230,7 +270,9 @@ class Landing:
 
     def write_parquet(self, table: str, name: str, df: pd.DataFrame) -> Path:
         p = self.path(table, name)
-        arrow = pa.Table.from_pandas(df.astype("string").reset_index(drop=True), preserve_index=False)
+        arrow = pa.Table.from_pandas(
+            df.astype("string").reset_index(drop=True), preserve_index=False
+        )
         pq.write_table(arrow, p)
         self.rows_per_file[self.rel(p)] = len(df)
         return p
@@ -240,18 +282,30 @@ class Landing:
 
 
 def accounts_frame(acc: pd.DataFrame, updated: np.ndarray | None = None) -> pd.DataFrame:
-    return pd.DataFrame({
-        "source_system": acc.source_system, "account_id": acc.account_id, "account_name": acc.account_name,
-        "credit_code": acc.credit_code, "parent_account_id": acc.parent_account_id, "industry": acc.industry,
-        "region": acc.region, "segment": acc.segment, "business_unit": acc.business_unit,
-        "account_manager_id": acc.account_manager_id, "city": acc.city, "phone": acc.phone,
-        "website": acc.website, "created_at": fmt_ts(acc.created_at.to_numpy()),
-        "updated_at": fmt_ts(acc.updated_at.to_numpy() if updated is None else updated),
-    })
+    return pd.DataFrame(
+        {
+            "source_system": acc.source_system,
+            "account_id": acc.account_id,
+            "account_name": acc.account_name,
+            "credit_code": acc.credit_code,
+            "parent_account_id": acc.parent_account_id,
+            "industry": acc.industry,
+            "region": acc.region,
+            "segment": acc.segment,
+            "business_unit": acc.business_unit,
+            "account_manager_id": acc.account_manager_id,
+            "city": acc.city,
+            "phone": acc.phone,
+            "website": acc.website,
+            "created_at": fmt_ts(acc.created_at.to_numpy()),
+            "updated_at": fmt_ts(acc.updated_at.to_numpy() if updated is None else updated),
+        }
+    )
 
 
-def write_crm(land: Landing, rng: np.random.Generator, acc: pd.DataFrame, con: pd.DataFrame,
-              ct: pd.DataFrame) -> dict[str, str]:
+def write_crm(
+    land: Landing, rng: np.random.Generator, acc: pd.DataFrame, con: pd.DataFrame, ct: pd.DataFrame
+) -> dict[str, str]:
     special = {}
     for crm in w.CRMS:
         a = acc[acc.source_system == crm]
@@ -261,7 +315,9 @@ def write_crm(land: Landing, rng: np.random.Generator, acc: pd.DataFrame, con: p
             p = land.write_csv("crm__accounts", name, frame, encoding="gbk")
             special["gbk_file"] = land.rel(p)
         elif crm == "crm_south":
-            frame["wechat_official_account"] = np.where(rng.random(len(frame)) < 0.3, "gh_" + frame.account_id.str.lower(), None)
+            frame["wechat_official_account"] = np.where(
+                rng.random(len(frame)) < 0.3, "gh_" + frame.account_id.str.lower(), None
+            )
             p = land.write_csv("crm__accounts", name, frame)
             special["extra_column_file"] = land.rel(p)
         else:
@@ -270,29 +326,56 @@ def write_crm(land: Landing, rng: np.random.Generator, acc: pd.DataFrame, con: p
         changed = a[rng.random(len(a)) < 0.05].copy()
         if len(changed):
             changed["segment"] = np.where(rng.random(len(changed)) < 0.5, changed.segment, "key")
-            later = np.datetime64("2026-10-31T12:00:00") + rng.integers(0, 3600 * 6, len(changed)) * np.timedelta64(1, "s")
-            land.write_csv("crm__accounts", f"{crm}_accounts_delta_2026-11-01.csv", accounts_frame(changed, later))
+            later = np.datetime64("2026-10-31T12:00:00") + rng.integers(
+                0, 3600 * 6, len(changed)
+            ) * np.timedelta64(1, "s")
+            land.write_csv(
+                "crm__accounts",
+                f"{crm}_accounts_delta_2026-11-01.csv",
+                accounts_frame(changed, later),
+            )
 
         cc = con[con.source_system == crm]
-        frame = pd.DataFrame({
-            "source_system": cc.source_system, "contact_id": cc.contact_id, "account_id": cc.account_id,
-            "full_name": cc.full_name, "title": cc.title, "department": cc.department, "buying_role": cc.crm_role,
-            "email": cc.crm_email, "phone": cc.crm_phone, "is_active": cc.is_active,
-            "updated_at": fmt_ts(cc.updated_at.to_numpy()),
-        })
+        frame = pd.DataFrame(
+            {
+                "source_system": cc.source_system,
+                "contact_id": cc.contact_id,
+                "account_id": cc.account_id,
+                "full_name": cc.full_name,
+                "title": cc.title,
+                "department": cc.department,
+                "buying_role": cc.crm_role,
+                "email": cc.crm_email,
+                "phone": cc.crm_phone,
+                "is_active": cc.is_active,
+                "updated_at": fmt_ts(cc.updated_at.to_numpy()),
+            }
+        )
         if crm == "crm_north":
-            p = land.write_csv("crm__contacts", f"{crm}_contacts_2026-10-31.csv", frame, header_case="upper")
+            p = land.write_csv(
+                "crm__contacts", f"{crm}_contacts_2026-10-31.csv", frame, header_case="upper"
+            )
             special["upper_case_header_file"] = land.rel(p)
         else:
             land.write_csv("crm__contacts", f"{crm}_contacts_2026-10-31.csv", frame)
 
         k = ct[ct.source_system == crm]
-        land.write_csv("crm__contracts", f"{crm}_contracts_2026-10-31.csv", pd.DataFrame({
-            "source_system": k.source_system, "contract_id": k.contract_id, "account_id": k.account_id,
-            "start_date": fmt_date(k.start.to_numpy()), "end_date": fmt_date(k.end.to_numpy()),
-            "contract_value": fmt_num(k.value.to_numpy(), 2), "status": k.status,
-            "renewed_by_contract_id": k.renewed_by_contract_id,
-        }))
+        land.write_csv(
+            "crm__contracts",
+            f"{crm}_contracts_2026-10-31.csv",
+            pd.DataFrame(
+                {
+                    "source_system": k.source_system,
+                    "contract_id": k.contract_id,
+                    "account_id": k.account_id,
+                    "start_date": fmt_date(k.start.to_numpy()),
+                    "end_date": fmt_date(k.end.to_numpy()),
+                    "contract_value": fmt_num(k.value.to_numpy(), 2),
+                    "status": k.status,
+                    "renewed_by_contract_id": k.renewed_by_contract_id,
+                }
+            ),
+        )
     return special
 
 
@@ -301,10 +384,13 @@ def order_exports(o: pd.DataFrame) -> pd.DataFrame:
     and a re-export in the period its final status was reached."""
     created = o.order_date.to_numpy().astype("datetime64[s]") + np.timedelta64(9 * 3600, "s")
     event = np.where(
-        o.cancelled_final, o.cancel_time.to_numpy(),
+        o.cancelled_final,
+        o.cancel_time.to_numpy(),
         np.where(o.delivered, o.recorded_at.to_numpy(), np.datetime64("NaT")),
     ).astype("datetime64[s]")
-    status_final = np.where(o.cancelled_final, "cancelled", np.where(o.delivered, "delivered", "open"))
+    status_final = np.where(
+        o.cancelled_final, "cancelled", np.where(o.delivered, "delivered", "open")
+    )
     change = o.change_time.to_numpy().astype("datetime64[s]")
     p0 = period_of(o.order_date.to_numpy())
     pe = np.where(np.isnat(event), -1, period_of(event))
@@ -324,17 +410,30 @@ def order_exports(o: pd.DataFrame) -> pd.DataFrame:
         changed = ~np.isnat(ch) & (ch <= pend)
         upd = np.maximum(created[idx], np.where(done, ev, created[idx]))
         upd = np.maximum(upd, np.where(changed, ch, created[idx]))
-        rows.append(pd.DataFrame({
-            "row": idx, "period": per[idx],
-            "status": np.where(done, status_final[idx], "open"),
-            "promised": np.where(changed, o.promise.to_numpy()[idx], o.first_promise.to_numpy()[idx]),
-            "updated_at": upd,
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "row": idx,
+                    "period": per[idx],
+                    "status": np.where(done, status_final[idx], "open"),
+                    "promised": np.where(
+                        changed, o.promise.to_numpy()[idx], o.first_promise.to_numpy()[idx]
+                    ),
+                    "updated_at": upd,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
-def write_fulfillment(land: Landing, rng: np.random.Generator, o: pd.DataFrame, acc: pd.DataFrame,
-                      persons: pd.DataFrame, reports: pd.DataFrame) -> dict[str, str]:
+def write_fulfillment(
+    land: Landing,
+    rng: np.random.Generator,
+    o: pd.DataFrame,
+    acc: pd.DataFrame,
+    persons: pd.DataFrame,
+    reports: pd.DataFrame,
+) -> dict[str, str]:
     special: dict[str, str] = {}
     exp = order_exports(o)
     region_name = np.array(w.REGIONS, dtype=object)
@@ -351,18 +450,26 @@ def write_fulfillment(land: Landing, rng: np.random.Generator, o: pd.DataFrame, 
         for per in range(N_PERIODS):
             e = exp[(exp.period == per) & (o.region.to_numpy()[exp.row] == k)]
             r = o.iloc[e.row.to_numpy()]
-            frame = pd.DataFrame({
-                "source_system": oms, "order_id": r.order_id.to_numpy(),
-                "account_source_system": acc.source_system.to_numpy()[r.a_idx],
-                "account_id": acc.account_id.to_numpy()[r.a_idx],
-                "order_date": fmt_date(r.order_date.to_numpy()), "requested_date": fmt_date(r.requested_date.to_numpy()),
-                "promised_date": fmt_date(e.promised.to_numpy()), "region": region_name[r.region],
-                "business_unit": bu_name[r.bu], "product_category": r.category.to_numpy(),
-                "quantity": fmt_num(r.quantity.to_numpy()), "amount": fmt_num(r.amount.to_numpy(), 2),
-                "status": e.status.to_numpy(), "sales_rep_id": acc.account_manager_id.to_numpy()[r.a_idx],
-                "replaces_order_id": r.replaces_order_id.to_numpy(),
-                "updated_at": fmt_ts(e.updated_at.to_numpy(), style),
-            })
+            frame = pd.DataFrame(
+                {
+                    "source_system": oms,
+                    "order_id": r.order_id.to_numpy(),
+                    "account_source_system": acc.source_system.to_numpy()[r.a_idx],
+                    "account_id": acc.account_id.to_numpy()[r.a_idx],
+                    "order_date": fmt_date(r.order_date.to_numpy()),
+                    "requested_date": fmt_date(r.requested_date.to_numpy()),
+                    "promised_date": fmt_date(e.promised.to_numpy()),
+                    "region": region_name[r.region],
+                    "business_unit": bu_name[r.bu],
+                    "product_category": r.category.to_numpy(),
+                    "quantity": fmt_num(r.quantity.to_numpy()),
+                    "amount": fmt_num(r.amount.to_numpy(), 2),
+                    "status": e.status.to_numpy(),
+                    "sales_rep_id": acc.account_manager_id.to_numpy()[r.a_idx],
+                    "replaces_order_id": r.replaces_order_id.to_numpy(),
+                    "updated_at": fmt_ts(e.updated_at.to_numpy(), style),
+                }
+            )
             name = f"{oms}_orders_{PERIOD_LABELS[per]}.csv"
             if oms == "oms_north" and per == 2:
                 land.protected.add(name)
@@ -382,46 +489,90 @@ def write_fulfillment(land: Landing, rng: np.random.Generator, o: pd.DataFrame, 
             if not len(r):
                 continue
             p1 = r.pattern.to_numpy() == ops.PROMISE_MOVED
-            land.write_csv("fulfillment__promise_changes", f"{oms}_promise_changes_{PERIOD_LABELS[per]}.csv", pd.DataFrame({
-                "source_system": oms, "order_id": r.order_id.to_numpy(),
-                "old_promised_date": fmt_date(r.first_promise.to_numpy()),
-                "new_promised_date": fmt_date(r.promise.to_numpy()),
-                "changed_at": fmt_ts(r.change_time.to_numpy(), style),
-                "changed_by": np.where(p1, r.staff.to_numpy(), acc.account_manager_id.to_numpy()[r.a_idx]),
-                "reason": np.where(p1, np.array(["客户要求延期", "物流调整", "customer request"], dtype=object)[rng.integers(0, 3, len(r))],
-                                   np.array(["客户要求延期", "customer requested later date", "客户现场未准备好"], dtype=object)[rng.integers(0, 3, len(r))]),
-            }))
+            land.write_csv(
+                "fulfillment__promise_changes",
+                f"{oms}_promise_changes_{PERIOD_LABELS[per]}.csv",
+                pd.DataFrame(
+                    {
+                        "source_system": oms,
+                        "order_id": r.order_id.to_numpy(),
+                        "old_promised_date": fmt_date(r.first_promise.to_numpy()),
+                        "new_promised_date": fmt_date(r.promise.to_numpy()),
+                        "changed_at": fmt_ts(r.change_time.to_numpy(), style),
+                        "changed_by": np.where(
+                            p1, r.staff.to_numpy(), acc.account_manager_id.to_numpy()[r.a_idx]
+                        ),
+                        "reason": np.where(
+                            p1,
+                            np.array(
+                                ["客户要求延期", "物流调整", "customer request"], dtype=object
+                            )[rng.integers(0, 3, len(r))],
+                            np.array(
+                                [
+                                    "客户要求延期",
+                                    "customer requested later date",
+                                    "客户现场未准备好",
+                                ],
+                                dtype=object,
+                            )[rng.integers(0, 3, len(r))],
+                        ),
+                    }
+                ),
+            )
 
         # Deliveries, by the period the record was written.
-        d = o[(o.region == k) & o.delivered & ~o.cancelled_final & (o.recorded_at.to_numpy() <= w.END.astype("datetime64[s]") + np.timedelta64(86399, "s"))]
+        d = o[
+            (o.region == k)
+            & o.delivered
+            & ~o.cancelled_final
+            & (
+                o.recorded_at.to_numpy()
+                <= w.END.astype("datetime64[s]") + np.timedelta64(86399, "s")
+            )
+        ]
         d_per = period_of(d.recorded_at.to_numpy())
         for per in range(N_PERIODS):
             r = d[d_per == per]
             if not len(r):
                 continue
             manual = r.manual.to_numpy()
-            pod = np.where(manual, np.where(rng.random(len(r)) < 0.6, "true", None), np.where(rng.random(len(r)) < 0.9, "true", "false"))
+            pod = np.where(
+                manual,
+                np.where(rng.random(len(r)) < 0.6, "true", None),
+                np.where(rng.random(len(r)) < 0.9, "true", "false"),
+            )
             pod = np.where(r.pattern.to_numpy() == ops.EARLY_RECORD, None, pod)
-            frame = pd.DataFrame({
-                "source_system": oms, "delivery_id": r.delivery_id.to_numpy(), "order_id": r.order_id.to_numpy(),
-                "delivered_at": fmt_ts(r.delivered_at.to_numpy(), style),
-                "quantity_delivered": fmt_num(r.qty_delivered.to_numpy()),
-                "entry_channel": np.where(manual, "manual", "scan"),
-                "recorded_by": r.recorded_by.to_numpy(), "recorded_at": fmt_ts(r.recorded_at.to_numpy(), style),
-                "pod_signed": pod,
-            })
+            frame = pd.DataFrame(
+                {
+                    "source_system": oms,
+                    "delivery_id": r.delivery_id.to_numpy(),
+                    "order_id": r.order_id.to_numpy(),
+                    "delivered_at": fmt_ts(r.delivered_at.to_numpy(), style),
+                    "quantity_delivered": fmt_num(r.qty_delivered.to_numpy()),
+                    "entry_channel": np.where(manual, "manual", "scan"),
+                    "recorded_by": r.recorded_by.to_numpy(),
+                    "recorded_at": fmt_ts(r.recorded_at.to_numpy(), style),
+                    "pod_signed": pod,
+                }
+            )
             name = f"{oms}_deliveries_{PERIOD_LABELS[per]}"
             if oms == "oms_west" and per == 4:
                 p = land.write_parquet("fulfillment__deliveries", name + ".parquet", frame)
                 special["parquet_file"] = land.rel(p)
             elif oms == "oms_south" and per == 3:
-                p = land.write_csv("fulfillment__deliveries", name + ".csv", frame[frame.columns[::-1]])
+                p = land.write_csv(
+                    "fulfillment__deliveries", name + ".csv", frame[frame.columns[::-1]]
+                )
                 special["reordered_columns_file"] = land.rel(p)
             else:
                 land.write_csv("fulfillment__deliveries", name + ".csv", frame)
 
     # Confirmations: the customer's own channel.
-    cf = o[o.confirmed & ~o.cancelled_final & (o.confirmed_at.to_numpy() <= w.END.astype("datetime64[s]") + np.timedelta64(86399, "s"))].copy()
+    cf = o[
+        o.confirmed
+        & ~o.cancelled_final
+        & (o.confirmed_at.to_numpy() <= w.END.astype("datetime64[s]") + np.timedelta64(86399, "s"))
+    ].copy()
     cf["channel"] = np.where(rng.random(len(cf)) < 0.7, "mini_program", "sms_gateway")
     cf_per = period_of(cf.confirmed_at.to_numpy())
     pers = persons.iloc[cf.person_idx.to_numpy()]
@@ -435,87 +586,184 @@ def write_fulfillment(land: Landing, rng: np.random.Generator, o: pd.DataFrame, 
                 continue
             pr = pers[m]
             has_issue = issue[m] != ""
-            late_txt = np.where(issue[m] == "late", np.array(v.SURVEY_COMMENTS["zh"]["late"], dtype=object)[rng.integers(0, 3, len(r))], None)
-            land.write_csv("fulfillment__confirmations", f"{ch}_confirmations_{PERIOD_LABELS[per]}.csv", pd.DataFrame({
-                "source_system": ch, "confirmation_id": r.confirmation_id.to_numpy(), "order_id": r.order_id.to_numpy(),
-                "contact_phone": np.where(ch == "sms_gateway", pr.mobile.to_numpy(), None),
-                "contact_email": np.where(ch == "mini_program", pr.email.to_numpy(), None),
-                "confirmed_at": fmt_ts(r.confirmed_at.to_numpy(), style),
-                "received_date": fmt_date(r.received_date.to_numpy()),
-                "received_in_full": fmt_bool(r.in_full.to_numpy(), "en" if ch == "mini_program" else "zh"),
-                "issue_reported": fmt_bool(has_issue, "en" if ch == "mini_program" else "zh"),
-                "issue_type": np.where(has_issue, issue[m], None),
-                "comment": np.where(rng.random(len(r)) < 0.5, late_txt, None),
-            }))
+            late_txt = np.where(
+                issue[m] == "late",
+                np.array(v.SURVEY_COMMENTS["zh"]["late"], dtype=object)[rng.integers(0, 3, len(r))],
+                None,
+            )
+            land.write_csv(
+                "fulfillment__confirmations",
+                f"{ch}_confirmations_{PERIOD_LABELS[per]}.csv",
+                pd.DataFrame(
+                    {
+                        "source_system": ch,
+                        "confirmation_id": r.confirmation_id.to_numpy(),
+                        "order_id": r.order_id.to_numpy(),
+                        "contact_phone": np.where(ch == "sms_gateway", pr.mobile.to_numpy(), None),
+                        "contact_email": np.where(ch == "mini_program", pr.email.to_numpy(), None),
+                        "confirmed_at": fmt_ts(r.confirmed_at.to_numpy(), style),
+                        "received_date": fmt_date(r.received_date.to_numpy()),
+                        "received_in_full": fmt_bool(
+                            r.in_full.to_numpy(), "en" if ch == "mini_program" else "zh"
+                        ),
+                        "issue_reported": fmt_bool(
+                            has_issue, "en" if ch == "mini_program" else "zh"
+                        ),
+                        "issue_type": np.where(has_issue, issue[m], None),
+                        "comment": np.where(rng.random(len(r)) < 0.5, late_txt, None),
+                    }
+                ),
+            )
 
     # Regional reports, by the period they were submitted; a few re-submissions.
     rp = reports.copy()
     first_missing_otif = rng.random(len(rp)) < 0.04
     rp_per = period_of(rp.submitted_at.to_numpy())
     rp_per = np.where(rp_per < 0, N_PERIODS - 1, rp_per)
-    frame = pd.DataFrame({
-        "region": rp.region, "business_unit": rp.business_unit, "period_month": rp.period_month,
-        "orders_due": rp.orders_due.astype(str), "orders_on_time": rp.orders_on_time.astype(str),
-        "on_time_rate": fmt_num(rp.on_time_rate.to_numpy(), 4),
-        "otif_rate": np.where(first_missing_otif, None, fmt_num(rp.otif_rate.to_numpy(), 4)),
-        "submitted_by": rp.submitted_by, "submitted_at": fmt_ts(rp.submitted_at.to_numpy()),
-    })
+    frame = pd.DataFrame(
+        {
+            "region": rp.region,
+            "business_unit": rp.business_unit,
+            "period_month": rp.period_month,
+            "orders_due": rp.orders_due.astype(str),
+            "orders_on_time": rp.orders_on_time.astype(str),
+            "on_time_rate": fmt_num(rp.on_time_rate.to_numpy(), 4),
+            "otif_rate": np.where(first_missing_otif, None, fmt_num(rp.otif_rate.to_numpy(), 4)),
+            "submitted_by": rp.submitted_by,
+            "submitted_at": fmt_ts(rp.submitted_at.to_numpy()),
+        }
+    )
     for per in range(N_PERIODS):
-        land.write_csv("fulfillment__regional_reports", f"regional_reports_{PERIOD_LABELS[per]}.csv", frame[rp_per == per])
+        land.write_csv(
+            "fulfillment__regional_reports",
+            f"regional_reports_{PERIOD_LABELS[per]}.csv",
+            frame[rp_per == per],
+        )
     resub = frame[first_missing_otif].copy()
     resub["otif_rate"] = fmt_num(rp.otif_rate.to_numpy()[first_missing_otif], 4)
-    resub["submitted_at"] = fmt_ts(rp.submitted_at.to_numpy()[first_missing_otif] + np.timedelta64(5, "D"))
+    resub["submitted_at"] = fmt_ts(
+        rp.submitted_at.to_numpy()[first_missing_otif] + np.timedelta64(5, "D")
+    )
     if len(resub):
         land.write_csv("fulfillment__regional_reports", "regional_reports_resubmitted.csv", resub)
     return special
 
 
-def write_surveys(land: Landing, rng: np.random.Generator, spec: pd.DataFrame, resp: pd.DataFrame,
-                  persons: pd.DataFrame, o: pd.DataFrame) -> None:
+def write_surveys(
+    land: Landing,
+    rng: np.random.Generator,
+    spec: pd.DataFrame,
+    resp: pd.DataFrame,
+    persons: pd.DataFrame,
+    o: pd.DataFrame,
+) -> None:
     p = persons.iloc[spec.p_idx.to_numpy()]
-    channel = np.where(spec.survey_type == "delivery", np.where(rng.random(len(spec)) < 0.6, "mini_program", "sms"),
-                       np.where(rng.random(len(spec)) < 0.6, "email", "wechat"))
-    order_id = np.where(spec.order_row.to_numpy() >= 0, o.order_id.to_numpy()[np.maximum(spec.order_row.to_numpy(), 0)], None)
-    inv = pd.DataFrame({
-        "invitation_id": spec.invitation_id, "survey_id": spec.survey_id, "survey_type": spec.survey_type,
-        "channel": channel, "sent_at": fmt_ts(spec.sent_at.to_numpy()),
-        "contact_email": np.where(channel == "email", p.email.to_numpy(), None),
-        "contact_phone": np.where(channel != "email", p.mobile.to_numpy(), None),
-        "order_id": order_id, "sent_by": spec.sent_by,
-    })
+    channel = np.where(
+        spec.survey_type == "delivery",
+        np.where(rng.random(len(spec)) < 0.6, "mini_program", "sms"),
+        np.where(rng.random(len(spec)) < 0.6, "email", "wechat"),
+    )
+    order_id = np.where(
+        spec.order_row.to_numpy() >= 0,
+        o.order_id.to_numpy()[np.maximum(spec.order_row.to_numpy(), 0)],
+        None,
+    )
+    inv = pd.DataFrame(
+        {
+            "invitation_id": spec.invitation_id,
+            "survey_id": spec.survey_id,
+            "survey_type": spec.survey_type,
+            "channel": channel,
+            "sent_at": fmt_ts(spec.sent_at.to_numpy()),
+            "contact_email": np.where(channel == "email", p.email.to_numpy(), None),
+            "contact_phone": np.where(channel != "email", p.mobile.to_numpy(), None),
+            "order_id": order_id,
+            "sent_by": spec.sent_by,
+        }
+    )
     inv_per = period_of(spec.sent_at.to_numpy())
     for per in range(N_PERIODS):
-        land.write_csv("survey__invitations", f"invitations_{PERIOD_LABELS[per]}.csv", inv[inv_per == per])
-    cols = ["response_id", "survey_id", "survey_type", "invitation_id", "journey_stage", "touchpoint",
-            "respondent_name", "respondent_email", "respondent_phone", "company_name", "respondent_role",
-            "order_id", "submitted_at", "nps", "ces", "csat", *[f"rate_{k}" for k in (
-                "product", "price", "fulfillment", "ease", "recognition", "trust", "sales_process", "billing",
-                "communication", "safety", "sustainability")], "comment"]
+        land.write_csv(
+            "survey__invitations", f"invitations_{PERIOD_LABELS[per]}.csv", inv[inv_per == per]
+        )
+    cols = [
+        "response_id",
+        "survey_id",
+        "survey_type",
+        "invitation_id",
+        "journey_stage",
+        "touchpoint",
+        "respondent_name",
+        "respondent_email",
+        "respondent_phone",
+        "company_name",
+        "respondent_role",
+        "order_id",
+        "submitted_at",
+        "nps",
+        "ces",
+        "csat",
+        *[
+            f"rate_{k}"
+            for k in (
+                "product",
+                "price",
+                "fulfillment",
+                "ease",
+                "recognition",
+                "trust",
+                "sales_process",
+                "billing",
+                "communication",
+                "safety",
+                "sustainability",
+            )
+        ],
+        "comment",
+    ]
     frame = resp.copy()
     for col in ("nps", "ces", "csat", *[x for x in cols if x.startswith("rate_")]):
         frame[col] = fmt_num(frame[col].to_numpy())
     frame["submitted_at"] = fmt_ts(frame.submitted_at.to_numpy(), "iso8")
     r_per = period_of(resp.submitted_at.to_numpy())
     for per in range(N_PERIODS):
-        land.write_csv("survey__responses", f"responses_{PERIOD_LABELS[per]}.csv", frame.loc[r_per == per, cols])
+        land.write_csv(
+            "survey__responses",
+            f"responses_{PERIOD_LABELS[per]}.csv",
+            frame.loc[r_per == per, cols],
+        )
 
 
 def write_posts(land: Landing, posts: pd.DataFrame) -> None:
-    frame = pd.DataFrame({
-        "post_id": posts.post_id, "platform": posts.platform, "published_at": fmt_ts(posts.published_at.to_numpy(), "utc"),
-        "author_id": posts.author_id, "author_type": posts.author_type, "title": posts.title, "text": posts.text,
-        "url": posts.url, "lang": np.where(np.arange(len(posts)) % 7 == 0, None, posts.lang),
-        "likes": posts.likes, "shares": posts.shares, "comments": posts.comments,
-    })
+    frame = pd.DataFrame(
+        {
+            "post_id": posts.post_id,
+            "platform": posts.platform,
+            "published_at": fmt_ts(posts.published_at.to_numpy(), "utc"),
+            "author_id": posts.author_id,
+            "author_type": posts.author_type,
+            "title": posts.title,
+            "text": posts.text,
+            "url": posts.url,
+            "lang": np.where(np.arange(len(posts)) % 7 == 0, None, posts.lang),
+            "likes": posts.likes,
+            "shares": posts.shares,
+            "comments": posts.comments,
+        }
+    )
     per = period_of(posts.published_at.to_numpy() + np.timedelta64(8, "h"))
     for k in range(N_PERIODS):
-        land.write_jsonl("public_opinion__posts", f"posts_{PERIOD_LABELS[k]}.jsonl", frame[per == k])
+        land.write_jsonl(
+            "public_opinion__posts", f"posts_{PERIOD_LABELS[k]}.jsonl", frame[per == k]
+        )
 
 
 # --------------------------------------------------------------------------- main
 
 
-def generate(out: Path, scale_name: str = "small", seed: int = 42, manipulation: str = "normal") -> dict:
+def generate(
+    out: Path, scale_name: str = "small", seed: int = 42, manipulation: str = "normal"
+) -> dict:
     t0 = time.perf_counter()
     scale = w.SCALES[scale_name]
     rng = np.random.default_rng(seed)
@@ -542,28 +790,42 @@ def generate(out: Path, scale_name: str = "small", seed: int = 42, manipulation:
     o["replaces_idx"] = -1
     allo = pd.concat([o, new], ignore_index=True)
     region_letter = np.array([r[0] for r in w.REGIONS], dtype=object)[allo.region.to_numpy()]
-    allo["order_id"] = "SO" + region_letter + pd.Series(np.arange(len(allo)) + 1_000_001).astype(str).to_numpy()
+    allo["order_id"] = (
+        "SO" + region_letter + pd.Series(np.arange(len(allo)) + 1_000_001).astype(str).to_numpy()
+    )
     rep = allo.replaces_idx.to_numpy()
-    allo["replaces_order_id"] = np.where(rep >= 0, allo.order_id.to_numpy()[np.maximum(rep, 0)], None)
+    allo["replaces_order_id"] = np.where(
+        rep >= 0, allo.order_id.to_numpy()[np.maximum(rep, 0)], None
+    )
     is_orig = np.arange(len(allo)) < n_orig
     p3 = is_orig & (allo.pattern.to_numpy() == ops.CANCEL_RECREATE)
     allo["cancelled_final"] = allo.customer_cancel.to_numpy() | p3
     allo["cancel_time"] = np.where(p3, allo.p3_cancel_at.to_numpy(), allo.cancel_at.to_numpy())
     allo["change_time"] = np.where(
-        is_orig & (allo.pattern.to_numpy() == ops.PROMISE_MOVED), allo.p1_changed_at.to_numpy(),
-        np.where(is_orig & allo.deferred.to_numpy(), allo.defer_at.to_numpy(), np.datetime64("NaT")),
+        is_orig & (allo.pattern.to_numpy() == ops.PROMISE_MOVED),
+        allo.p1_changed_at.to_numpy(),
+        np.where(
+            is_orig & allo.deferred.to_numpy(), allo.defer_at.to_numpy(), np.datetime64("NaT")
+        ),
     )
     allo.loc[~is_orig, "change_time"] = np.datetime64("NaT")
     allo.loc[p3, "delivered"] = False
     allo.loc[p3, "confirmed"] = False
     allo["delivery_id"] = "DL" + pd.Series(np.arange(len(allo)) + 50_000_001).astype(str).to_numpy()
-    allo["confirmation_id"] = "CF" + pd.Series(np.arange(len(allo)) + 70_000_001).astype(str).to_numpy()
+    allo["confirmation_id"] = (
+        "CF" + pd.Series(np.arange(len(allo)) + 70_000_001).astype(str).to_numpy()
+    )
 
     land = Landing(out, rng, bad_budget={})
     n_bad = scale.bad_rows
     tables = list(BAD_TEMPLATES)
-    per_table = {t: max(len(BAD_TEMPLATES[t]), n_bad * len(BAD_TEMPLATES[t]) // sum(map(len, BAD_TEMPLATES.values())))
-                 for t in tables}
+    per_table = {
+        t: max(
+            len(BAD_TEMPLATES[t]),
+            n_bad * len(BAD_TEMPLATES[t]) // sum(map(len, BAD_TEMPLATES.values())),
+        )
+        for t in tables
+    }
     land.bad_budget = dict(per_table)
 
     special = write_crm(land, rng, acc, contacts, contracts)
@@ -575,24 +837,65 @@ def generate(out: Path, scale_name: str = "small", seed: int = 42, manipulation:
     responded = spec[spec.responded].copy()
     scores = voice.score(rng, cust, persons, allo, responded)
     fields = voice.respondent_fields(rng, cust, persons, responded)
-    resp = pd.concat([responded[["invitation_id", "survey_id", "survey_type", "submitted_at", "stage", "touchpoint",
-                                 "order_row", "p_idx", "staff_sent"]], fields, scores], axis=1)
+    resp = pd.concat(
+        [
+            responded[
+                [
+                    "invitation_id",
+                    "survey_id",
+                    "survey_type",
+                    "submitted_at",
+                    "stage",
+                    "touchpoint",
+                    "order_row",
+                    "p_idx",
+                    "staff_sent",
+                ]
+            ],
+            fields,
+            scores,
+        ],
+        axis=1,
+    )
     resp = resp.rename(columns={"stage": "journey_stage"})
-    resp["order_id"] = np.where(resp.order_row >= 0, allo.order_id.to_numpy()[np.maximum(resp.order_row.to_numpy(), 0)], None)
+    resp["order_id"] = np.where(
+        resp.order_row >= 0,
+        allo.order_id.to_numpy()[np.maximum(resp.order_row.to_numpy(), 0)],
+        None,
+    )
     late = resp.on_time.to_numpy() == 0
-    resp["comment"] = voice.comments(rng, resp.nps.fillna(7).to_numpy(), late, (resp.survey_type == "delivery").to_numpy())
+    resp["comment"] = voice.comments(
+        rng, resp.nps.fillna(7).to_numpy(), late, (resp.survey_type == "delivery").to_numpy()
+    )
     resp["person_id"] = persons.person_id.to_numpy()[resp.p_idx]
     resp["customer_id"] = persons.customer_id.to_numpy()[resp.p_idx]
     # Anonymous journey answers from prospects (no invitation, no customer).
     pros = voice.prospect_specs(rng, max(10, len(resp) // 40))
-    pros_rows = pd.DataFrame({
-        "invitation_id": None, "survey_id": "JRN-" + pros.stage, "survey_type": "journey",
-        "submitted_at": pros.submitted_at, "journey_stage": pros.stage, "touchpoint": pros.touchpoint,
-        "company_name": pros.company, "respondent_role": None, "order_id": None, "person_id": None, "customer_id": None,
-        "nps": np.clip(np.round(rng.normal(6.5, 2, len(pros))), 0, 10), "ces": np.clip(np.round(rng.normal(4.5, 1.2, len(pros))), 1, 7),
-        "csat": np.nan, "gamed": False, "staff_sent": False,
-    })
-    resp = pd.concat([resp, pros_rows], ignore_index=True).sort_values("submitted_at", kind="stable").reset_index(drop=True)
+    pros_rows = pd.DataFrame(
+        {
+            "invitation_id": None,
+            "survey_id": "JRN-" + pros.stage,
+            "survey_type": "journey",
+            "submitted_at": pros.submitted_at,
+            "journey_stage": pros.stage,
+            "touchpoint": pros.touchpoint,
+            "company_name": pros.company,
+            "respondent_role": None,
+            "order_id": None,
+            "person_id": None,
+            "customer_id": None,
+            "nps": np.clip(np.round(rng.normal(6.5, 2, len(pros))), 0, 10),
+            "ces": np.clip(np.round(rng.normal(4.5, 1.2, len(pros))), 1, 7),
+            "csat": np.nan,
+            "gamed": False,
+            "staff_sent": False,
+        }
+    )
+    resp = (
+        pd.concat([resp, pros_rows], ignore_index=True)
+        .sort_values("submitted_at", kind="stable")
+        .reset_index(drop=True)
+    )
     resp["response_id"] = "R" + pd.Series(np.arange(len(resp)) + 300_000_001).astype(str).to_numpy()
     write_surveys(land, rng, spec, resp, persons, allo)
 
@@ -600,18 +903,45 @@ def generate(out: Path, scale_name: str = "small", seed: int = 42, manipulation:
     write_posts(land, posts)
 
     # Ground truth.
-    acc_truth = acc[["source_system", "account_id", "customer_id", "primary", "credit_code_mistyped"]]
+    acc_truth = acc[
+        ["source_system", "account_id", "customer_id", "primary", "credit_code_mistyped"]
+    ]
     acc_truth.to_parquet(truth_dir / "accounts.parquet", index=False)
-    contacts[["source_system", "contact_id", "person_id", "customer_id"]].to_parquet(truth_dir / "contacts.parquet", index=False)
-    persons[["person_id", "customer_id", "role", "name_zh", "name_en", "email", "mobile"]].to_parquet(truth_dir / "persons.parquet", index=False)
-    cust[["customer_id", "legal_name_zh", "legal_name_en", "credit_code", "industry", "segment", "home_region",
-          "city_en", "group_id", "am_id", "satisfaction", "z_fulfillment", "z_trust", "z_product", "z_ease",
-          "z_price", "z_recognition"]].to_parquet(truth_dir / "customers.parquet", index=False)
-    resp[["response_id", "person_id", "customer_id", "survey_type", "order_id", "gamed"]].to_parquet(
-        truth_dir / "responses.parquet", index=False)
+    contacts[["source_system", "contact_id", "person_id", "customer_id"]].to_parquet(
+        truth_dir / "contacts.parquet", index=False
+    )
+    persons[
+        ["person_id", "customer_id", "role", "name_zh", "name_en", "email", "mobile"]
+    ].to_parquet(truth_dir / "persons.parquet", index=False)
+    cust[
+        [
+            "customer_id",
+            "legal_name_zh",
+            "legal_name_en",
+            "credit_code",
+            "industry",
+            "segment",
+            "home_region",
+            "city_en",
+            "group_id",
+            "am_id",
+            "satisfaction",
+            "z_fulfillment",
+            "z_trust",
+            "z_product",
+            "z_ease",
+            "z_price",
+            "z_recognition",
+        ]
+    ].to_parquet(truth_dir / "customers.parquet", index=False)
+    resp[
+        ["response_id", "person_id", "customer_id", "survey_type", "order_id", "gamed"]
+    ].to_parquet(truth_dir / "responses.parquet", index=False)
     orig = allo.iloc[:n_orig]
     ot = ops.order_truth(o)  # per order chain, before the OMS rows were split
-    replaced_by = pd.Series(allo.order_id.to_numpy()[n_orig:], index=allo.replaces_idx.to_numpy()[n_orig:])
+    replaced_by = pd.Series(
+        allo.order_id.to_numpy()[n_orig:], index=allo.replaces_idx.to_numpy()[n_orig:]
+    )
     ot.insert(0, "source_system", np.array(OMS, dtype=object)[orig.region.to_numpy()])
     ot.insert(1, "order_id", orig.order_id.to_numpy())
     ot.insert(2, "replaced_by_order_id", replaced_by.reindex(np.arange(n_orig)).to_numpy())
@@ -620,32 +950,59 @@ def generate(out: Path, scale_name: str = "small", seed: int = 42, manipulation:
     ot.insert(5, "business_unit", np.array(w.BUS, dtype=object)[orig.bu.to_numpy()])
     ot.to_parquet(truth_dir / "orders.parquet", index=False)
     region_truth.to_parquet(truth_dir / "region_months.parquet", index=False)
-    posts[["platform", "post_id", "lang", "topic", "sentiment", "customer_id", "mentions_brand"]].to_parquet(
-        truth_dir / "posts.parquet", index=False)
+    posts[
+        ["platform", "post_id", "lang", "topic", "sentiment", "customer_id", "mentions_brand"]
+    ].to_parquet(truth_dir / "posts.parquet", index=False)
     bad = pd.DataFrame(land.bad_rows, columns=["file", "row_number", "column", "reason"])
     bad.to_csv(truth_dir / "bad_rows.csv", index=False)
 
     manifest = {
-        "scale": scale_name, "seed": seed, "manipulation": manipulation,
-        "counts": {"customers": len(cust), "accounts": len(acc), "persons": len(persons), "contacts": len(contacts),
-                   "contracts": len(contracts), "orders": int(n_orig), "recreated_orders": len(new),
-                   "invitations": len(spec), "responses": len(resp), "posts": len(posts), "bad_rows": len(bad)},
+        "scale": scale_name,
+        "seed": seed,
+        "manipulation": manipulation,
+        "counts": {
+            "customers": len(cust),
+            "accounts": len(acc),
+            "persons": len(persons),
+            "contacts": len(contacts),
+            "contracts": len(contracts),
+            "orders": int(n_orig),
+            "recreated_orders": len(new),
+            "invitations": len(spec),
+            "responses": len(resp),
+            "posts": len(posts),
+            "bad_rows": len(bad),
+        },
         "rows_per_file": land.rows_per_file,
         "bad_rows": len(bad),
         "driver_weights": voice.DRIVER_WEIGHTS,
-        "actors": [{"region": w.REGIONS[a.region], "business_unit": w.BUS[a.bu],
-                    "months": [PERIOD_LABELS[0][:0] + np.datetime_as_string(w.MONTH_STARTS[m], unit="M") for m in a.months],
-                    "patterns": [ops.PATTERN_NAMES[p] for p in a.patterns], "staff_id": a.staff,
-                    "intensity": round(a.intensity, 3)} for a in actors],
+        "actors": [
+            {
+                "region": w.REGIONS[a.region],
+                "business_unit": w.BUS[a.bu],
+                "months": [
+                    PERIOD_LABELS[0][:0] + np.datetime_as_string(w.MONTH_STARTS[m], unit="M")
+                    for m in a.months
+                ],
+                "patterns": [ops.PATTERN_NAMES[p] for p in a.patterns],
+                "staff_id": a.staff,
+                "intensity": round(a.intensity, 3),
+            }
+            for a in actors
+        ],
         **special,
         "seconds": round(time.perf_counter() - t0, 2),
     }
-    (truth_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    (truth_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     return manifest
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--scale", choices=sorted(w.SCALES), default="small")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", type=Path, default=Path("data"))
@@ -653,8 +1010,11 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     m = generate(args.out, args.scale, args.seed, args.manipulation)
     files = len(m["rows_per_file"])
-    print(f"generated {args.scale} (seed {args.seed}) in {m['seconds']} s: {files} files, "
-          f"{sum(m['rows_per_file'].values()):,} rows, {m['bad_rows']} bad rows -> {args.out / 'landing'}")
+    print(
+        f"generated {args.scale} (seed {args.seed}) in {m['seconds']} s: {files} files, "
+        f"{sum(m['rows_per_file'].values()):,} rows, {m['bad_rows']} bad rows "
+        f"-> {args.out / 'landing'}"
+    )
     print("counts: " + ", ".join(f"{k}={v:,}" for k, v in m["counts"].items()))
 
 

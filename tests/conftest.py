@@ -30,3 +30,45 @@ def write(root: Path, rel: str, content: str | bytes, encoding: str = "utf-8") -
         content = content.encode(encoding)
     path.write_bytes(content)
     return path
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory):
+    """The small demo data (seed 42) built twice through the real Dagster job.
+
+    Shared by every end-to-end module that only reads the result, so the suite
+    pays for one build. Modules that change landing files build their own.
+    """
+    import dagster as dg
+
+    from tests.pipeline import generate, run_build, warehouse_env
+
+    data = tmp_path_factory.mktemp("small") / "data"
+    generate(data)
+    with warehouse_env(data) as env, dg.instance_for_test() as instance:
+        first = run_build(instance)
+        with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
+            counts = raw_counts(con)
+        second = run_build(instance)
+        yield {
+            "data": data,
+            "truth": data / "ground_truth",
+            "db": env["CX_DUCKDB_PATH"],
+            "env": env,
+            "first": first,
+            "second": second,
+            "counts_after_first": counts,
+        }
+
+
+def raw_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows in every raw table, the load ledger and the quarantine."""
+    from ingest import contract as c
+
+    out = {
+        t.qualified: con.execute(f"select count(*) from raw.{t.qualified}").fetchone()[0]
+        for t in c.TABLES
+    }
+    out["_ledger"] = con.execute("select count(*) from raw._load_ledger").fetchone()[0]
+    out["_quarantine"] = con.execute("select count(*) from raw._quarantine").fetchone()[0]
+    return out

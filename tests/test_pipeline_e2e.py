@@ -13,37 +13,15 @@ import pytest
 
 from ingest import contract as c
 from quality.ledger import ledger_imbalances
-from tests.pipeline import check_results, generate, run_build, warehouse_env
+from tests.conftest import raw_counts
+from tests.pipeline import check_results
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    data = tmp_path_factory.mktemp("e2e") / "data"
-    generate(data)
-    with warehouse_env(data) as env, dg.instance_for_test() as instance:
-        first = run_build(instance)
-        with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
-            after_first = _counts(con)
-        second = run_build(instance)
-        yield {
-            "data": data,
-            "db": env["CX_DUCKDB_PATH"],
-            "first": first,
-            "second": second,
-            "after_first": after_first,
-        }
-
-
-def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    out = {
-        t.qualified: con.execute(f"select count(*) from raw.{t.qualified}").fetchone()[0]
-        for t in c.TABLES
-    }
-    out["_ledger"] = con.execute("select count(*) from raw._load_ledger").fetchone()[0]
-    out["_quarantine"] = con.execute("select count(*) from raw._quarantine").fetchone()[0]
-    return out
+def built(small_warehouse):
+    return small_warehouse
 
 
 @pytest.fixture
@@ -181,4 +159,4 @@ def test_staging_keeps_one_latest_version_per_record(con):
 def test_a_second_run_loads_nothing_twice(built):
     assert built["second"].success
     with duckdb.connect(built["db"], read_only=True) as con:
-        assert _counts(con) == built["after_first"]
+        assert raw_counts(con) == built["counts_after_first"]

@@ -13,16 +13,15 @@ import pandas as pd
 
 from ingest.demo.world import (
     BU_CRM,
+    BU_LATE_LOGIT,
     BUS,
     CRMS,
     END,
     MONTH_STARTS,
     N_MONTHS,
-    REGION_CRM,
     REGION_LATE,
     REGION_MANUAL,
     REGIONS,
-    BU_LATE_LOGIT,
     Scale,
     logit,
     sigmoid,
@@ -33,7 +32,14 @@ HOUR = np.timedelta64(3600, "s")
 N_CELLS = len(REGIONS) * len(BUS) * N_MONTHS
 
 # Pattern codes (contract, "Known ways fulfillment figures get beautified").
-PROMISE_MOVED, EARLY_RECORD, CANCEL_RECREATE, DENOMINATOR, TOO_PERFECT, SURVEY_GAMING = 1, 2, 3, 4, 5, 6
+PROMISE_MOVED, EARLY_RECORD, CANCEL_RECREATE, DENOMINATOR, TOO_PERFECT, SURVEY_GAMING = (
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+)
 PATTERN_NAMES = {
     PROMISE_MOVED: "promise_moved",
     EARLY_RECORD: "delivery_recorded_early",
@@ -64,8 +70,12 @@ def satisfaction(cust: pd.DataFrame) -> pd.DataFrame:
     raw = -(base + cust.late_effect.to_numpy())
     cust["z_fulfillment"] = (raw - raw.mean()) / raw.std()
     cust["satisfaction"] = (
-        0.40 * cust.z_fulfillment + 0.22 * cust.z_trust + 0.16 * cust.z_product
-        + 0.12 * cust.z_ease + 0.06 * cust.z_price + 0.04 * cust.z_recognition
+        0.40 * cust.z_fulfillment
+        + 0.22 * cust.z_trust
+        + 0.16 * cust.z_product
+        + 0.12 * cust.z_ease
+        + 0.06 * cust.z_price
+        + 0.04 * cust.z_recognition
     )
     return cust
 
@@ -91,8 +101,18 @@ def make_contracts(rng: np.random.Generator, cust: pd.DataFrame, acc: pd.DataFra
         ended = end < END
         renew = rng.random(len(idx)) < sigmoid(1.7 + 1.4 * sat[idx])
         status = np.where(~ended, "active", np.where(renew, "renewed", "churned"))
-        rows.append(pd.DataFrame({"a_idx": idx, "k": k, "start": start[idx], "end": end, "status": status,
-                                  "value": np.round(value[idx] * (1 + 0.05 * k), -2)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "a_idx": idx,
+                    "k": k,
+                    "start": start[idx],
+                    "end": end,
+                    "status": status,
+                    "value": np.round(value[idx] * (1 + 0.05 * k), -2),
+                }
+            )
+        )
         churned = idx[ended & ~renew]
         churn_date[churned] = end[ended & ~renew]
         alive[idx[~ended | ~renew]] = False
@@ -100,16 +120,22 @@ def make_contracts(rng: np.random.Generator, cust: pd.DataFrame, acc: pd.DataFra
         k += 1
     con = pd.concat(rows, ignore_index=True).sort_values(["a_idx", "k"]).reset_index(drop=True)
     pending = rng.random(n) < 0.03
-    pend = pd.DataFrame({"a_idx": np.flatnonzero(pending & (churn_date > END)), "k": 99, "status": "pending"})
+    pend = pd.DataFrame(
+        {"a_idx": np.flatnonzero(pending & (churn_date > END)), "k": 99, "status": "pending"}
+    )
     pend["start"] = END + rng.integers(5, 60, len(pend)) * DAY
     pend["end"] = pend.start + 364 * DAY
     pend["value"] = np.round(value[pend.a_idx] * 1.1, -2)
-    con = pd.concat([con, pend], ignore_index=True).sort_values(["a_idx", "k"]).reset_index(drop=True)
+    con = (
+        pd.concat([con, pend], ignore_index=True).sort_values(["a_idx", "k"]).reset_index(drop=True)
+    )
     con["source_system"] = prim.source_system.to_numpy()[con.a_idx]
     con["account_id"] = prim.account_id.to_numpy()[con.a_idx]
     con["customer_id"] = prim.customer_id.to_numpy()[con.a_idx]
     prefix = {c: f"K{i}" for i, c in enumerate(CRMS)}
-    con["contract_id"] = con.source_system.map(prefix) + "-" + pd.Series(np.arange(len(con)) + 500_001).astype(str)
+    con["contract_id"] = (
+        con.source_system.map(prefix) + "-" + pd.Series(np.arange(len(con)) + 500_001).astype(str)
+    )
     nxt = con.groupby("a_idx").contract_id.shift(-1)
     con["renewed_by_contract_id"] = np.where(con.status == "renewed", nxt, None)
     acc["churn_date"] = np.datetime64("2100-01-01")
@@ -118,7 +144,9 @@ def make_contracts(rng: np.random.Generator, cust: pd.DataFrame, acc: pd.DataFra
     # A duplicate account dies with its primary.
     key = acc[acc.primary].set_index(["c_idx", "crm_idx"]).churn_date
     dup = ~acc.primary
-    acc.loc[dup, "churn_date"] = key.reindex(pd.MultiIndex.from_arrays([acc.c_idx[dup], acc.crm_idx[dup]])).to_numpy()
+    acc.loc[dup, "churn_date"] = key.reindex(
+        pd.MultiIndex.from_arrays([acc.c_idx[dup], acc.crm_idx[dup]])
+    ).to_numpy()
     return con
 
 
@@ -157,8 +185,16 @@ def plan_manipulation(rng: np.random.Generator, mode: str) -> list[Actor]:
         r, b = pairs[pick[k]]
         length = int(rng.integers(lo, hi + 1))
         m0 = int(rng.integers(1, N_MONTHS - length - 1))
-        actors.append(Actor(r, b, tuple(range(m0, m0 + length)), patterns, _staff(r, k + 1),
-                            float(rng.uniform(0.65, 0.95))))
+        actors.append(
+            Actor(
+                r,
+                b,
+                tuple(range(m0, m0 + length)),
+                patterns,
+                _staff(r, k + 1),
+                float(rng.uniform(0.65, 0.95)),
+            )
+        )
     return actors
 
 
@@ -169,7 +205,8 @@ def _staff(region: int, k: int) -> str:
 def actor_cells(actors: list[Actor]) -> pd.DataFrame:
     rows = [
         {"cell": int(cell_index(np.array(a.region), np.array(a.bu), np.array(m))), "actor": i}
-        for i, a in enumerate(actors) for m in a.months
+        for i, a in enumerate(actors)
+        for m in a.months
     ]
     return pd.DataFrame(rows, columns=["cell", "actor"])
 
@@ -185,8 +222,12 @@ def _lookup(acc: pd.DataFrame, n_cust: int, primary: bool) -> np.ndarray:
 
 
 def simulate_orders(
-    rng: np.random.Generator, cust: pd.DataFrame, acc: pd.DataFrame, persons: pd.DataFrame,
-    scale: Scale, actors: list[Actor],
+    rng: np.random.Generator,
+    cust: pd.DataFrame,
+    acc: pd.DataFrame,
+    persons: pd.DataFrame,
+    scale: Scale,
+    actors: list[Actor],
 ) -> pd.DataFrame:
     n_c = len(cust)
     weight = cust.order_weight.to_numpy()
@@ -209,7 +250,11 @@ def simulate_orders(
     bu = (rng.random(n)[:, None] > cum).sum(axis=1).clip(0, 3)
 
     prim, dup = _lookup(acc, n_c, True), _lookup(acc, n_c, False)
-    crm = np.where(bu >= 2, np.where(bu == 2, CRMS.index(BU_CRM["welfare"]), CRMS.index(BU_CRM["digital"])), region)
+    crm = np.where(
+        bu >= 2,
+        np.where(bu == 2, CRMS.index(BU_CRM["welfare"]), CRMS.index(BU_CRM["digital"])),
+        region,
+    )
     a_idx = prim[c_idx, crm]
     home_crm = regions[c_idx, 0]
     a_idx = np.where(a_idx < 0, prim[c_idx, region], a_idx)
@@ -224,12 +269,18 @@ def simulate_orders(
     order_date = MONTH_STARTS[month] + (rng.random(n) * days_in[month]).astype(np.int64) * DAY
     alive = order_date < acc.churn_date.to_numpy().astype("datetime64[D]")[a_idx]
     keep = np.flatnonzero(alive)
-    c_idx, month, region, bu, a_idx, order_date = (x[keep] for x in (c_idx, month, region, bu, a_idx, order_date))
+    c_idx, month, region, bu, a_idx, order_date = (
+        x[keep] for x in (c_idx, month, region, bu, a_idx, order_date)
+    )
     n = len(c_idx)
     order = np.argsort(order_date, kind="stable")
-    c_idx, month, region, bu, a_idx, order_date = (x[order] for x in (c_idx, month, region, bu, a_idx, order_date))
+    c_idx, month, region, bu, a_idx, order_date = (
+        x[order] for x in (c_idx, month, region, bu, a_idx, order_date)
+    )
 
-    o = pd.DataFrame({"c_idx": c_idx, "region": region, "bu": bu, "a_idx": a_idx, "order_date": order_date})
+    o = pd.DataFrame(
+        {"c_idx": c_idx, "region": region, "bu": bu, "a_idx": a_idx, "order_date": order_date}
+    )
     lead = np.minimum(2 + rng.geometric(0.25, n), 21)
     o["requested_date"] = order_date + lead * DAY
     o["first_promise"] = o.requested_date.to_numpy() + rng.choice([0, 0, 0, 1, 2, 3], n) * DAY
@@ -239,7 +290,10 @@ def simulate_orders(
     cell_noise = rng.normal(0, 0.25, N_CELLS)
     due_m = np.clip(o.due_month.to_numpy(), 0, N_MONTHS - 1)
     cell = cell_index(region, bu, due_m)
-    base = np.array([logit(REGION_LATE[r]) for r in REGIONS])[region] + np.array([BU_LATE_LOGIT[b] for b in BUS])[bu]
+    base = (
+        np.array([logit(REGION_LATE[r]) for r in REGIONS])[region]
+        + np.array([BU_LATE_LOGIT[b] for b in BUS])[bu]
+    )
     p_late = sigmoid(base + cust.late_effect.to_numpy()[c_idx] + cell_noise[cell])
     late = rng.random(n) < p_late
     delay = np.minimum(rng.geometric(0.3, n), 25)
@@ -254,7 +308,9 @@ def simulate_orders(
     true_date = np.where(late_vs_ref, reference + delay * DAY, reference - early * DAY)
     true_date = np.maximum(true_date, order_date + DAY)
     o["true_date"] = true_date
-    o["true_ts"] = true_date.astype("datetime64[s]") + rng.integers(8 * 3600, 19 * 3600, n) * np.timedelta64(1, "s")
+    o["true_ts"] = true_date.astype("datetime64[s]") + rng.integers(
+        8 * 3600, 19 * 3600, n
+    ) * np.timedelta64(1, "s")
     o["delivered"] = (~o.customer_cancel.to_numpy()) & (true_date <= END)
     o["true_late"] = true_date > o.first_promise.to_numpy()
     o["late_days"] = np.maximum((true_date - o.first_promise.to_numpy()).astype(np.int64), 0)
@@ -266,10 +322,13 @@ def simulate_orders(
     unit = np.array([80, 45, 300, 2500])[bu] * rng.lognormal(0, 0.6, n)
     o["amount"] = np.round(o.quantity.to_numpy() * unit, 2)
     o["deferred"] = deferred
-    o["defer_at"] = defer_at.astype("datetime64[s]") + rng.integers(9 * 3600, 18 * 3600, n) * np.timedelta64(1, "s")
+    o["defer_at"] = defer_at.astype("datetime64[s]") + rng.integers(
+        9 * 3600, 18 * 3600, n
+    ) * np.timedelta64(1, "s")
     o["promise"] = np.where(deferred, new_promise, o.first_promise.to_numpy())
     o["cancel_at"] = np.where(
-        o.customer_cancel, (order_date + rng.integers(1, 4, n) * DAY).astype("datetime64[s]") + 10 * HOUR,
+        o.customer_cancel,
+        (order_date + rng.integers(1, 4, n) * DAY).astype("datetime64[s]") + 10 * HOUR,
         np.datetime64("NaT"),
     )
 
@@ -281,10 +340,14 @@ def simulate_orders(
         manual, true_date.astype("datetime64[s]") + typed_hour * HOUR, o.true_ts.to_numpy()
     )
     o["recorded_at"] = np.where(
-        manual, o.true_ts.to_numpy() + rng.integers(1, 48, n) * HOUR, o.true_ts.to_numpy() + rng.integers(5, 600, n) * np.timedelta64(1, "s")
+        manual,
+        o.true_ts.to_numpy() + rng.integers(1, 48, n) * HOUR,
+        o.true_ts.to_numpy() + rng.integers(5, 600, n) * np.timedelta64(1, "s"),
     )
     clerks = rng.integers(1, 13, n)
-    clerk_names = np.array([[_staff(r, k) for k in range(13)] for r in range(len(REGIONS))], dtype=object)
+    clerk_names = np.array(
+        [[_staff(r, k) for k in range(13)] for r in range(len(REGIONS))], dtype=object
+    )
     o["recorded_by"] = np.where(manual, clerk_names[region, clerks], None)
     o["pattern"] = 0
     o["staff"] = None
@@ -315,28 +378,42 @@ def simulate_orders(
     p1 = pat == PROMISE_MOVED
     o.loc[p1, "promise"] = true_date[p1] + rng.integers(0, 2, p1.sum()) * DAY
     o["p1_changed_at"] = np.where(
-        p1, (fp + (rng.random(n) * ld).astype(np.int64) * DAY).astype("datetime64[s]") + rng.integers(9, 20, n) * HOUR,
+        p1,
+        (fp + (rng.random(n) * ld).astype(np.int64) * DAY).astype("datetime64[s]")
+        + rng.integers(9, 20, n) * HOUR,
         np.datetime64("NaT"),
     )
     # 2: a manual entry dated at or before the promise; the customer says otherwise.
     p2 = pat == EARLY_RECORD
     o.loc[p2, "manual"] = True
-    o.loc[p2, "delivered_at"] = (fp[p2] - rng.integers(0, 2, p2.sum()) * DAY).astype("datetime64[s]") + 17 * HOUR
+    o.loc[p2, "delivered_at"] = (fp[p2] - rng.integers(0, 2, p2.sum()) * DAY).astype(
+        "datetime64[s]"
+    ) + 17 * HOUR
     o.loc[p2, "recorded_at"] = o.true_ts.to_numpy()[p2] + rng.integers(1, 30, p2.sum()) * HOUR
     o.loc[p2, "recorded_by"] = o.staff[p2]
     # 3: cancelled on/after the due date and re-created with a fresh promise.
     p3 = pat == CANCEL_RECREATE
     o["p3_cancel_at"] = np.where(
-        p3, (fp + (rng.random(n) * np.maximum(ld - 1, 0)).astype(np.int64) * DAY).astype("datetime64[s]") + 16 * HOUR,
+        p3,
+        (fp + (rng.random(n) * np.maximum(ld - 1, 0)).astype(np.int64) * DAY).astype(
+            "datetime64[s]"
+        )
+        + 16 * HOUR,
         np.datetime64("NaT"),
     )
 
     # Confirmations: the customer's word, which nobody in the region can edit.
-    o["confirmed"] = o.delivered.to_numpy() & (rng.random(n) < cust.confirm_rate.to_numpy()[c_idx] * np.where(manual, 0.92, 0.97))
+    o["confirmed"] = o.delivered.to_numpy() & (
+        rng.random(n) < cust.confirm_rate.to_numpy()[c_idx] * np.where(manual, 0.92, 0.97)
+    )
     o["confirmed_at"] = o.true_ts.to_numpy() + rng.integers(1, 72, n) * HOUR
     o["received_date"] = true_date + (rng.random(n) < 0.03) * DAY
     o["issue_type"] = np.select(
-        [o.true_late & (rng.random(n) < 0.55), ~o.in_full & (rng.random(n) < 0.7), rng.random(n) < 0.015],
+        [
+            o.true_late & (rng.random(n) < 0.55),
+            ~o.in_full & (rng.random(n) < 0.7),
+            rng.random(n) < 0.015,
+        ],
         ["late", "short", rng.choice(np.array(["damaged", "wrong_item", "paperwork", "other"]), n)],
         "",
     )
@@ -367,21 +444,27 @@ def recreated_orders(rng: np.random.Generator, o: pd.DataFrame) -> pd.DataFrame:
 def order_truth(o: pd.DataFrame) -> pd.DataFrame:
     """Per original order: the truth the warehouse should recover."""
     verified_date = np.where(
-        o.confirmed, o.received_date.to_numpy(),
+        o.confirmed,
+        o.received_date.to_numpy(),
         np.where(~o.manual.to_numpy(), o.true_date.to_numpy(), np.datetime64("NaT")),
     )
     return pd.DataFrame(
         {
             "first_promised_date": o.first_promise.to_numpy(),
-            "true_delivery_date": np.where(o.delivered, o.true_date.to_numpy(), np.datetime64("NaT")),
+            "true_delivery_date": np.where(
+                o.delivered, o.true_date.to_numpy(), np.datetime64("NaT")
+            ),
             "delivered": o.delivered.to_numpy(),
             "customer_cancelled": o.customer_cancel.to_numpy(),
             "true_on_time": o.delivered.to_numpy() & ~o.true_late.to_numpy(),
             "in_full": o.in_full.to_numpy() & o.delivered.to_numpy(),
             "verifiable": o.delivered.to_numpy() & (o.confirmed.to_numpy() | ~o.manual.to_numpy()),
-            "verified_on_time": o.delivered.to_numpy() & (verified_date <= o.first_promise.to_numpy()),
+            "verified_on_time": o.delivered.to_numpy()
+            & (verified_date <= o.first_promise.to_numpy()),
             "legit_deferral": o.deferred.to_numpy(),
-            "pattern": o.pattern.map({0: "", 1: "promise_moved", 2: "delivery_recorded_early", 3: "cancel_recreate"}).to_numpy(),
+            "pattern": o.pattern.map(
+                {0: "", 1: "promise_moved", 2: "delivery_recorded_early", 3: "cancel_recreate"}
+            ).to_numpy(),
             "staff_id": o.staff.to_numpy(),
         }
     )
@@ -392,7 +475,9 @@ def regional_reports(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What each region head reports (by current promise, from recorded data),
     and the truth per region x BU x month."""
-    final = pd.concat([o[(o.pattern != CANCEL_RECREATE) & ~o.customer_cancel], new], ignore_index=True)
+    final = pd.concat(
+        [o[(o.pattern != CANCEL_RECREATE) & ~o.customer_cancel], new], ignore_index=True
+    )
     promise = final.promise.to_numpy()
     m = month_of(promise)
     inwin = (m >= 0) & (m < N_MONTHS)
@@ -445,7 +530,9 @@ def regional_reports(
             "orders_on_time": np.minimum(rep_ot[cells], rep_due[cells]),
             "otif_rate": np.round(np.minimum(rep_of[cells], rep_due[cells]) / rep_due[cells], 4),
             "submitted_by": ["RH-" + REGIONS[x][0] for x in r],
-            "submitted_at": month_end.astype("datetime64[s]") + 2 * 24 * HOUR + rng.integers(9, 18, len(cells)) * HOUR,
+            "submitted_at": month_end.astype("datetime64[s]")
+            + 2 * 24 * HOUR
+            + rng.integers(9, 18, len(cells)) * HOUR,
         }
     )
     reports["on_time_rate"] = np.round(reports.orders_on_time / reports.orders_due, 4)
@@ -472,6 +559,12 @@ def regional_reports(
             "orders_on_time_reported": np.minimum(rep_ot, rep_due)[all_cells],
         }
     )
-    truth["true_on_time_rate"] = np.round(truth.orders_on_time_true / truth.orders_due_true.where(truth.orders_due_true > 0), 4)
-    truth["reported_on_time_rate"] = np.round(truth.orders_on_time_reported / truth.orders_due_reported.where(truth.orders_due_reported > 0), 4)
+    truth["true_on_time_rate"] = np.round(
+        truth.orders_on_time_true / truth.orders_due_true.where(truth.orders_due_true > 0), 4
+    )
+    truth["reported_on_time_rate"] = np.round(
+        truth.orders_on_time_reported
+        / truth.orders_due_reported.where(truth.orders_due_reported > 0),
+        4,
+    )
     return reports, truth

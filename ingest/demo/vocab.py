@@ -36,22 +36,58 @@ CITIES: tuple[tuple[str, str, str], ...] = (
 )
 
 CITY_AREA_CODES: dict[str, str] = {
-    "Shanghai": "021", "Hangzhou": "0571", "Nanjing": "025", "Suzhou": "0512",
-    "Ningbo": "0574", "Hefei": "0551", "Guangzhou": "020", "Shenzhen": "0755",
-    "Dongguan": "0769", "Foshan": "0757", "Xiamen": "0592", "Beijing": "010",
-    "Tianjin": "022", "Qingdao": "0532", "Shenyang": "024", "Jinan": "0531",
-    "Chengdu": "028", "Chongqing": "023", "Xian": "029", "Kunming": "0871",
-    "Wuhan": "027", "Changsha": "0731", "Zhengzhou": "0371", "Nanchang": "0791",
+    "Shanghai": "021",
+    "Hangzhou": "0571",
+    "Nanjing": "025",
+    "Suzhou": "0512",
+    "Ningbo": "0574",
+    "Hefei": "0551",
+    "Guangzhou": "020",
+    "Shenzhen": "0755",
+    "Dongguan": "0769",
+    "Foshan": "0757",
+    "Xiamen": "0592",
+    "Beijing": "010",
+    "Tianjin": "022",
+    "Qingdao": "0532",
+    "Shenyang": "024",
+    "Jinan": "0531",
+    "Chengdu": "028",
+    "Chongqing": "023",
+    "Xian": "029",
+    "Kunming": "0871",
+    "Wuhan": "027",
+    "Changsha": "0731",
+    "Zhengzhou": "0371",
+    "Nanchang": "0791",
 }
 
 # Administrative-division prefixes of credit codes, one per city (digits 3-8).
 CITY_DIVISION: dict[str, str] = {
-    "Shanghai": "310115", "Hangzhou": "330106", "Nanjing": "320102", "Suzhou": "320505",
-    "Ningbo": "330203", "Hefei": "340104", "Guangzhou": "440106", "Shenzhen": "440305",
-    "Dongguan": "441900", "Foshan": "440604", "Xiamen": "350203", "Beijing": "110108",
-    "Tianjin": "120116", "Qingdao": "370202", "Shenyang": "210102", "Jinan": "370102",
-    "Chengdu": "510107", "Chongqing": "500103", "Xian": "610113", "Kunming": "530102",
-    "Wuhan": "420106", "Changsha": "430104", "Zhengzhou": "410105", "Nanchang": "360102",
+    "Shanghai": "310115",
+    "Hangzhou": "330106",
+    "Nanjing": "320102",
+    "Suzhou": "320505",
+    "Ningbo": "330203",
+    "Hefei": "340104",
+    "Guangzhou": "440106",
+    "Shenzhen": "440305",
+    "Dongguan": "441900",
+    "Foshan": "440604",
+    "Xiamen": "350203",
+    "Beijing": "110108",
+    "Tianjin": "120116",
+    "Qingdao": "370202",
+    "Shenyang": "210102",
+    "Jinan": "370102",
+    "Chengdu": "510107",
+    "Chongqing": "500103",
+    "Xian": "610113",
+    "Kunming": "530102",
+    "Wuhan": "420106",
+    "Changsha": "430104",
+    "Zhengzhou": "410105",
+    "Nanchang": "360102",
 }
 
 # (Chinese industry word, English rendering, industry label)
@@ -78,18 +114,46 @@ CORE_CHARS = (
 )
 
 SURNAMES: tuple[tuple[str, str], ...] = (
-    ("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"),
-    ("杨", "Yang"), ("赵", "Zhao"), ("黄", "Huang"), ("周", "Zhou"), ("吴", "Wu"),
-    ("徐", "Xu"), ("孙", "Sun"), ("胡", "Hu"), ("朱", "Zhu"), ("高", "Gao"),
-    ("林", "Lin"), ("何", "He"), ("郭", "Guo"), ("马", "Ma"), ("罗", "Luo"),
-    ("梁", "Liang"), ("宋", "Song"), ("郑", "Zheng"), ("谢", "Xie"), ("韩", "Han"),
-    ("唐", "Tang"), ("冯", "Feng"), ("于", "Yu"), ("董", "Dong"), ("萧", "Xiao"),
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("赵", "Zhao"),
+    ("黄", "Huang"),
+    ("周", "Zhou"),
+    ("吴", "Wu"),
+    ("徐", "Xu"),
+    ("孙", "Sun"),
+    ("胡", "Hu"),
+    ("朱", "Zhu"),
+    ("高", "Gao"),
+    ("林", "Lin"),
+    ("何", "He"),
+    ("郭", "Guo"),
+    ("马", "Ma"),
+    ("罗", "Luo"),
+    ("梁", "Liang"),
+    ("宋", "Song"),
+    ("郑", "Zheng"),
+    ("谢", "Xie"),
+    ("韩", "Han"),
+    ("唐", "Tang"),
+    ("冯", "Feng"),
+    ("于", "Yu"),
+    ("董", "Dong"),
+    ("萧", "Xiao"),
 )
 
 GIVEN_CHARS = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉鹏飞斌宇浩凯"
 
 TITLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "decision_maker": (("总经理", "General Manager"), ("副总裁", "VP Operations"), ("厂长", "Plant Director")),
+    "decision_maker": (
+        ("总经理", "General Manager"),
+        ("副总裁", "VP Operations"),
+        ("厂长", "Plant Director"),
+    ),
     "purchaser": (("采购经理", "Purchasing Manager"), ("采购专员", "Buyer")),
     "user": (("设备工程师", "Maintenance Engineer"), ("生产主管", "Production Supervisor")),
     "gatekeeper": (("行政主管", "Admin Supervisor"), ("前台", "Receptionist")),
@@ -98,13 +162,26 @@ TITLES: dict[str, tuple[tuple[str, str], ...]] = {
     "other": (("仓库管理员", "Warehouse Keeper"), ("项目助理", "Project Assistant")),
 }
 DEPARTMENTS = {
-    "decision_maker": "管理层", "purchaser": "采购部", "user": "生产部", "gatekeeper": "行政部",
-    "influencer": "技术部", "finance": "财务部", "other": "仓储部",
+    "decision_maker": "管理层",
+    "purchaser": "采购部",
+    "user": "生产部",
+    "gatekeeper": "行政部",
+    "influencer": "技术部",
+    "finance": "财务部",
+    "other": "仓储部",
 }
 
 PRODUCT_CATEGORIES = (
-    "fasteners", "tools", "safety_ppe", "electrical", "lubricants", "office_supplies",
-    "packaging", "welfare_gifts", "it_equipment", "lab_supplies",
+    "fasteners",
+    "tools",
+    "safety_ppe",
+    "electrical",
+    "lubricants",
+    "office_supplies",
+    "packaging",
+    "welfare_gifts",
+    "it_equipment",
+    "lab_supplies",
 )
 BU_CATEGORIES: dict[str, tuple[str, ...]] = {
     "mro": ("fasteners", "tools", "safety_ppe", "electrical", "lubricants", "lab_supplies"),
@@ -119,7 +196,11 @@ BRAND_ZH, BRAND_EN = "汇通工品", "Huitong MRO"
 # {b} = our brand. Real wording, so that a scorer trained elsewhere can read it.
 SURVEY_COMMENTS: dict[str, dict[str, tuple[str, ...]]] = {
     "zh": {
-        "late": ("送货又晚了好几天，影响我们排产。", "承诺的交期总是做不到，很失望。", "到货延迟，也没人提前通知。"),
+        "late": (
+            "送货又晚了好几天，影响我们排产。",
+            "承诺的交期总是做不到，很失望。",
+            "到货延迟，也没人提前通知。",
+        ),
         "ontime": ("交货准时，包装完好。", "这次到货很快，满意。", "按时送达，签收顺利。"),
         "trust": ("客户经理很专业，响应及时。", "对接人靠谱，有问题马上解决。"),
         "price": ("价格偏高，希望有更多优惠。", "报价比同行贵一些。"),
@@ -128,13 +209,37 @@ SURVEY_COMMENTS: dict[str, dict[str, tuple[str, ...]]] = {
         "neutral": ("整体还可以。", "没有特别的意见。", "一般般，和其他供应商差不多。"),
     },
     "en": {
-        "late": ("Delivery was late again and held up our production line.", "They missed the promised date without any warning.", "Goods arrived days late; very disappointing."),
-        "ontime": ("Delivered on time and well packed.", "Fast delivery this time, thank you.", "Arrived as promised, smooth handover."),
-        "trust": ("Our account manager is professional and quick to respond.", "Reliable contact person, problems get solved fast."),
-        "price": ("Prices are on the high side compared with other suppliers.", "Would like better pricing."),
-        "product": ("Product quality is consistent and the range is broad.", "Some tools broke after a few days, poor quality."),
-        "ease": ("Ordering and invoicing are easy.", "The portal is confusing and finding invoices is painful."),
-        "neutral": ("It is okay overall.", "No particular comments.", "About the same as other suppliers."),
+        "late": (
+            "Delivery was late again and held up our production line.",
+            "They missed the promised date without any warning.",
+            "Goods arrived days late; very disappointing.",
+        ),
+        "ontime": (
+            "Delivered on time and well packed.",
+            "Fast delivery this time, thank you.",
+            "Arrived as promised, smooth handover.",
+        ),
+        "trust": (
+            "Our account manager is professional and quick to respond.",
+            "Reliable contact person, problems get solved fast.",
+        ),
+        "price": (
+            "Prices are on the high side compared with other suppliers.",
+            "Would like better pricing.",
+        ),
+        "product": (
+            "Product quality is consistent and the range is broad.",
+            "Some tools broke after a few days, poor quality.",
+        ),
+        "ease": (
+            "Ordering and invoicing are easy.",
+            "The portal is confusing and finding invoices is painful.",
+        ),
+        "neutral": (
+            "It is okay overall.",
+            "No particular comments.",
+            "About the same as other suppliers.",
+        ),
     },
 }
 
@@ -155,13 +260,34 @@ POSTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
             "{b}的价格比别家贵不少，性价比一般。",
             "{b}今年又涨价了，{c}在考虑换供应商。",
         ),
-        ("price", "positive"): ("{b}的集采价格很有优势，{c}省了不少成本。", "性价比高，{b}的报价透明。"),
-        ("product", "negative"): ("{b}卖的扳手用两次就坏了，质量堪忧。", "{c}反映{b}的劳保手套质量下降了。"),
-        ("product", "positive"): ("{b}的工具品质可靠，品类也全，推荐。", "{c}用了{b}的润滑油，设备运行稳定多了。"),
-        ("ease", "negative"): ("{b}的对账流程太麻烦了，发票总是开错。", "{b}的下单系统经常卡，体验很差。"),
-        ("ease", "positive"): ("{b}的小程序下单很方便，对账一目了然。", "和{b}打交道很省心，有问题马上响应。"),
-        ("trust", "positive"): ("{b}的客户经理很靠谱，{c}的项目全程跟进。", "信赖{b}的服务团队，专业又负责。"),
-        ("trust", "negative"): ("{b}的销售承诺的事情都没兑现，不靠谱。", "{c}说{b}换了三个对接人，没人负责。"),
+        ("price", "positive"): (
+            "{b}的集采价格很有优势，{c}省了不少成本。",
+            "性价比高，{b}的报价透明。",
+        ),
+        ("product", "negative"): (
+            "{b}卖的扳手用两次就坏了，质量堪忧。",
+            "{c}反映{b}的劳保手套质量下降了。",
+        ),
+        ("product", "positive"): (
+            "{b}的工具品质可靠，品类也全，推荐。",
+            "{c}用了{b}的润滑油，设备运行稳定多了。",
+        ),
+        ("ease", "negative"): (
+            "{b}的对账流程太麻烦了，发票总是开错。",
+            "{b}的下单系统经常卡，体验很差。",
+        ),
+        ("ease", "positive"): (
+            "{b}的小程序下单很方便，对账一目了然。",
+            "和{b}打交道很省心，有问题马上响应。",
+        ),
+        ("trust", "positive"): (
+            "{b}的客户经理很靠谱，{c}的项目全程跟进。",
+            "信赖{b}的服务团队，专业又负责。",
+        ),
+        ("trust", "negative"): (
+            "{b}的销售承诺的事情都没兑现，不靠谱。",
+            "{c}说{b}换了三个对接人，没人负责。",
+        ),
         ("recognition", "positive"): ("{b}帮{c}做了降本报告，采购部在年会上被表扬了。",),
         ("safety", "negative"): ("{b}送来的防护用品不合格，存在安全隐患。",),
         ("sustainability", "positive"): ("{b}推出绿色包装，{c}的ESG报告也提到了这次合作。",),
@@ -183,17 +309,33 @@ POSTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
             "{b} delivers on time every time; {c} is happy with the partnership.",
             "Kudos to {b} for the same-day emergency delivery to {c}.",
         ),
-        ("price", "negative"): ("{b} is noticeably more expensive than competitors.", "{b} raised prices again; {c} is looking at other suppliers."),
-        ("price", "positive"): ("{b} offers excellent value on bulk purchasing.", "Transparent and competitive quotes from {b}."),
-        ("product", "negative"): ("The wrenches we bought from {b} broke after two uses. Disappointing quality.",),
+        ("price", "negative"): (
+            "{b} is noticeably more expensive than competitors.",
+            "{b} raised prices again; {c} is looking at other suppliers.",
+        ),
+        ("price", "positive"): (
+            "{b} offers excellent value on bulk purchasing.",
+            "Transparent and competitive quotes from {b}.",
+        ),
+        ("product", "negative"): (
+            "The wrenches we bought from {b} broke after two uses. Disappointing quality.",
+        ),
         ("product", "positive"): ("Reliable tools and a broad catalogue at {b}. Recommended.",),
         ("ease", "negative"): ("Invoicing with {b} is a mess and the portal keeps crashing.",),
         ("ease", "positive"): ("The {b} ordering app is simple and reconciliation is painless.",),
-        ("trust", "positive"): ("The {b} account manager for {c} is excellent and always follows up.",),
-        ("trust", "negative"): ("{b} sales promised things they never delivered. Not trustworthy.",),
-        ("recognition", "positive"): ("{b} helped {c} publish a cost-saving report that management loved.",),
+        ("trust", "positive"): (
+            "The {b} account manager for {c} is excellent and always follows up.",
+        ),
+        ("trust", "negative"): (
+            "{b} sales promised things they never delivered. Not trustworthy.",
+        ),
+        ("recognition", "positive"): (
+            "{b} helped {c} publish a cost-saving report that management loved.",
+        ),
         ("safety", "negative"): ("PPE delivered by {b} failed inspection, a real safety concern.",),
-        ("sustainability", "positive"): ("{b} introduced recyclable packaging, mentioned in the {c} ESG report.",),
+        ("sustainability", "positive"): (
+            "{b} introduced recyclable packaging, mentioned in the {c} ESG report.",
+        ),
         ("general", "neutral"): (
             "{c} announced its annual supplier conference; {b} will attend.",
             "{b} hosted an industrial procurement forum in Shanghai.",
@@ -203,6 +345,13 @@ POSTS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
 }
 
 PLATFORMS = ("weibo", "wechat", "zhihu", "news", "forum", "review_site", "linkedin")
-PLATFORM_LANG_EN = {"weibo": 0.03, "wechat": 0.03, "zhihu": 0.05, "news": 0.25, "forum": 0.15,
-                    "review_site": 0.3, "linkedin": 0.8}
+PLATFORM_LANG_EN = {
+    "weibo": 0.03,
+    "wechat": 0.03,
+    "zhihu": 0.05,
+    "news": 0.25,
+    "forum": 0.15,
+    "review_site": 0.3,
+    "linkedin": 0.8,
+}
 AUTHOR_TYPES = ("individual", "media", "kol", "company")

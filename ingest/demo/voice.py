@@ -15,7 +15,12 @@ from ingest.demo.operations import DAY, HOUR, SURVEY_GAMING, Actor, actor_cells
 from ingest.demo.world import END, MONTH_STARTS, START, en_variant, format_mobile, zh_variant
 
 DRIVER_WEIGHTS = {
-    "fulfillment": 0.40, "trust": 0.22, "product": 0.16, "ease": 0.12, "price": 0.06, "recognition": 0.04,
+    "fulfillment": 0.40,
+    "trust": 0.22,
+    "product": 0.16,
+    "ease": 0.12,
+    "price": 0.06,
+    "recognition": 0.04,
 }
 WAVES = (2, 8, 14, 20)  # relationship survey months: 2025-01, 2025-07, 2026-01, 2026-07
 STAGE_TOUCHPOINTS = {
@@ -27,8 +32,15 @@ STAGE_TOUCHPOINTS = {
     "delivery": ("delivery",),
     "repurchase": ("invoice", "support_ticket", "training"),
 }
-STAGE_EASE = {"awareness": 0.2, "search": 0.0, "communication": 0.1, "decision": -0.3,
-              "purchase": -0.5, "delivery": 0.0, "repurchase": -0.2}
+STAGE_EASE = {
+    "awareness": 0.2,
+    "search": 0.0,
+    "communication": 0.1,
+    "decision": -0.3,
+    "purchase": -0.5,
+    "delivery": 0.0,
+    "repurchase": -0.2,
+}
 SEC = np.timedelta64(1, "s")
 
 
@@ -37,22 +49,42 @@ def _spec(**cols: object) -> pd.DataFrame:
 
 
 def survey_specs(
-    rng: np.random.Generator, cust: pd.DataFrame, persons: pd.DataFrame, acc: pd.DataFrame,
-    final: pd.DataFrame, actors: list[Actor],
+    rng: np.random.Generator,
+    cust: pd.DataFrame,
+    persons: pd.DataFrame,
+    acc: pd.DataFrame,
+    final: pd.DataFrame,
+    actors: list[Actor],
 ) -> pd.DataFrame:
     """One row per invitation (or anonymous response), before scores."""
     specs = []
     # Relationship waves.
-    cust_end = acc.groupby("c_idx").churn_date.max().reindex(range(len(cust))).to_numpy().astype("datetime64[D]")
+    cust_end = (
+        acc.groupby("c_idx")
+        .churn_date.max()
+        .reindex(range(len(cust)))
+        .to_numpy()
+        .astype("datetime64[D]")
+    )
     for w in WAVES:
         when = MONTH_STARTS[w] + 5 * DAY
         alive = cust_end[persons.c_idx.to_numpy()] > when
         sel = np.flatnonzero(alive & (rng.random(len(persons)) < 0.8))
-        specs.append(_spec(
-            p_idx=sel, survey_type="relationship", survey_id=f"REL-{np.datetime_as_string(MONTH_STARTS[w], unit='M')}",
-            sent_at=when.astype("datetime64[s]") + rng.integers(9 * 3600, 17 * 3600, len(sel)) * SEC,
-            order_row=-1, sent_by=None, staff_sent=False, stage=None, touchpoint=None, respond_p=0.35,
-        ))
+        specs.append(
+            _spec(
+                p_idx=sel,
+                survey_type="relationship",
+                survey_id=f"REL-{np.datetime_as_string(MONTH_STARTS[w], unit='M')}",
+                sent_at=when.astype("datetime64[s]")
+                + rng.integers(9 * 3600, 17 * 3600, len(sel)) * SEC,
+                order_row=-1,
+                sent_by=None,
+                staff_sent=False,
+                stage=None,
+                touchpoint=None,
+                respond_p=0.35,
+            )
+        )
     # Delivery (scene) surveys after each delivery; gamed cells send selectively.
     dl = final[final.delivered].copy()
     gaming = np.full(len(dl), "", dtype=object)
@@ -66,36 +98,68 @@ def survey_specs(
     invite_p = np.where(is_gamed, np.where(on_time, 0.7, 0.0), 0.3)
     sel = rng.random(len(dl)) < invite_p
     d = dl[sel]
-    specs.append(_spec(
-        p_idx=d.person_idx.to_numpy(), survey_type="delivery", survey_id="DLV-SCENE",
-        sent_at=d.true_ts.to_numpy() + rng.integers(2, 30, len(d)) * HOUR,
-        order_row=d.index.to_numpy(), sent_by=np.where(is_gamed[sel], gaming[sel], None),
-        staff_sent=is_gamed[sel], stage="delivery", touchpoint="delivery",
-        respond_p=np.where(is_gamed[sel], 0.65, 0.35),
-    ))
+    specs.append(
+        _spec(
+            p_idx=d.person_idx.to_numpy(),
+            survey_type="delivery",
+            survey_id="DLV-SCENE",
+            sent_at=d.true_ts.to_numpy() + rng.integers(2, 30, len(d)) * HOUR,
+            order_row=d.index.to_numpy(),
+            sent_by=np.where(is_gamed[sel], gaming[sel], None),
+            staff_sent=is_gamed[sel],
+            stage="delivery",
+            touchpoint="delivery",
+            respond_p=np.where(is_gamed[sel], 0.65, 0.35),
+        )
+    )
     # Support surveys after a ticket (a sample of delivered orders' customers).
     s = dl[rng.random(len(dl)) < 0.05]
-    specs.append(_spec(
-        p_idx=s.person_idx.to_numpy(), survey_type="support", survey_id="SUP-TICKET",
-        sent_at=s.true_ts.to_numpy() + rng.integers(24, 240, len(s)) * HOUR, order_row=-1, sent_by=None,
-        staff_sent=False, stage="repurchase", touchpoint="support_ticket", respond_p=0.4,
-    ))
+    specs.append(
+        _spec(
+            p_idx=s.person_idx.to_numpy(),
+            survey_type="support",
+            survey_id="SUP-TICKET",
+            sent_at=s.true_ts.to_numpy() + rng.integers(24, 240, len(s)) * HOUR,
+            order_row=-1,
+            sent_by=None,
+            staff_sent=False,
+            stage="repurchase",
+            touchpoint="support_ticket",
+            respond_p=0.4,
+        )
+    )
     # Journey surveys at every stage.
     jp = np.flatnonzero(rng.random(len(persons)) < 0.35)
     stages = np.array(list(STAGE_TOUCHPOINTS), dtype=object)[rng.integers(0, 7, len(jp))]
-    tps = np.array([STAGE_TOUCHPOINTS[st][k % len(STAGE_TOUCHPOINTS[st])] for st, k in
-                    zip(stages, rng.integers(0, 3, len(jp)), strict=True)], dtype=object)
+    tps = np.array(
+        [
+            STAGE_TOUCHPOINTS[st][k % len(STAGE_TOUCHPOINTS[st])]
+            for st, k in zip(stages, rng.integers(0, 3, len(jp)), strict=True)
+        ],
+        dtype=object,
+    )
     span = int((END - START).astype(np.int64))
-    specs.append(_spec(
-        p_idx=jp, survey_type="journey", survey_id="JRN-" + stages.astype(str).astype(object),
-        sent_at=START.astype("datetime64[s]") + rng.integers(0, span * 86400, len(jp)) * SEC,
-        order_row=-1, sent_by=None, staff_sent=False, stage=stages, touchpoint=tps, respond_p=0.3,
-    ))
+    specs.append(
+        _spec(
+            p_idx=jp,
+            survey_type="journey",
+            survey_id="JRN-" + stages.astype(str).astype(object),
+            sent_at=START.astype("datetime64[s]") + rng.integers(0, span * 86400, len(jp)) * SEC,
+            order_row=-1,
+            sent_by=None,
+            staff_sent=False,
+            stage=stages,
+            touchpoint=tps,
+            respond_p=0.3,
+        )
+    )
     spec = pd.concat(specs, ignore_index=True)
     spec["responded"] = rng.random(len(spec)) < spec.respond_p.to_numpy()
     spec["submitted_at"] = spec.sent_at.to_numpy() + rng.integers(600, 5 * 86400, len(spec)) * SEC
     spec = spec[spec.sent_at.to_numpy() <= END.astype("datetime64[s]")]
-    spec.loc[spec.submitted_at > END.astype("datetime64[s]") + np.timedelta64(86399, "s"), "responded"] = False
+    spec.loc[
+        spec.submitted_at > END.astype("datetime64[s]") + np.timedelta64(86399, "s"), "responded"
+    ] = False
     spec = spec.sort_values("sent_at", kind="stable").reset_index(drop=True)
     spec["invitation_id"] = "INV" + pd.Series(np.arange(len(spec)) + 10_000_001).astype(str)
     return spec
@@ -106,18 +170,31 @@ def prospect_specs(rng: np.random.Generator, n: int) -> pd.DataFrame:
     span = int((END - START).astype(np.int64))
     stages = np.array(["awareness", "search", "communication"], dtype=object)[rng.integers(0, 3, n)]
     chars = list(dict.fromkeys(v.GIVEN_CHARS))
-    core = np.array(chars, dtype=object)[rng.integers(0, len(chars), n)] + np.array(chars, dtype=object)[rng.integers(0, len(chars), n)]
+    core = (
+        np.array(chars, dtype=object)[rng.integers(0, len(chars), n)]
+        + np.array(chars, dtype=object)[rng.integers(0, len(chars), n)]
+    )
     city = np.array([c[0] for c in v.CITIES], dtype=object)[rng.integers(0, len(v.CITIES), n)]
-    ind = np.array([c[0] for c in v.INDUSTRIES], dtype=object)[rng.integers(0, len(v.INDUSTRIES), n)]
-    return pd.DataFrame({
-        "company": city + core + ind + "有限公司", "stage": stages,
-        "touchpoint": [STAGE_TOUCHPOINTS[s][0] for s in stages],
-        "submitted_at": START.astype("datetime64[s]") + rng.integers(0, span * 86400, n) * SEC,
-    })
+    ind = np.array([c[0] for c in v.INDUSTRIES], dtype=object)[
+        rng.integers(0, len(v.INDUSTRIES), n)
+    ]
+    return pd.DataFrame(
+        {
+            "company": city + core + ind + "有限公司",
+            "stage": stages,
+            "touchpoint": [STAGE_TOUCHPOINTS[s][0] for s in stages],
+            "submitted_at": START.astype("datetime64[s]") + rng.integers(0, span * 86400, n) * SEC,
+        }
+    )
 
 
-def score(rng: np.random.Generator, cust: pd.DataFrame, persons: pd.DataFrame, final: pd.DataFrame,
-          r: pd.DataFrame) -> pd.DataFrame:
+def score(
+    rng: np.random.Generator,
+    cust: pd.DataFrame,
+    persons: pd.DataFrame,
+    final: pd.DataFrame,
+    r: pd.DataFrame,
+) -> pd.DataFrame:
     """Scores of responses r (spec rows that responded) from the latent drivers."""
     n = len(r)
     c_idx = persons.c_idx.to_numpy()[r.p_idx]
@@ -128,7 +205,12 @@ def score(rng: np.random.Generator, cust: pd.DataFrame, persons: pd.DataFrame, f
     row = np.where(delivery, r.order_row.to_numpy(), 0)
     on_time = ~final.true_late.to_numpy()[row]
     in_full = final.in_full.to_numpy()[row]
-    scene = 0.3 * z["fulfillment"] + np.where(on_time, 0.6, -1.4) - 0.5 * ~in_full + rng.normal(0, 0.5, n)
+    scene = (
+        0.3 * z["fulfillment"]
+        + np.where(on_time, 0.6, -1.4)
+        - 0.5 * ~in_full
+        + rng.normal(0, 0.5, n)
+    )
     perf["fulfillment"] = np.where(delivery, scene, 0.8 * z["fulfillment"] + rng.normal(0, 0.6, n))
     perf["product"] = perf["product"] - 0.25 * (role == "user")
     perf["price"] = perf["price"] - 0.3 * (role == "finance")
@@ -146,9 +228,13 @@ def score(rng: np.random.Generator, cust: pd.DataFrame, persons: pd.DataFrame, f
 
     for k in DRIVER_WEIGHTS:
         out[f"rate_{k}"] = rating(perf[k])
-    out["rate_sales_process"] = rating(0.6 * perf["trust"] + 0.4 * perf["ease"] + rng.normal(0, 0.3, n))
+    out["rate_sales_process"] = rating(
+        0.6 * perf["trust"] + 0.4 * perf["ease"] + rng.normal(0, 0.3, n)
+    )
     out["rate_billing"] = rating(0.6 * perf["price"] + 0.4 * perf["ease"] + rng.normal(0, 0.3, n))
-    out["rate_communication"] = rating(0.7 * perf["trust"] + 0.3 * perf["ease"] + rng.normal(0, 0.3, n))
+    out["rate_communication"] = rating(
+        0.7 * perf["trust"] + 0.3 * perf["ease"] + rng.normal(0, 0.3, n)
+    )
     out["rate_safety"] = rating(0.5 * perf["product"] + rng.normal(0, 0.8, n))
     out["rate_sustainability"] = rating(cust.z_sustain.to_numpy()[c_idx] + rng.normal(0, 0.6, n))
     # Which questions each survey asks.
@@ -171,12 +257,15 @@ def score(rng: np.random.Generator, cust: pd.DataFrame, persons: pd.DataFrame, f
     return out
 
 
-def comments(rng: np.random.Generator, nps: np.ndarray, late: np.ndarray, delivery: np.ndarray) -> np.ndarray:
+def comments(
+    rng: np.random.Generator, nps: np.ndarray, late: np.ndarray, delivery: np.ndarray
+) -> np.ndarray:
     n = len(nps)
     lang = np.where(rng.random(n) < 0.88, "zh", "en")
     cat = np.select(
         [delivery & late & (nps <= 8), delivery & ~late & (nps >= 8), nps >= 9, nps <= 6],
-        ["late", "ontime", "trust", "price"], "neutral",
+        ["late", "ontime", "trust", "price"],
+        "neutral",
     )
     alt = rng.random(n)
     cat = np.where((cat == "trust") & (alt < 0.5), "product", cat)
@@ -195,24 +284,47 @@ def comments(rng: np.random.Generator, nps: np.ndarray, late: np.ndarray, delive
     return out
 
 
-def respondent_fields(rng: np.random.Generator, cust: pd.DataFrame, persons: pd.DataFrame, r: pd.DataFrame) -> pd.DataFrame:
+def respondent_fields(
+    rng: np.random.Generator, cust: pd.DataFrame, persons: pd.DataFrame, r: pd.DataFrame
+) -> pd.DataFrame:
     n = len(r)
     p = persons.iloc[r.p_idx.to_numpy()]
     c_idx = p.c_idx.to_numpy()
     sparse = (r.survey_type.to_numpy() == "delivery") & (rng.random(n) < 0.4)
     kind = rng.random(n)
     name = np.where(kind < 0.65, p.name_zh, np.where(kind < 0.75, p.name_en, None))
-    email = np.where(rng.random(n) < 0.72, np.where(rng.random(n) < 0.1, p.email.str.upper(), p.email), None)
+    email = np.where(
+        rng.random(n) < 0.72, np.where(rng.random(n) < 0.1, p.email.str.upper(), p.email), None
+    )
     phone = np.where(rng.random(n) < 0.55, format_mobile(rng, p.mobile.to_numpy()), None)
     en = rng.random(n) < 0.1
     zk = rng.choice(8, n, p=[0.45, 0.1, 0.05, 0.05, 0.2, 0.05, 0.05, 0.05])
-    company = np.where(en, en_variant(cust, c_idx, rng.integers(0, 4, n)), zh_variant(rng, cust, c_idx, zk))
+    company = np.where(
+        en, en_variant(cust, c_idx, rng.integers(0, 4, n)), zh_variant(rng, cust, c_idx, zk)
+    )
     company = np.where(rng.random(n) < 0.8, company, None)
-    roles = np.array(["decision_maker", "purchaser", "user", "gatekeeper", "influencer", "finance", "other"], dtype=object)
-    role = np.where(rng.random(n) < 0.78, p.role, np.where(rng.random(n) < 0.4, roles[rng.integers(0, 7, n)], None))
-    df = pd.DataFrame({"respondent_name": name, "respondent_email": email, "respondent_phone": phone,
-                       "company_name": company, "respondent_role": role}, index=r.index)
-    df.loc[sparse, ["respondent_name", "respondent_email", "respondent_phone", "company_name"]] = None
+    roles = np.array(
+        ["decision_maker", "purchaser", "user", "gatekeeper", "influencer", "finance", "other"],
+        dtype=object,
+    )
+    role = np.where(
+        rng.random(n) < 0.78,
+        p.role,
+        np.where(rng.random(n) < 0.4, roles[rng.integers(0, 7, n)], None),
+    )
+    df = pd.DataFrame(
+        {
+            "respondent_name": name,
+            "respondent_email": email,
+            "respondent_phone": phone,
+            "company_name": company,
+            "respondent_role": role,
+        },
+        index=r.index,
+    )
+    df.loc[sparse, ["respondent_name", "respondent_email", "respondent_phone", "company_name"]] = (
+        None
+    )
     return df
 
 
@@ -229,12 +341,23 @@ def posts(rng: np.random.Generator, cust: pd.DataFrame, n: int) -> pd.DataFrame:
     day = np.concatenate([day, np.repeat(spike_days, n_spike)])
     spike = np.concatenate([np.zeros(n, bool), np.ones(3 * n_spike, bool)])
     total = len(day)
-    platform = np.array(v.PLATFORMS, dtype=object)[rng.choice(len(v.PLATFORMS), total, p=[0.3, 0.2, 0.15, 0.12, 0.1, 0.08, 0.05])]
+    platform = np.array(v.PLATFORMS, dtype=object)[
+        rng.choice(len(v.PLATFORMS), total, p=[0.3, 0.2, 0.15, 0.12, 0.1, 0.08, 0.05])
+    ]
     p_en = pd.Series(platform).map(v.PLATFORM_LANG_EN).to_numpy()
     lang = np.where(rng.random(total) < p_en, "en", "zh")
     rows = []
-    weights = {"general": 3.0, "fulfillment": 2.2, "price": 1.0, "product": 1.0, "ease": 0.8, "trust": 0.7,
-               "recognition": 0.2, "safety": 0.2, "sustainability": 0.2}
+    weights = {
+        "general": 3.0,
+        "fulfillment": 2.2,
+        "price": 1.0,
+        "product": 1.0,
+        "ease": 0.8,
+        "trust": 0.7,
+        "recognition": 0.2,
+        "safety": 0.2,
+        "sustainability": 0.2,
+    }
     for lg in ("zh", "en"):
         keys = keys_by_lang[lg]
         w = np.array([weights[t] * (1.3 if s == "negative" else 1.0) for t, s in keys])
@@ -244,9 +367,18 @@ def posts(rng: np.random.Generator, cust: pd.DataFrame, n: int) -> pd.DataFrame:
         k = np.where(spike[m], neg_ful, k)
         topic = np.array([keys[i][0] for i in k], dtype=object)
         sentiment = np.array([keys[i][1] for i in k], dtype=object)
-        tmpl = np.array([v.POSTS[lg][keys[i]][j % len(v.POSTS[lg][keys[i]])] for i, j in
-                         zip(k, rng.integers(0, 6, len(m)), strict=True)], dtype=object)
-        rows.append(pd.DataFrame({"i": m, "topic": topic, "sentiment": sentiment, "template": tmpl, "lang": lg}))
+        tmpl = np.array(
+            [
+                v.POSTS[lg][keys[i]][j % len(v.POSTS[lg][keys[i]])]
+                for i, j in zip(k, rng.integers(0, 6, len(m)), strict=True)
+            ],
+            dtype=object,
+        )
+        rows.append(
+            pd.DataFrame(
+                {"i": m, "topic": topic, "sentiment": sentiment, "template": tmpl, "lang": lg}
+            )
+        )
     df = pd.concat(rows).sort_values("i").reset_index(drop=True)
     df["day"] = day
     df["platform"] = platform
@@ -255,19 +387,37 @@ def posts(rng: np.random.Generator, cust: pd.DataFrame, n: int) -> pd.DataFrame:
     spike_cust = rng.choice(len(cust), 3)
     c_pick = np.where(spike, spike_cust[np.searchsorted(np.sort(spike_days), day) % 3], c_pick)
     mentions_c = df.template.str.contains("{c}", regex=False).to_numpy()
-    zh_names = zh_variant(rng, cust, c_pick, rng.choice(8, total, p=[0.45, 0.05, 0.05, 0.05, 0.3, 0.0, 0.05, 0.05]))
+    zh_names = zh_variant(
+        rng, cust, c_pick, rng.choice(8, total, p=[0.45, 0.05, 0.05, 0.05, 0.3, 0.0, 0.05, 0.05])
+    )
     en_names = en_variant(cust, c_pick, rng.integers(0, 4, total))
     cname = np.where(df.lang == "zh", zh_names, en_names)
-    brand = np.where(df.lang == "zh", np.where(rng.random(total) < 0.8, v.BRAND_ZH, "汇通"),
-                     np.where(rng.random(total) < 0.8, v.BRAND_EN, "Huitong"))
-    text = [t.replace("{c}", c).replace("{b}", b) for t, c, b in zip(df.template, cname, brand, strict=True)]
+    brand = np.where(
+        df.lang == "zh",
+        np.where(rng.random(total) < 0.8, v.BRAND_ZH, "汇通"),
+        np.where(rng.random(total) < 0.8, v.BRAND_EN, "Huitong"),
+    )
+    text = [
+        t.replace("{c}", c).replace("{b}", b)
+        for t, c, b in zip(df.template, cname, brand, strict=True)
+    ]
     df["text"] = text
     df["customer_id"] = np.where(mentions_c, cust.customer_id.to_numpy()[c_pick], None)
     df["mentions_brand"] = df.template.str.contains("{b}", regex=False)
-    df["published_at"] = (START + df.day.to_numpy() * DAY).astype("datetime64[s]") + rng.integers(0, 86400, total) * SEC - 8 * HOUR
-    author = np.where(df.platform.isin(["news"]), "media", np.array(v.AUTHOR_TYPES, dtype=object)[rng.choice(4, total, p=[0.75, 0.08, 0.07, 0.1])])
+    df["published_at"] = (
+        (START + df.day.to_numpy() * DAY).astype("datetime64[s]")
+        + rng.integers(0, 86400, total) * SEC
+        - 8 * HOUR
+    )
+    author = np.where(
+        df.platform.isin(["news"]),
+        "media",
+        np.array(v.AUTHOR_TYPES, dtype=object)[rng.choice(4, total, p=[0.75, 0.08, 0.07, 0.1])],
+    )
     df["author_type"] = author
-    df["author_id"] = "u" + pd.Series(rng.integers(100_000, 9_999_999, total)).astype(str).to_numpy()
+    df["author_id"] = (
+        "u" + pd.Series(rng.integers(100_000, 9_999_999, total)).astype(str).to_numpy()
+    )
     reach = np.where(author == "kol", 50, np.where(author == "media", 20, 1))
     df["likes"] = np.round(rng.lognormal(1.5, 1.2, total) * reach).astype(np.int64)
     df["shares"] = np.round(rng.lognormal(0.5, 1.2, total) * reach).astype(np.int64)

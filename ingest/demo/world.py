@@ -138,7 +138,9 @@ def make_customers(rng: np.random.Generator, n: int) -> pd.DataFrame:
     cust.loc[subs, "industry_idx"] = cust.loc[parents, "industry_idx"].to_numpy()
     cust.loc[subs, "segment_idx"] = np.maximum(cust.loc[subs, "segment_idx"].to_numpy(), 1)
     same_city = cust.loc[subs, "city_idx"].to_numpy() == cust.loc[parents, "city_idx"].to_numpy()
-    cust.loc[subs[same_city], "city_idx"] = (cust.loc[subs[same_city], "city_idx"] + 7) % len(v.CITIES)
+    cust.loc[subs[same_city], "city_idx"] = (cust.loc[subs[same_city], "city_idx"] + 7) % len(
+        v.CITIES
+    )
 
     cities = np.array(v.CITIES, dtype=object)
     cust["city_zh"] = cities[cust.city_idx, 0]
@@ -156,7 +158,9 @@ def make_customers(rng: np.random.Generator, n: int) -> pd.DataFrame:
         cust.city_zh + cust.core_zh + cust.ind_zh + "有限公司",
     )
     cust["legal_name_en"] = cust.city_en + " " + cust.core_en + " " + cust.ind_en + " Co., Ltd."
-    cust["group_id"] = np.where(is_sub, cust.customer_id.to_numpy()[np.maximum(cust.parent_idx, 0)], None)
+    cust["group_id"] = np.where(
+        is_sub, cust.customer_id.to_numpy()[np.maximum(cust.parent_idx, 0)], None
+    )
     cust.loc[parents, "group_id"] = cust.loc[parents, "customer_id"].to_numpy()
 
     # Credit code: 91 + division + 9-char organisation code + check character.
@@ -173,13 +177,19 @@ def make_customers(rng: np.random.Generator, n: int) -> pd.DataFrame:
     cust["credit_code"] = ["".join(row) for row in alphabet[full]]
 
     area = np.array([v.CITY_AREA_CODES[c] for c in cust.city_en], dtype=object)
-    cust["phone"] = area + "-" + pd.Series(rng.integers(50_000_000, 89_999_999, n)).astype(str).to_numpy()
+    cust["phone"] = (
+        area + "-" + pd.Series(rng.integers(50_000_000, 89_999_999, n)).astype(str).to_numpy()
+    )
     dom = np.char.lower(cust.core_en.to_numpy().astype(str)).astype(object)
     cust["domain"] = dom + np.where(rng.random(n) < 0.5, ".com.cn", ".com")
     dup_dom = cust.duplicated("domain", keep="first")
-    cust.loc[dup_dom, "domain"] = cust.loc[dup_dom, "domain"].str.replace(".", "-group.", n=1, regex=False)
+    cust.loc[dup_dom, "domain"] = cust.loc[dup_dom, "domain"].str.replace(
+        ".", "-group.", n=1, regex=False
+    )
     cust.loc[dup_dom, "domain"] = (
-        cust.loc[dup_dom, "domain"] + "." + cust.loc[dup_dom].index.astype(str).to_numpy().astype(object)
+        cust.loc[dup_dom, "domain"]
+        + "."
+        + cust.loc[dup_dom].index.astype(str).to_numpy().astype(object)
     ).str.replace(r"\.(\d+)$", "", regex=True)
     cust["domain"] = np.where(
         cust.duplicated("domain", keep="first"),
@@ -238,7 +248,9 @@ def sites_and_units(rng: np.random.Generator, cust: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- name variants
 
 
-def zh_variant(rng: np.random.Generator, cust: pd.DataFrame, idx: np.ndarray, kind: np.ndarray) -> np.ndarray:
+def zh_variant(
+    rng: np.random.Generator, cust: pd.DataFrame, idx: np.ndarray, kind: np.ndarray
+) -> np.ndarray:
     c = cust.iloc[idx]
     city, core, ind = c.city_zh.to_numpy(), c.core_zh.to_numpy(), c.ind_zh.to_numpy()
     is_sub = c.parent_idx.to_numpy() >= 0
@@ -251,7 +263,9 @@ def zh_variant(rng: np.random.Generator, cust: pd.DataFrame, idx: np.ndarray, ki
         core + ind,
         city + " " + core + ind + "有限公司",
         city + core + ind + "公司",
-        np.where(is_sub, core + ind + "（" + city + "）有限公司", city + "市" + core + ind + "有限公司"),
+        np.where(
+            is_sub, core + ind + "（" + city + "）有限公司", city + "市" + core + ind + "有限公司"
+        ),
     ]
     out = np.empty(len(idx), dtype=object)
     for k, opt in enumerate(options):
@@ -277,7 +291,9 @@ def en_variant(cust: pd.DataFrame, idx: np.ndarray, kind: np.ndarray) -> np.ndar
     return out
 
 
-def company_name(rng: np.random.Generator, cust: pd.DataFrame, idx: np.ndarray, p_en: np.ndarray) -> np.ndarray:
+def company_name(
+    rng: np.random.Generator, cust: pd.DataFrame, idx: np.ndarray, p_en: np.ndarray
+) -> np.ndarray:
     n = len(idx)
     en = rng.random(n) < p_en
     zh_kind = rng.choice(8, size=n, p=[0.4, 0.12, 0.1, 0.06, 0.12, 0.06, 0.07, 0.07])
@@ -304,7 +320,9 @@ def format_mobile(rng: np.random.Generator, mobiles: np.ndarray) -> np.ndarray:
     kind = rng.integers(0, 4, len(s))
     spaced = s.str[:3] + " " + s.str[3:7] + " " + s.str[7:]
     dashed = s.str[:3] + "-" + s.str[3:7] + "-" + s.str[7:]
-    return np.select([kind == 0, kind == 1, kind == 2], [s, "+86 " + spaced, dashed], "+86" + s).astype(object)
+    return np.select(
+        [kind == 0, kind == 1, kind == 2], [s, "+86 " + spaced, dashed], "+86" + s
+    ).astype(object)
 
 
 def mistype_code(rng: np.random.Generator, codes: np.ndarray) -> np.ndarray:
@@ -358,14 +376,25 @@ def make_accounts(rng: np.random.Generator, cust: pd.DataFrame) -> pd.DataFrame:
     acc = pd.DataFrame({"c_idx": c_idx, "crm_idx": crm_idx, "primary": primary})
     acc["source_system"] = np.array(CRMS, dtype=object)[acc.crm_idx]
     acc["customer_id"] = cust.customer_id.to_numpy()[acc.c_idx]
-    prefixes = {"crm_east": "E", "crm_south": "S-", "crm_north": "BJ", "crm_west": "W",
-                "crm_central": "ZB", "bu_welfare": "FL", "bu_digital": "DG-"}
+    prefixes = {
+        "crm_east": "E",
+        "crm_south": "S-",
+        "crm_north": "BJ",
+        "crm_west": "W",
+        "crm_central": "ZB",
+        "bu_welfare": "FL",
+        "bu_digital": "DG-",
+    }
     acc["account_id"] = ""
     for crm, grp in acc.groupby("source_system").groups.items():
         seq = rng.permutation(len(grp)) + 10_001
         acc.loc[grp, "account_id"] = [f"{prefixes[crm]}{s:06d}" for s in seq]
     is_bu = acc.crm_idx >= len(REGION_CRM)
-    p_en = np.where(acc.source_system == "bu_digital", 0.35, np.where(acc.source_system == "crm_south", 0.12, 0.06))
+    p_en = np.where(
+        acc.source_system == "bu_digital",
+        0.35,
+        np.where(acc.source_system == "crm_south", 0.12, 0.06),
+    )
     acc["account_name"] = company_name(rng, cust, acc.c_idx.to_numpy(), p_en)
     cc = cust.credit_code.to_numpy()[acc.c_idx]
     has_cc = rng.random(len(acc)) < np.where(is_bu, 0.45, 0.72) * np.where(acc.primary, 1, 0.5)
@@ -376,40 +405,65 @@ def make_accounts(rng: np.random.Generator, cust: pd.DataFrame) -> pd.DataFrame:
     acc["credit_code_mistyped"] = typo
     acc["industry"] = np.where(
         rng.random(len(acc)) < 0.7,
-        np.where(rng.random(len(acc)) < 0.5, cust.industry.to_numpy()[acc.c_idx], cust.ind_zh.to_numpy()[acc.c_idx]),
+        np.where(
+            rng.random(len(acc)) < 0.5,
+            cust.industry.to_numpy()[acc.c_idx],
+            cust.ind_zh.to_numpy()[acc.c_idx],
+        ),
         None,
     )
     acc["region"] = np.where(
-        is_bu, cust.home_region.to_numpy()[acc.c_idx], np.array(REGIONS, dtype=object)[np.minimum(acc.crm_idx, 4)]
+        is_bu,
+        cust.home_region.to_numpy()[acc.c_idx],
+        np.array(REGIONS, dtype=object)[np.minimum(acc.crm_idx, 4)],
     )
     acc.loc[is_bu & (rng.random(len(acc)) < 0.3), "region"] = None
     acc["segment"] = np.where(rng.random(len(acc)) < 0.9, cust.segment.to_numpy()[acc.c_idx], None)
     acc["business_unit"] = np.where(
-        acc.source_system == "bu_welfare", "welfare",
-        np.where(acc.source_system == "bu_digital", "digital",
-                 np.where(np.stack(cust.bus.to_numpy())[acc.c_idx, 1] & ~np.stack(cust.bus.to_numpy())[acc.c_idx, 0],
-                          "office", "mro")),
+        acc.source_system == "bu_welfare",
+        "welfare",
+        np.where(
+            acc.source_system == "bu_digital",
+            "digital",
+            np.where(
+                np.stack(cust.bus.to_numpy())[acc.c_idx, 1]
+                & ~np.stack(cust.bus.to_numpy())[acc.c_idx, 0],
+                "office",
+                "mro",
+            ),
+        ),
     )
     acc["account_manager_id"] = np.where(
-        is_bu, "AM-" + acc.source_system.str[3:4].str.upper() + pd.Series(acc.c_idx % 40).astype(str).str.zfill(3),
+        is_bu,
+        "AM-"
+        + acc.source_system.str[3:4].str.upper()
+        + pd.Series(acc.c_idx % 40).astype(str).str.zfill(3),
         cust.am_id.to_numpy()[acc.c_idx],
     )
     en_city = rng.random(len(acc)) < 0.2
-    acc["city"] = np.where(en_city, cust.city_en.to_numpy()[acc.c_idx], cust.city_zh.to_numpy()[acc.c_idx])
+    acc["city"] = np.where(
+        en_city, cust.city_en.to_numpy()[acc.c_idx], cust.city_zh.to_numpy()[acc.c_idx]
+    )
     acc.loc[rng.random(len(acc)) < 0.15, "city"] = None
     phone = format_phone(rng, cust.phone.to_numpy()[acc.c_idx])
     acc["phone"] = np.where(rng.random(len(acc)) < 0.65, phone, None)
     dom = cust.domain.to_numpy()[acc.c_idx]
     web_kind = rng.integers(0, 3, len(acc))
-    web = np.select([web_kind == 0, web_kind == 1], ["www." + dom, "http://www." + dom + "/"], "https://" + dom)
+    web = np.select(
+        [web_kind == 0, web_kind == 1], ["www." + dom, "http://www." + dom + "/"], "https://" + dom
+    )
     acc["website"] = np.where(rng.random(len(acc)) < 0.5, web, None)
     created = START - rng.integers(30, 2500, len(acc)).astype("timedelta64[D]")
-    acc["created_at"] = created.astype("datetime64[s]") + rng.integers(8 * 3600, 19 * 3600, len(acc)).astype("timedelta64[s]")
+    acc["created_at"] = created.astype("datetime64[s]") + rng.integers(
+        8 * 3600, 19 * 3600, len(acc)
+    ).astype("timedelta64[s]")
     acc["updated_at"] = acc.created_at + rng.integers(0, 700, len(acc)).astype("timedelta64[D]")
     acc["parent_account_id"] = None
     # Parent pointers inside one CRM for group subsidiaries.
     parent_of = cust.parent_idx.to_numpy()[acc.c_idx]
-    key = pd.Series(acc.account_id.to_numpy(), index=pd.MultiIndex.from_arrays([acc.c_idx, acc.crm_idx]))
+    key = pd.Series(
+        acc.account_id.to_numpy(), index=pd.MultiIndex.from_arrays([acc.c_idx, acc.crm_idx])
+    )
     key = key[~key.index.duplicated()]
     lookup = pd.MultiIndex.from_arrays([parent_of, acc.crm_idx])
     found = key.reindex(lookup).to_numpy()
@@ -429,7 +483,11 @@ def make_persons(rng: np.random.Generator, cust: pd.DataFrame) -> pd.DataFrame:
     c_idx = np.repeat(np.arange(n), k)
     rank = np.arange(len(c_idx)) - np.repeat(np.cumsum(k) - k, k)
     others = np.array(["user", "influencer", "finance", "gatekeeper", "other", "user"])
-    role = np.where(rank == 0, "decision_maker", np.where(rank == 1, "purchaser", others[rng.integers(0, 6, len(c_idx))]))
+    role = np.where(
+        rank == 0,
+        "decision_maker",
+        np.where(rank == 1, "purchaser", others[rng.integers(0, 6, len(c_idx))]),
+    )
     sur = rng.integers(0, len(v.SURNAMES), len(c_idx))
     given_chars = list(dict.fromkeys(v.GIVEN_CHARS))
     given_py = [lazy_pinyin(ch)[0] for ch in given_chars]
@@ -466,18 +524,25 @@ def make_persons(rng: np.random.Generator, cust: pd.DataFrame) -> pd.DataFrame:
     parts = p.loc[dup, "email"].str.split("@", n=1, expand=True)
     p.loc[dup, "email"] = parts[0] + p.loc[dup, "person_id"].str[-4:] + "@" + parts[1]
     prefix = np.array(["138", "139", "135", "136", "186", "187", "158", "159", "177", "199"])
-    p["mobile"] = prefix[rng.integers(0, 10, len(p))].astype(object) + pd.Series(
-        rng.integers(10_000_000, 99_999_999, len(p))
-    ).astype(str).to_numpy()
+    p["mobile"] = (
+        prefix[rng.integers(0, 10, len(p))].astype(object)
+        + pd.Series(rng.integers(10_000_000, 99_999_999, len(p))).astype(str).to_numpy()
+    )
     p["z_person"] = rng.normal(0, 0.5, len(p))
     return p
 
 
-def make_contacts(rng: np.random.Generator, persons: pd.DataFrame, acc: pd.DataFrame) -> pd.DataFrame:
+def make_contacts(
+    rng: np.random.Generator, persons: pd.DataFrame, acc: pd.DataFrame
+) -> pd.DataFrame:
     prim = acc[acc.primary][["c_idx", "source_system", "account_id", "crm_idx"]]
     pairs = persons[["person_id", "c_idx", "role"]].merge(prim, on="c_idx")
     regional = pairs.crm_idx < len(REGION_CRM)
-    p_keep = np.where(regional, 0.7, np.where(pairs.role.isin(["purchaser", "finance", "decision_maker"]), 0.6, 0.3))
+    p_keep = np.where(
+        regional,
+        0.7,
+        np.where(pairs.role.isin(["purchaser", "finance", "decision_maker"]), 0.6, 0.3),
+    )
     keep = rng.random(len(pairs)) < p_keep
     first = ~pairs.duplicated("person_id")
     pairs = pairs[keep | first].reset_index(drop=True)
@@ -485,24 +550,40 @@ def make_contacts(rng: np.random.Generator, persons: pd.DataFrame, acc: pd.DataF
     n = len(pairs)
     name_kind = rng.random(n)
     pairs["full_name"] = np.where(
-        name_kind < 0.86, pairs.name_zh,
-        np.where(name_kind < 0.95, pairs.name_en, pairs.name_zh.str[:1] + " " + pairs.name_zh.str[1:]),
+        name_kind < 0.86,
+        pairs.name_zh,
+        np.where(
+            name_kind < 0.95, pairs.name_en, pairs.name_zh.str[:1] + " " + pairs.name_zh.str[1:]
+        ),
     )
-    pairs["crm_role"] = np.where(rng.random(n) < 0.85, pairs.role, np.where(rng.random(n) < 0.5, "other", None))
+    pairs["crm_role"] = np.where(
+        rng.random(n) < 0.85, pairs.role, np.where(rng.random(n) < 0.5, "other", None)
+    )
     titles = pairs.role.map(lambda r: v.TITLES[r][0][0])
     pairs["title"] = np.where(rng.random(n) < 0.8, titles, None)
     pairs["department"] = np.where(rng.random(n) < 0.6, pairs.role.map(v.DEPARTMENTS), None)
     email = np.where(rng.random(n) < 0.12, pairs.email.str.upper(), pairs.email)
     pairs["crm_email"] = np.where(rng.random(n) < 0.78, email, None)
-    pairs["crm_phone"] = np.where(rng.random(n) < 0.72, format_mobile(rng, pairs.mobile.to_numpy()), None)
-    pairs["is_active"] = np.where(rng.random(n) < 0.93, "true", np.where(rng.random(n) < 0.5, "false", None))
-    prefixes = {"crm_east": "EC", "crm_south": "SC-", "crm_north": "BJC", "crm_west": "WC",
-                "crm_central": "ZC", "bu_welfare": "FLC", "bu_digital": "DGC-"}
+    pairs["crm_phone"] = np.where(
+        rng.random(n) < 0.72, format_mobile(rng, pairs.mobile.to_numpy()), None
+    )
+    pairs["is_active"] = np.where(
+        rng.random(n) < 0.93, "true", np.where(rng.random(n) < 0.5, "false", None)
+    )
+    prefixes = {
+        "crm_east": "EC",
+        "crm_south": "SC-",
+        "crm_north": "BJC",
+        "crm_west": "WC",
+        "crm_central": "ZC",
+        "bu_welfare": "FLC",
+        "bu_digital": "DGC-",
+    }
     pairs["contact_id"] = ""
     for crm, grp in pairs.groupby("source_system").groups.items():
         seq = rng.permutation(len(grp)) + 100_001
         pairs.loc[grp, "contact_id"] = [f"{prefixes[crm]}{s:07d}" for s in seq]
-    pairs["updated_at"] = (START - rng.integers(1, 600, n).astype("timedelta64[D]")).astype("datetime64[s]") + rng.integers(
-        8 * 3600, 19 * 3600, n
-    ).astype("timedelta64[s]")
+    pairs["updated_at"] = (START - rng.integers(1, 600, n).astype("timedelta64[D]")).astype(
+        "datetime64[s]"
+    ) + rng.integers(8 * 3600, 19 * 3600, n).astype("timedelta64[s]")
     return pairs

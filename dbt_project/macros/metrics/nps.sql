@@ -1,0 +1,39 @@
+{#- NPS building blocks shared by every mart (shared/DESIGN.md "Metric definitions").
+    promoter 9-10, passive 7-8, detractor 0-6; NPS = 100 * (promoters - detractors) / answered. -#}
+
+{% macro cx_nps_category(score) -%}
+    case
+        when {{ score }} is null then null
+        when {{ score }} >= 9 then 'promoter'
+        when {{ score }} >= 7 then 'passive'
+        else 'detractor'
+    end
+{%- endmacro %}
+
+{#- NPS from counts (or weighted sums); null when nothing was answered. -#}
+{% macro cx_nps(promoters, detractors, answered) -%}
+    case when {{ answered }} > 0
+        then 100.0 * ({{ promoters }} - {{ detractors }}) / {{ answered }}
+    end
+{%- endmacro %}
+
+{#- Standard error of NPS in points: NPS is the mean of a +1/0/-1 score. -#}
+{% macro cx_nps_se(promoters, detractors, answered) -%}
+    case when {{ answered }} > 1
+        then 100.0 * sqrt(
+            ((1.0 * {{ promoters }} + {{ detractors }}) / {{ answered }}
+             - power((1.0 * {{ promoters }} - {{ detractors }}) / {{ answered }}, 2))
+            / {{ answered }})
+    end
+{%- endmacro %}
+
+{#- Wilson score interval bound for a proportion (z = 1.96 by default). -#}
+{% macro cx_wilson_bound(successes, n, side='lower', z=1.96) -%}
+    {%- set sign = '-' if side == 'lower' else '+' -%}
+    case when {{ n }} > 0 then
+        ((1.0 * {{ successes }} / {{ n }}) + {{ z }} * {{ z }} / (2.0 * {{ n }})
+         {{ sign }} {{ z }} * sqrt((1.0 * {{ successes }} / {{ n }}) * (1 - 1.0 * {{ successes }} / {{ n }}) / {{ n }}
+                         + {{ z }} * {{ z }} / (4.0 * {{ n }} * {{ n }})))
+        / (1 + {{ z }} * {{ z }} / {{ n }})
+    end
+{%- endmacro %}
