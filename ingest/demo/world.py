@@ -521,8 +521,9 @@ def make_persons(rng: np.random.Generator, cust: pd.DataFrame) -> pd.DataFrame:
     )
     # Two people with the same name in one company would share a mailbox: number them.
     dup = p.duplicated("email")
-    parts = p.loc[dup, "email"].str.split("@", n=1, expand=True)
-    p.loc[dup, "email"] = parts[0] + p.loc[dup, "person_id"].str[-4:] + "@" + parts[1]
+    if dup.any():
+        parts = p.loc[dup, "email"].str.split("@", n=1, expand=True)
+        p.loc[dup, "email"] = parts[0] + p.loc[dup, "person_id"].str[-4:] + "@" + parts[1]
     prefix = np.array(["138", "139", "135", "136", "186", "187", "158", "159", "177", "199"])
     p["mobile"] = (
         prefix[rng.integers(0, 10, len(p))].astype(object)
