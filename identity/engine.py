@@ -10,6 +10,7 @@ Inputs and outputs are pandas frames: the callers own the warehouse.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,13 +62,20 @@ def make_db_api(cfg: MatchingConfig) -> Any:
         return DuckDBAPI(":memory:")
     if cfg.backend == "spark":
         from pyspark.sql import SparkSession  # type: ignore[import-not-found]
-        from splink.backends.spark import SparkAPI
+        from splink.backends.spark import SparkAPI, similarity_jar_location
 
+        own = {"app_name", "checkpoint_dir"}
         builder = SparkSession.builder.appName(cfg.spark.get("app_name", "cx-identity"))
+        # Splink's string-similarity UDFs (Jaro, Jaro-Winkler) ship as a jar in the package.
+        builder = builder.config("spark.jars", similarity_jar_location())
         for key, value in cfg.spark.items():
-            if key != "app_name":
+            if key not in own:
                 builder = builder.config(key, value)
-        return SparkAPI(spark_session=builder.getOrCreate())
+        spark = builder.getOrCreate()
+        # Splink checkpoints intermediate tables to cut Spark's query lineage.
+        checkpoint = cfg.spark.get("checkpoint_dir") or tempfile.mkdtemp(prefix="cx-spark-")
+        spark.sparkContext.setCheckpointDir(str(checkpoint))
+        return SparkAPI(spark_session=spark)
     raise ValueError(f"unknown backend {cfg.backend!r} (duckdb or spark)")
 
 

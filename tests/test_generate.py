@@ -109,7 +109,9 @@ def test_beautified_region_months_are_recorded_with_their_orders(small):
     orders = pd.read_parquet(small / "ground_truth/orders.parquet")
     flagged = months[months.beautified]
     assert len(flagged) >= 10
-    assert (months.patterns != "").sum() == len(months[months.beautified | months.survey_gaming])
+    active = months.manipulation_active | months.survey_gaming
+    assert (months.patterns != "").sum() == active.sum()
+    assert (months.beautified & ~months.manipulation_active).sum() == 0
     # Order-level patterns only touch late orders, and always name the staff.
     manipulated = orders[orders.pattern != ""]
     assert len(manipulated) > 0
@@ -124,7 +126,7 @@ def test_a_clean_world_reports_what_it_recorded(tmp_path):
     generate(tmp_path / "clean", "small", 42, manipulation="none")
     months = pd.read_parquet(tmp_path / "clean/ground_truth/region_months.parquet")
     orders = pd.read_parquet(tmp_path / "clean/ground_truth/orders.parquet")
-    assert not months.beautified.any() and not months.survey_gaming.any()
+    assert not (months.beautified | months.manipulation_active | months.survey_gaming).any()
     assert (orders.pattern == "").all()
     assert (months.orders_due_reported == months.orders_due_recorded).all()
     assert (months.orders_on_time_reported == months.orders_on_time_recorded).all()

@@ -313,7 +313,11 @@ def simulate_orders(
     ) * np.timedelta64(1, "s")
     o["delivered"] = (~o.customer_cancel.to_numpy()) & (true_date <= END)
     o["true_late"] = true_date > o.first_promise.to_numpy()
-    o["late_days"] = np.maximum((true_date - o.first_promise.to_numpy()).astype(np.int64), 0)
+    # In days: pandas 3 stores first_promise as datetime64[s], so a bare int64 cast of the
+    # difference counted seconds and pushed pattern 1/3 timestamps centuries ahead.
+    o["late_days"] = np.maximum(
+        (true_date - o.first_promise.to_numpy()).astype("timedelta64[D]").astype(np.int64), 0
+    )
     o["quantity"] = np.maximum(1, np.round(rng.lognormal(3, 1, n)))
     o["in_full"] = rng.random(n) < np.where(o.true_late, 0.9, 0.965)
     short = np.floor(o.quantity.to_numpy() * rng.uniform(0.4, 0.95, n))
@@ -545,7 +549,9 @@ def regional_reports(
             "business_unit": np.array(BUS, dtype=object)[b2],
             "period_month": np.datetime_as_string(MONTH_STARTS[m2].astype("datetime64[M]")),
             "patterns": [",".join(PATTERN_NAMES[p] for p in patterns[c]) for c in all_cells],
-            "beautified": [any(p != SURVEY_GAMING for p in patterns[c]) for c in all_cells],
+            "manipulation_active": [
+                any(p != SURVEY_GAMING for p in patterns[c]) for c in all_cells
+            ],
             "survey_gaming": [SURVEY_GAMING in patterns[c] for c in all_cells],
             "staff_id": [staff[c] for c in all_cells],
             "orders_due_true": t_due[all_cells],
@@ -558,6 +564,14 @@ def regional_reports(
             "orders_due_reported": rep_due[all_cells],
             "orders_on_time_reported": np.minimum(rep_ot, rep_due)[all_cells],
         }
+    )
+    # Beautified = an actor was at work AND it changed something: orders touched, or a
+    # report that differs from what the honest report would have said. An actor's month
+    # with no late order to hide left the figure true.
+    truth["beautified"] = truth.manipulation_active & (
+        (truth.orders_manipulated > 0)
+        | (truth.orders_due_reported != truth.orders_due_recorded)
+        | (truth.orders_on_time_reported != truth.orders_on_time_recorded)
     )
     truth["true_on_time_rate"] = np.round(
         truth.orders_on_time_true / truth.orders_due_true.where(truth.orders_due_true > 0), 4
