@@ -602,6 +602,23 @@ def unique_customer_lookup(
     ).df()
 
 
+def contact_email_domains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Corporate email domains used by the CRM contacts of exactly one customer ->
+    that customer (a domain shared by several customers, e.g. a group's, links nothing)."""
+    emails = con.execute(
+        f"""select c.email, k.customer_key
+            from staging.stg_crm__contacts c
+            join {CONTACT_CLUSTERS} k
+              on k.source_system = c.source_system and k.contact_id = c.contact_id
+            where c.email is not null and k.customer_key is not null"""
+    ).df()
+    emails["email_domain"] = nz.corporate_email_domain(emails["email"]).astype("string")
+    per_domain = emails.dropna(subset=["email_domain"]).groupby("email_domain")["customer_key"]
+    stats = per_domain.agg(["nunique", "min"]).reset_index()
+    unique = stats[stats["nunique"] == 1]
+    return unique[["email_domain", "min"]].rename(columns={"min": "ck_contact_domain"})
+
+
 def link_responses(
     con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None
 ) -> dict[str, Any]:
@@ -702,12 +719,14 @@ def link_responses(
         out.merge(by_name_industry, on=["company_key", "company_industry"], how="left")
         .merge(by_name, on="company_key", how="left")
         .merge(by_domain, on="email_domain", how="left")
+        .merge(contact_email_domains(con), on="email_domain", how="left")
     )
+    out["ck_domain"] = out["ck_domain"].fillna(out["ck_contact_domain"])
     out["company_customer_key"] = out["ck_industry"].fillna(out["ck_name"])
     # Customer: the order the response is about, else the matched contact's
     # customer, else a company name (core and industry, else core) that belongs
     # to one customer only, else a corporate email domain that is one
-    # customer's website.
+    # customer's website or used by one customer's CRM contacts only.
     out["customer_key"] = (
         out["order_customer_key"]
         .fillna(out["contact_customer_key"])
