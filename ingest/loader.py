@@ -27,7 +27,7 @@ import duckdb
 
 from ingest import contract as c
 from ingest.sql import ident, literal
-from ingest.validation import reason_columns_sql, rules_for
+from ingest.validation import checked_sql, rules_for
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._load_ledger"
@@ -416,10 +416,7 @@ def _write_file(
     encoding: str | None,
 ) -> FileLoadResult:
     rules = rules_for(table, parsed.present_columns)
-    con.execute(
-        f"create or replace temp table _checked as select *, {reason_columns_sql(rules)} "
-        "from _parsed"
-    )
+    con.execute(f"create or replace temp table _checked as {checked_sql(rules, '_parsed')}")
     cols = ", ".join(ident(col) for col in table.column_names)
     lineage = "?, ?, ?, _row_number, ?"
     loaded_at = _now()

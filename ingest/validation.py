@@ -99,10 +99,22 @@ def rules_for(table: c.Table, present_columns: set[str]) -> list[Rule]:
     return rules
 
 
-def reason_columns_sql(rules: list[Rule]) -> str:
-    """Two SELECT-list expressions: `_reason` and `_column` of the first broken rule."""
+def checked_sql(rules: list[Rule], relation: str) -> str:
+    """SELECT over `relation` adding `_reason` and `_column` of the first broken rule.
+
+    The rules are evaluated once, into the index of the first broken one; reason
+    and column are looked up from it (evaluating the CASE twice cost a third of
+    the load time).
+    """
     if not rules:
-        return "cast(null as varchar) as _reason, cast(null as varchar) as _column"
-    reason = " ".join(f"when {r.violated_sql} then {literal(r.reason)}" for r in rules)
-    column = " ".join(f"when {r.violated_sql} then {literal(r.column)}" for r in rules)
-    return f"case {reason} end as _reason, case {column} end as _column"
+        return (
+            "select *, cast(null as varchar) as _reason, cast(null as varchar) as _column "
+            f"from {relation}"
+        )
+    first = " ".join(f"when {r.violated_sql} then {k}" for k, r in enumerate(rules, start=1))
+    reasons = "[" + ", ".join(literal(r.reason) for r in rules) + "]"
+    columns = "[" + ", ".join(literal(r.column) for r in rules) + "]"
+    return (
+        f"select * exclude (_rule), {reasons}[_rule] as _reason, {columns}[_rule] as _column "
+        f"from (select *, case {first} end as _rule from {relation})"
+    )
