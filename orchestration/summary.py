@@ -21,6 +21,16 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
         "select view_name from duckdb_views() where schema_name = 'staging' order by 1"
     ).fetchall():
         staging[view] = con.execute(f"select count(*) from staging.{view}").fetchone()[0]
+    # Python-built (identity, enrichment) and dbt-built (marts) tables after staging.
+    later = {}
+    for schema, table in con.execute(
+        "select schema_name, table_name from duckdb_tables() "
+        "where schema_name not in ('raw', 'staging', 'main') and not temporary "
+        "order by schema_name = 'marts', 1, 2"
+    ).fetchall():
+        later[(schema, table)] = con.execute(
+            f'select count(*) from "{schema}"."{table}"'
+        ).fetchone()[0]
     files = dict(con.execute(f"select status, count(*) from {LEDGER} group by 1").fetchall())
     ledger = con.execute(
         f"select coalesce(sum(rows_in), 0), coalesce(sum(rows_loaded), 0), "
@@ -32,6 +42,7 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
     return {
         "raw": raw,
         "staging": staging,
+        "later": later,
         "files": files,
         "rows_in": ledger[0],
         "rows_loaded": ledger[1],
@@ -57,6 +68,8 @@ def format_summary(s: dict, database_path: str) -> str:
         lines.append(f"{'raw':<9} {name:<42} {n:>12,}")
     for name, n in s["staging"].items():
         lines.append(f"{'staging':<9} {name:<42} {n:>12,}")
+    for (schema, name), n in s.get("later", {}).items():
+        lines.append(f"{schema:<9} {name:<42} {n:>12,}")
     lines += [
         "",
         f"warehouse: {database_path}",
