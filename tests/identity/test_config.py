@@ -38,7 +38,9 @@ def test_changing_a_comparison_changes_the_model_fingerprint():
 
 def test_deterministic_recall_auto_is_the_squared_coverage():
     e = load_config()["accounts"]
-    frame = pd.DataFrame({"credit_code": ["A", None, "B", None]})
+    frame = pd.DataFrame(
+        {"credit_code": ["A", None, "B", None], "registered_key": [None, None, None, None]}
+    )
     assert deterministic_recall(e, {"accounts": frame}) == pytest.approx(0.25)
 
 
