@@ -297,38 +297,29 @@ def _known_places() -> frozenset[str]:
 
 
 def _name_place(value: str) -> str | None:
-    """The place a company name carries, as a city key: in brackets
-    ('精测电子(上海)有限公司'), or leading ('上海精测电子…', 'Shanghai Jingce …')."""
+    """The place a Chinese company name carries, as a city key: in brackets
+    ('精测电子(上海)有限公司') or leading ('上海精测电子…')."""
     lex = lexicon()
     v = _clean(value)
     for m in _BRACKETED.finditer(v):
         key = _city_key(m.group(0)[1:-1], lex)
         if key in _known_places():
             return key
-    rest = _BRACKETED.sub(" ", v)
-    if has_cjk(rest):
-        compact = _NON_WORD.sub("", rest)
-        for prefix in _zh_place_prefixes():
-            if compact.startswith(prefix):
-                return _city_key(prefix, lex)
-        return None
-    words = _NON_WORD.sub(" ", rest).strip()
-    for place in _by_length(lex.places_en):
-        if words.startswith(place + " "):
-            return place.replace(" ", "")
+    compact = _NON_WORD.sub("", _BRACKETED.sub(" ", v))
+    for prefix in _zh_place_prefixes():
+        if compact.startswith(prefix):
+            return _city_key(prefix, lex)
     return None
 
 
 def _has_legal_form(value: str) -> bool:
-    lex = lexicon()
     v = _BRACKETED.sub(" ", _clean(value))
-    if has_cjk(v):
-        return _NON_WORD.sub("", v).endswith(lex.legal_suffixes_zh)
-    words = " " + _NON_WORD.sub(" ", v).strip()
-    return words.endswith(tuple(" " + suf for suf in lex.legal_suffixes_en))
+    return _NON_WORD.sub("", v).endswith(lexicon().legal_suffixes_zh)
 
 
-def registered_name_keys(names: pd.Series, cities: pd.Series | None = None) -> pd.Series:
+def registered_name_keys(
+    names: pd.Series, cities: pd.Series | None = None, parts: pd.DataFrame | None = None
+) -> pd.Series:
     """A key for full registered Chinese company names: place + trade name + industry.
 
     Chinese name registration rules make place + trade name (字号) + industry unique
@@ -337,7 +328,8 @@ def registered_name_keys(names: pd.Series, cities: pd.Series | None = None) -> p
     (not short names) and whose place is known (in the name, else the city column)
     get a key. Chinese-script only: pinyin is ambiguous across characters.
     """
-    parts = company_names(names, cities)
+    if parts is None:  # callers that already split the names pass company_names()' frame
+        parts = company_names(names, cities)
     place = map_distinct(_text(names), _name_place)
     if cities is not None:
         place = place.fillna(city_key(_text(cities)))

@@ -227,7 +227,9 @@ def account_features(accounts: pd.DataFrame) -> pd.DataFrame:
             "phone_local": nz.phone_local(accounts["phone"]).astype("string"),
             "website_domain": nz.website_domain(accounts["website"]).astype("string"),
             "city_key": nz.city_key(accounts["city"]).astype("string"),
-            "registered_key": nz.registered_name_keys(accounts["account_name"], accounts["city"]),
+            "registered_key": nz.registered_name_keys(
+                accounts["account_name"], accounts["city"], parts=names
+            ),
         }
     )
 
