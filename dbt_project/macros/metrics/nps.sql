@@ -37,3 +37,23 @@
         / (1 + {{ z }} * {{ z }} / {{ n }})
     end
 {%- endmacro %}
+
+{#- Buying-role weight from var cx_buying_role_weights; a role the
+    configuration does not name weighs like `unknown`. -#}
+{% macro cx_role_weight(role) -%}
+    {%- set weights = var('cx_buying_role_weights') -%}
+    cast(case {{ role }}
+    {%- for name, weight in weights.items() %}
+        when '{{ name }}' then {{ weight }}
+    {%- endfor %}
+        else {{ weights.get('unknown', 1.0) }}
+    end as {{ cx_type_double() }})
+{%- endmacro %}
+
+{#- Fisher-z confidence bound of a Pearson correlation r from n pairs. -#}
+{% macro cx_corr_bound(r, n, side='lower', z=1.96) -%}
+    {%- set sign = '-' if side == 'lower' else '+' -%}
+    case when {{ n }} > 3 and abs({{ r }}) < 1 then
+        tanh(atanh({{ r }}) {{ sign }} {{ z }} / sqrt({{ n }} - 3.0))
+    end
+{%- endmacro %}
