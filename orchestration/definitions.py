@@ -16,6 +16,7 @@ apply_defaults()
 from orchestration.assets.dbt import cx_dbt_models  # noqa: E402
 from orchestration.assets.identity import identity_assets  # noqa: E402
 from orchestration.assets.ingest import ingest_assets  # noqa: E402
+from orchestration.assets.publish import with_publish  # noqa: E402
 from orchestration.dbt_project import cx_dbt_project  # noqa: E402
 from orchestration.jobs import build_warehouse_job  # noqa: E402
 from orchestration.resources import WarehouseResource  # noqa: E402
@@ -30,7 +31,8 @@ def _dbt_executable() -> str:
 
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, cx_dbt_models, *identity_assets],
+    # with_publish: the read-only snapshot, published last and only if every check passed.
+    assets=with_publish([*ingest_assets, cx_dbt_models, *identity_assets]),
     jobs=[build_warehouse_job],
     schedules=[daily_build_schedule],
     sensors=[landing_files_sensor],

@@ -28,3 +28,15 @@ def apply_defaults() -> None:
 def env_path(name: str) -> Path:
     apply_defaults()
     return Path(os.environ[name])
+
+
+def published_path() -> Path:
+    """The read-only snapshot dashboards and analysts open: CX_PUBLISHED_PATH, else
+    $CX_DATA_DIR/published/cx_published.duckdb (resolved when called, so a run pointed at
+    another data dir publishes there). Its stem is the catalog name readers see: it must
+    differ from every schema name in it (STACK_NOTES)."""
+    apply_defaults()
+    explicit = os.environ.get("CX_PUBLISHED_PATH")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ["CX_DATA_DIR"]) / "published" / "cx_published.duckdb"
