@@ -15,3 +15,5 @@
 {% macro cx_money(expression) -%}
     cast({{ expression }} as decimal(18, 2))
 {%- endmacro %}
+
+{% macro spark__cx_type_double() -%}double{%- endmacro %}
