@@ -14,6 +14,7 @@ from orchestration.settings import apply_defaults
 apply_defaults()
 
 from orchestration.assets.dbt import cx_dbt_models  # noqa: E402
+from orchestration.assets.enrichment import enrichment_assets  # noqa: E402
 from orchestration.assets.identity import identity_assets  # noqa: E402
 from orchestration.assets.ingest import ingest_assets  # noqa: E402
 from orchestration.assets.publish import with_publish  # noqa: E402
@@ -32,7 +33,7 @@ def _dbt_executable() -> str:
 
 defs = dg.Definitions(
     # with_publish: the read-only snapshot, published last and only if every check passed.
-    assets=with_publish([*ingest_assets, cx_dbt_models, *identity_assets]),
+    assets=with_publish([*ingest_assets, cx_dbt_models, *identity_assets, *enrichment_assets]),
     jobs=[build_warehouse_job],
     schedules=[daily_build_schedule],
     sensors=[landing_files_sensor],

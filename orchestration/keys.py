@@ -9,6 +9,9 @@ RAW_PREFIX = "raw"
 # dbt sources named `identity` are the entity-resolution tables written by the
 # Python assets in orchestration/assets/identity.py.
 IDENTITY_PREFIX = "identity"
+# dbt sources named `enrichment` are the text-enrichment tables written by
+# orchestration/assets/enrichment.py.
+ENRICHMENT_PREFIX = "enrichment"
 
 
 def raw_asset_key(source: str, table: str) -> dg.AssetKey:
@@ -19,8 +22,14 @@ def identity_asset_key(table: str) -> dg.AssetKey:
     return dg.AssetKey([IDENTITY_PREFIX, table])
 
 
+def enrichment_asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([ENRICHMENT_PREFIX, table])
+
+
 def source_asset_key(source: str, table: str) -> dg.AssetKey:
     """The key of the Python asset that writes a dbt source table."""
     if source == IDENTITY_PREFIX:
         return identity_asset_key(table)
+    if source == ENRICHMENT_PREFIX:
+        return enrichment_asset_key(table)
     return raw_asset_key(source, table)

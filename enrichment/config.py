@@ -1,0 +1,111 @@
+"""The enrichment lexicon (lexicon.yml) as typed configuration."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+# Part of the scorer version: bump when the scoring code changes results.
+CODE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SentimentConfig:
+    alpha: float
+    positive_threshold: float
+    negative_threshold: float
+    negation_window: int
+    negation_factor: float
+    contrast_after: float
+    contrast_before: float
+    zh_negators: frozenset[str]
+    zh_intensifiers: dict[str, float]
+    zh_contrast: frozenset[str]
+    zh_words: dict[str, float]  # word -> valence
+    en_lexicon: dict[str, float]  # added to VADER's lexicon
+
+
+@dataclass(frozen=True)
+class EnrichmentConfig:
+    scorer_version: str
+    brand_zh: tuple[str, ...]
+    brand_en: tuple[str, ...]
+    zh_min_share: float
+    sentiment: SentimentConfig
+    topics: dict[str, dict[str, tuple[str, ...]]]  # topic -> lang -> keywords
+    keywords_per_post: int
+    keyword_min_chars: dict[str, int]
+    stopwords: dict[str, frozenset[str]]
+    products: dict[str, tuple[str, ...]]  # product category -> names in posts
+
+    @property
+    def topic_names(self) -> tuple[str, ...]:
+        return tuple(self.topics)
+
+    def domain_words(self) -> set[str]:
+        """Words jieba must keep whole: sentiment and topic vocabulary, the brand."""
+        words = set(self.sentiment.zh_words) | set(self.sentiment.zh_intensifiers)
+        words |= self.sentiment.zh_negators | set(self.brand_zh)
+        for names in self.products.values():
+            words |= set(names)
+        for by_lang in self.topics.values():
+            words |= {w for w in by_lang.get("zh", ()) if len(w) > 1}
+        return {w for w in words if len(w) > 1}
+
+
+def _words(items) -> tuple[str, ...]:
+    return tuple(str(i).strip() for i in items or () if str(i).strip())
+
+
+def load_config(path: Path = LEXICON_PATH) -> EnrichmentConfig:
+    return _load(str(path))
+
+
+@cache
+def _load(path: str) -> EnrichmentConfig:
+    raw_bytes = Path(path).read_bytes()
+    raw = yaml.safe_load(raw_bytes)
+    s = raw["sentiment"]
+    zh = s["zh"]
+    words = {str(k): float(v) for k, v in (zh.get("positive") or {}).items()}
+    words.update({str(k): float(v) for k, v in (zh.get("negative") or {}).items()})
+    sentiment = SentimentConfig(
+        alpha=float(s["alpha"]),
+        positive_threshold=float(s["positive_threshold"]),
+        negative_threshold=float(s["negative_threshold"]),
+        negation_window=int(s["negation_window"]),
+        negation_factor=float(s["negation_factor"]),
+        contrast_after=float(s["contrast_after"]),
+        contrast_before=float(s["contrast_before"]),
+        zh_negators=frozenset(_words(zh.get("negators"))),
+        zh_intensifiers={str(k): float(v) for k, v in (zh.get("intensifiers") or {}).items()},
+        zh_contrast=frozenset(_words(zh.get("contrast"))),
+        zh_words=words,
+        en_lexicon={str(k).lower(): float(v) for k, v in (s["en"].get("lexicon") or {}).items()},
+    )
+    topics = {
+        str(t): {lang: _words(kw.get(lang)) for lang in ("zh", "en")}
+        for t, kw in raw["topics"].items()
+    }
+    kw = raw["keywords"]
+    digest = hashlib.sha256(raw_bytes).hexdigest()[:10]
+    return EnrichmentConfig(
+        scorer_version=f"{raw['scorer_version']}.{CODE_VERSION}+{digest}",
+        brand_zh=_words(raw["brand"]["zh"]),
+        brand_en=tuple(b.lower() for b in _words(raw["brand"]["en"])),
+        zh_min_share=float(raw["language"]["zh_min_share"]),
+        sentiment=sentiment,
+        topics=topics,
+        keywords_per_post=int(kw["per_post"]),
+        keyword_min_chars={"zh": int(kw["min_chars_zh"]), "en": int(kw["min_chars_en"])},
+        stopwords={
+            "zh": frozenset(_words(kw.get("stopwords_zh"))),
+            "en": frozenset(w.lower() for w in _words(kw.get("stopwords_en"))),
+        },
+        products={str(k): _words(v) for k, v in (raw.get("products") or {}).items()},
+    )

