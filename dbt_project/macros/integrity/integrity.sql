@@ -1,0 +1,89 @@
+{#- Fulfillment-integrity helpers: settings and an exact binomial tail in SQL. -#}
+
+{#- Integrity thresholds: var `cx_integrity` in dbt_project.yml (documented
+    there and in the README, "Fulfillment integrity"); these defaults apply
+    when a key is missing, so a unit test can override one key at a time. -#}
+{% macro cx_integrity(name) %}
+    {%- set defaults = {
+        'alpha_fail': 0.001,
+        'alpha_suspect': 0.01,
+        'min_gap_points': 1.0,
+        'confirmation_lag_days': 1,
+        'backdated_record_days': 3,
+        'corroboration_months': 1,
+        'late_record_days': 7,
+        'denominator_min_orders': 3,
+        'denominator_min_share': 0.03,
+        'perfect_rate': 0.995,
+        'perfect_run_months': 3,
+        'beautified_min_orders': 2,
+        'beyond_records_min_orders': 2,
+        'beautified_min_points': 1.0,
+        'survey_min_late_orders': 5,
+        'ten_score': 10,
+        'max_binomial_n': 131072,
+    } -%}
+    {%- set settings = var('cx_integrity', {}) -%}
+    {{- return(settings.get(name, defaults[name])) -}}
+{% endmacro %}
+
+
+{#- log(n!) for n = 0 .. max_binomial_n, as a CTE body. -#}
+{% macro cx_log_factorials() %}
+    select
+        0 as n,
+        cast(0 as {{ cx_type_double() }}) as log_factorial
+    union all
+    select
+        generated_number as n,
+        sum(ln(cast(generated_number as {{ cx_type_double() }}))) over (
+            order by generated_number rows between unbounded preceding and current row
+        ) as log_factorial
+    from ({{ dbt.generate_series(cx_integrity('max_binomial_n')) }}) as series
+{% endmacro %}
+
+
+{#- Exact binomial tail per row of `tests` (a CTE with key columns, trials n,
+    successes k and probability p):
+      tail='upper' -> P(X >= k), tail='lower' -> P(X <= k), X ~ Binomial(n, p).
+    `log_factorials` must be a CTE built with cx_log_factorials(). Rows with
+    n null or p null get a null p-value; p = 0 or 1 are handled exactly. -#}
+{% macro cx_binomial_tail(tests, key_columns, n, k, p, tail='upper') %}
+    select
+        {% for c in key_columns %}t.{{ c }}, {% endfor %}
+        case
+            when max(t.{{ n }}) is null or max(t.{{ p }}) is null then null
+            {% if tail == 'upper' -%}
+            when max(t.{{ k }}) <= 0 then 1.0
+            when max(t.{{ k }}) > max(t.{{ n }}) then 0.0
+            when max(t.{{ p }}) >= 1 then 1.0
+            when max(t.{{ p }}) <= 0 then 0.0
+            {%- else -%}
+            when max(t.{{ k }}) >= max(t.{{ n }}) then 1.0
+            when max(t.{{ k }}) < 0 then 0.0
+            when max(t.{{ p }}) <= 0 then 1.0
+            when max(t.{{ p }}) >= 1 then 0.0
+            {%- endif %}
+            else least(1.0, sum(exp(
+                lf_n.log_factorial - lf_i.log_factorial - lf_rest.log_factorial
+                + lf_i.n * ln(t.{{ p }}) + (t.{{ n }} - lf_i.n) * ln(1 - t.{{ p }})
+            )))
+        end as p_value
+    from {{ tests }} as t
+    left join log_factorials as lf_n
+        on lf_n.n = t.{{ n }}
+    left join log_factorials as lf_i
+        {% if tail == 'upper' -%}
+        on lf_i.n between t.{{ k }} and t.{{ n }}
+        {%- else -%}
+        on lf_i.n between 0 and t.{{ k }}
+        {%- endif %}
+        and t.{{ p }} > 0 and t.{{ p }} < 1
+    left join log_factorials as lf_rest
+        on lf_rest.n = t.{{ n }} - lf_i.n
+    group by {% for c in key_columns %}t.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
+{% endmacro %}
+
+
+{#- An 8-byte float (dbt.type_float() is 4 bytes on DuckDB): p-values and log-factorials need it. -#}
+{#- cx_type_double() lives in macros/metrics/types.sql (shared). -#}

@@ -1,0 +1,362 @@
+{#- One row per reported region x business unit x month: the reported
+    on-time rate set against the verified history of the same cell, the gap
+    and its significance, the denominator check, too-perfect series, survey
+    gaming, the proven order patterns and how many points of the reported rate
+    each explains, and a verdict (ok / suspect / beautified).
+
+    Significance: p_value = P(X >= reported on-time count), X ~ Binomial(
+    reported orders due, defensible on-time rate): the chance that the verified
+    history produces the reported count. The defensible rate gives unverified
+    orders the benefit of the doubt, so a small p_value is not explained by
+    missing confirmations. Thresholds: var cx_integrity (macro cx_integrity). -#}
+{%- set alpha_fail = cx_integrity('alpha_fail') -%}
+{%- set alpha_suspect = cx_integrity('alpha_suspect') -%}
+{%- set min_gap = cx_integrity('min_gap_points') -%}
+{%- set perfect = cx_integrity('perfect_rate') -%}
+with
+
+log_factorials as (
+
+    select n, log_factorial from {{ ref('int_integrity__log_factorials') }}
+
+),
+
+reports as (
+
+    select
+        region,
+        business_unit,
+        cast(period_start_date as date) as period_month_start,
+        period_month,
+        reported_orders_due,
+        coalesce(
+            reported_orders_on_time,
+            cast(round(reported_on_time_rate * reported_orders_due, 0) as {{ dbt.type_int() }})
+        ) as reported_orders_on_time,
+        coalesce(
+            reported_on_time_rate,
+            cast(reported_orders_on_time as {{ cx_type_double() }}) / nullif(reported_orders_due, 0)
+        ) as reported_on_time_rate,
+        submitted_by,
+        submitted_at
+    from {{ ref('stg_fulfillment__regional_reports') }}
+    where reported_orders_due is not null
+
+),
+
+facts as (
+
+    select * from {{ ref('int_integrity__region_month_facts') }}
+
+),
+
+joined as (
+
+    select
+        reports.region,
+        reports.business_unit,
+        reports.period_month_start,
+        reports.period_month,
+        reports.submitted_by,
+        reports.submitted_at,
+        reports.reported_orders_due,
+        reports.reported_orders_on_time,
+        cast(reports.reported_on_time_rate as {{ cx_type_double() }}) as reported_on_time_rate,
+        coalesce(facts.orders_due_verified, 0) as orders_due_verified,
+        coalesce(facts.orders_due_current_promise, 0) as orders_due_current_promise,
+        coalesce(facts.orders_on_time_recorded_current, 0) as orders_on_time_recorded_current,
+        coalesce(facts.orders_on_time_verified, 0) as orders_on_time_verified,
+        coalesce(facts.orders_on_time_defensible, 0) as orders_on_time_defensible,
+        coalesce(facts.orders_unverified, 0) as orders_unverified,
+        coalesce(facts.orders_promise_moved, 0) as orders_promise_moved,
+        coalesce(facts.orders_recorded_early, 0) as orders_recorded_early,
+        coalesce(facts.orders_cancel_recreate, 0) as orders_cancel_recreate,
+        coalesce(facts.orders_late_record_no_scan, 0) as orders_late_record_no_scan,
+        coalesce(facts.lifted_promise_moved, 0) as lifted_promise_moved,
+        coalesce(facts.lifted_recorded_early, 0) as lifted_recorded_early,
+        coalesce(facts.lifted_cancel_recreate, 0) as lifted_cancel_recreate,
+        coalesce(facts.lifted_unverified, 0) as lifted_unverified,
+        coalesce(facts.orders_late_delivered, 0) as orders_late_delivered,
+        coalesce(facts.orders_late_invited, 0) as orders_late_invited,
+        coalesce(facts.orders_on_time_delivered, 0) as orders_on_time_delivered,
+        coalesce(facts.orders_on_time_invited, 0) as orders_on_time_invited,
+        facts.signal_staff_ids,
+        facts.ten_cluster_senders,
+        cast(facts.orders_on_time_verified as {{ cx_type_double() }})
+            / nullif(facts.orders_due_verified, 0) as verified_on_time_rate,
+        cast(facts.orders_on_time_defensible as {{ cx_type_double() }})
+            / nullif(facts.orders_due_verified, 0) as defensible_on_time_rate,
+        cast(facts.orders_on_time_invited as {{ cx_type_double() }})
+            / nullif(facts.orders_on_time_delivered, 0) as on_time_invitation_rate
+    from reports
+    left join facts
+        on reports.region = facts.region
+        and reports.business_unit = facts.business_unit
+        and reports.period_month_start = facts.period_month_start
+
+),
+
+gap_tests as (
+
+    select
+        region,
+        business_unit,
+        period_month_start,
+        reported_orders_due as trials,
+        reported_orders_on_time as successes,
+        defensible_on_time_rate as probability
+    from joined
+
+),
+
+gap_tails as (
+
+    {{ cx_binomial_tail('gap_tests', ['region', 'business_unit', 'period_month_start'],
+        'trials', 'successes', 'probability', tail='upper') }}
+
+),
+
+survey_tests as (
+
+    select
+        region,
+        business_unit,
+        period_month_start,
+        orders_late_delivered as trials,
+        orders_late_invited as successes,
+        on_time_invitation_rate as probability
+    from joined
+
+),
+
+survey_tails as (
+
+    {#- Were late orders invited as often as on-time ones? Lower tail. -#}
+    {{ cx_binomial_tail('survey_tests', ['region', 'business_unit', 'period_month_start'],
+        'trials', 'successes', 'probability', tail='lower') }}
+
+),
+
+tested as (
+
+    select
+        joined.*,
+        gap_tails.p_value,
+        survey_tails.p_value as survey_selection_p_value,
+        {{ dbt.datediff("cast('2000-01-01' as date)", 'joined.period_month_start', 'month') }}
+            as month_number,
+        joined.reported_on_time_rate >= {{ perfect }}
+            and coalesce(joined.defensible_on_time_rate < {{ perfect }}, true) as is_near_perfect
+    from joined
+    left join gap_tails
+        on joined.region = gap_tails.region
+        and joined.business_unit = gap_tails.business_unit
+        and joined.period_month_start = gap_tails.period_month_start
+    left join survey_tails
+        on joined.region = survey_tails.region
+        and joined.business_unit = survey_tails.business_unit
+        and joined.period_month_start = survey_tails.period_month_start
+
+),
+
+islands as (
+
+    select
+        tested.*,
+        month_number - row_number() over (
+            partition by region, business_unit, is_near_perfect order by month_number
+        ) as island
+    from tested
+
+),
+
+runs as (
+
+    select
+        islands.*,
+        case
+            when is_near_perfect then count(*) over (
+                partition by region, business_unit, is_near_perfect, island
+            )
+            else 0
+        end as perfect_run_months
+    from islands
+
+),
+
+measured as (
+
+    select
+        runs.*,
+        100.0 * (reported_on_time_rate - verified_on_time_rate) as gap_points,
+        100.0 * (reported_on_time_rate - defensible_on_time_rate) as excess_points,
+        {{ dbt.safe_cast('least(orders_due_verified, orders_due_current_promise) - reported_orders_due', dbt.type_int()) }}
+            as denominator_shortfall,
+        {#- On-time orders the report claims beyond the region's own records
+            (recorded delivery vs current promise), net of extra due orders. -#}
+        reported_orders_on_time - orders_on_time_recorded_current
+            - case
+                when reported_orders_due > orders_due_current_promise
+                    then reported_orders_due - orders_due_current_promise
+                else 0
+            end as orders_beyond_records,
+        100.0 * lifted_promise_moved / nullif(reported_orders_due, 0) as points_promise_moved,
+        100.0 * lifted_recorded_early / nullif(reported_orders_due, 0)
+            as points_delivery_recorded_early,
+        100.0 * lifted_cancel_recreate / nullif(reported_orders_due, 0) as points_cancel_recreate,
+        100.0 * lifted_unverified / nullif(reported_orders_due, 0) as points_unverified,
+        case
+            when least(orders_due_verified, orders_due_current_promise) > reported_orders_due
+                then 100.0 * (
+                    cast(reported_orders_on_time as {{ cx_type_double() }}) / nullif(reported_orders_due, 0)
+                    - cast(reported_orders_on_time as {{ cx_type_double() }})
+                        / least(orders_due_verified, orders_due_current_promise)
+                )
+            else 0.0
+        end as points_denominator
+    from runs
+
+),
+
+flagged as (
+
+    select
+        measured.*,
+        coalesce(p_value < {{ alpha_fail }} and excess_points >= {{ min_gap }}, false)
+            as is_gap_significant,
+        coalesce(p_value < {{ alpha_suspect }} and excess_points >= {{ min_gap }}, false)
+            as is_gap_suspect,
+        orders_promise_moved > 0 as flag_promise_moved,
+        orders_recorded_early > 0 as flag_delivery_recorded_early,
+        orders_cancel_recreate > 0 as flag_cancel_recreate,
+        denominator_shortfall >= {{ cx_integrity('denominator_min_orders') }}
+            and denominator_shortfall
+                >= {{ cx_integrity('denominator_min_share') }} * orders_due_verified
+            as flag_cherry_picked_denominator,
+        coalesce(
+            reported_on_time_rate >= {{ perfect }}
+            and (
+                p_value < {{ alpha_suspect }}
+                or orders_beyond_records >= 1
+                or perfect_run_months >= {{ cx_integrity('perfect_run_months') }}
+            ),
+            false
+        ) as flag_too_perfect_report,
+        coalesce(
+            orders_late_delivered >= {{ cx_integrity('survey_min_late_orders') }}
+            and survey_selection_p_value < {{ alpha_fail }},
+            false
+        ) or ten_cluster_senders is not null as flag_survey_gaming,
+        coalesce(
+            orders_beyond_records >= {{ cx_integrity('beyond_records_min_orders') }}
+            and 100.0 * orders_beyond_records / nullif(reported_orders_due, 0) >= {{ min_gap }},
+            false
+        ) as flag_exceeds_own_records,
+        reported_orders_due >= {{ cx_integrity('denominator_min_orders') }}
+            and orders_due_verified = 0 as flag_no_verified_history,
+        lifted_promise_moved + lifted_recorded_early + lifted_cancel_recreate
+            as orders_hidden_by_patterns
+    from measured
+
+),
+
+verdicts as (
+
+    select
+        flagged.*,
+        case
+            when is_gap_significant
+                or flag_cherry_picked_denominator
+                or (flag_too_perfect_report and coalesce(p_value < {{ alpha_fail }}, false))
+                or (
+                    orders_hidden_by_patterns >= {{ cx_integrity('beautified_min_orders') }}
+                    and 100.0 * orders_hidden_by_patterns / nullif(reported_orders_due, 0)
+                        >= {{ cx_integrity('beautified_min_points') }}
+                )
+                then 'beautified'
+            when is_gap_suspect
+                or flag_promise_moved
+                or flag_delivery_recorded_early
+                or flag_cancel_recreate
+                or flag_too_perfect_report
+                or flag_exceeds_own_records
+                or flag_survey_gaming
+                or flag_no_verified_history
+                then 'suspect'
+            else 'ok'
+        end as verdict
+    from flagged
+
+)
+
+select
+    region,
+    business_unit,
+    period_month_start,
+    period_month,
+    submitted_by,
+    submitted_at,
+    cast(reported_orders_due as {{ dbt.type_int() }}) as orders_due_reported,
+    cast(reported_orders_on_time as {{ dbt.type_int() }}) as orders_on_time_reported,
+    reported_on_time_rate,
+    cast(orders_due_verified as {{ dbt.type_int() }}) as orders_due_verified,
+    cast(orders_due_current_promise as {{ dbt.type_int() }}) as orders_due_current_promise,
+    cast(orders_on_time_recorded_current as {{ dbt.type_int() }}) as orders_on_time_recorded_current,
+    cast(orders_beyond_records as {{ dbt.type_int() }}) as orders_beyond_records,
+    cast(orders_on_time_verified as {{ dbt.type_int() }}) as orders_on_time_verified,
+    cast(verified_on_time_rate as {{ cx_type_double() }}) as verified_on_time_rate,
+    cast(orders_on_time_defensible as {{ dbt.type_int() }}) as orders_on_time_defensible,
+    cast(defensible_on_time_rate as {{ cx_type_double() }}) as defensible_on_time_rate,
+    cast(orders_unverified as {{ dbt.type_int() }}) as orders_unverified,
+    cast(gap_points as {{ cx_type_double() }}) as gap_points,
+    cast(excess_points as {{ cx_type_double() }}) as excess_points,
+    cast(p_value as {{ cx_type_double() }}) as p_value,
+    denominator_shortfall,
+    cast(perfect_run_months as {{ dbt.type_int() }}) as perfect_run_months,
+    cast(survey_selection_p_value as {{ cx_type_double() }}) as survey_selection_p_value,
+    flag_promise_moved,
+    flag_delivery_recorded_early,
+    flag_cancel_recreate,
+    flag_cherry_picked_denominator,
+    flag_too_perfect_report,
+    flag_survey_gaming,
+    flag_exceeds_own_records,
+    flag_no_verified_history,
+    is_gap_significant,
+    cast(orders_promise_moved as {{ dbt.type_int() }}) as orders_promise_moved,
+    cast(orders_recorded_early as {{ dbt.type_int() }}) as orders_delivery_recorded_early,
+    cast(orders_cancel_recreate as {{ dbt.type_int() }}) as orders_cancel_recreate,
+    cast(orders_late_record_no_scan as {{ dbt.type_int() }}) as orders_late_record_no_scan,
+    cast(orders_hidden_by_patterns as {{ dbt.type_int() }}) as orders_hidden_by_patterns,
+    cast(coalesce(points_promise_moved, 0) as {{ cx_type_double() }}) as points_promise_moved,
+    cast(coalesce(points_delivery_recorded_early, 0) as {{ cx_type_double() }})
+        as points_delivery_recorded_early,
+    cast(coalesce(points_cancel_recreate, 0) as {{ cx_type_double() }}) as points_cancel_recreate,
+    cast(points_denominator as {{ cx_type_double() }}) as points_cherry_picked_denominator,
+    cast(coalesce(points_unverified, 0) as {{ cx_type_double() }}) as points_unverified,
+    cast(
+        gap_points - coalesce(points_promise_moved, 0) - coalesce(points_delivery_recorded_early, 0)
+        - coalesce(points_cancel_recreate, 0) - points_denominator - coalesce(points_unverified, 0)
+        as {{ cx_type_double() }}
+    ) as points_unexplained,
+    signal_staff_ids,
+    ten_cluster_senders,
+    verdict,
+    verdict = 'beautified' as is_reported_figure_failed,
+    cast(
+        case when verdict = 'beautified' then verified_on_time_rate else reported_on_time_rate end
+        as {{ cx_type_double() }}
+    ) as trusted_on_time_rate,
+    {{ dbt.concat([
+        "case when is_gap_significant then 'reported ' || cast(round(100.0 * reported_on_time_rate, 1) as " ~ dbt.type_string() ~ ") || '% vs verified ' || coalesce(cast(round(100.0 * verified_on_time_rate, 1) as " ~ dbt.type_string() ~ ") || '%', 'n/a') || ' (p=' || cast(p_value as " ~ dbt.type_string() ~ ") || '); ' else '' end",
+        "case when flag_cherry_picked_denominator then cast(denominator_shortfall as " ~ dbt.type_string() ~ ") || ' due orders missing from the reported denominator; ' else '' end",
+        "case when flag_promise_moved then cast(orders_promise_moved as " ~ dbt.type_string() ~ ") || ' promise(s) moved after the due date; ' else '' end",
+        "case when flag_delivery_recorded_early then cast(orders_recorded_early as " ~ dbt.type_string() ~ ") || ' manual delivery record(s) dated before the customer-confirmed receipt; ' else '' end",
+        "case when flag_cancel_recreate then cast(orders_cancel_recreate as " ~ dbt.type_string() ~ ") || ' late order(s) cancelled and re-created; ' else '' end",
+        "case when flag_too_perfect_report then 'too-perfect report (' || cast(perfect_run_months as " ~ dbt.type_string() ~ ") || ' month run at >= " ~ perfect ~ "); ' else '' end",
+        "case when flag_survey_gaming then 'delivery surveys selective' || coalesce(' / 10s clustered on ' || ten_cluster_senders, '') || '; ' else '' end",
+        "case when flag_exceeds_own_records then cast(orders_beyond_records as " ~ dbt.type_string() ~ ") || ' on-time order(s) reported beyond the region''s own records; ' else '' end",
+        "case when flag_no_verified_history then 'no verified order behind the report; ' else '' end",
+        "coalesce('staff: ' || signal_staff_ids, '')"
+    ]) }} as evidence
+from verdicts

@@ -1,0 +1,159 @@
+"""Score the fulfillment-integrity marts against the demo generator's ground truth.
+
+    python -m quality.evaluate --data-dir DIR [--db DIR/warehouse.duckdb] [--json OUT]
+
+DIR is a directory written by `python -m ingest.generate` (its `ground_truth/`
+is read here, never by the pipeline) on which the warehouse was built. Reports:
+
+- region-months: recall of beautified region-months (verdict suspect or
+  beautified), false-positive rate on clean region-months (no actor at work),
+  both overall and per pattern;
+- orders: precision and recall of the per-order signals of patterns 1-3
+  (recall also over verifiable orders only: confirmed or scanned).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+FLAGGED = ("suspect", "beautified")
+ORDER_SIGNALS = {
+    "promise_moved": "promise_moved_after_due",
+    "delivery_recorded_early": "delivery_recorded_early",
+    "cancel_recreate": "cancel_recreate_late",
+}
+
+
+def ratio(num: float, den: float) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def region_month_scores(verdicts: pd.DataFrame, truth: pd.DataFrame) -> dict:
+    """verdicts: region, business_unit, period_month, verdict; truth: region_months.parquet."""
+    v = verdicts[["region", "business_unit", "period_month", "verdict"]]
+    t = truth.merge(v, on=["region", "business_unit", "period_month"], how="left")
+    t["flagged"] = t.verdict.isin(FLAGGED)
+    clean = t[t.patterns.fillna("") == ""]
+    beautified = t[t.beautified]
+    out = {
+        "region_months": len(t),
+        "beautified": len(beautified),
+        "beautified_flagged": int(beautified.flagged.sum()),
+        "recall": ratio(beautified.flagged.sum(), len(beautified)),
+        "beautified_verdict_beautified": ratio(
+            (beautified.verdict == "beautified").sum(), len(beautified)
+        ),
+        "clean": len(clean),
+        "clean_flagged": int(clean.flagged.sum()),
+        "clean_false_positive_rate": ratio(clean.flagged.sum(), len(clean)),
+        "actor_months_unchanged": int((t.manipulation_active & ~t.beautified).sum()),
+        "missed": beautified.loc[
+            ~beautified.flagged, ["region", "business_unit", "period_month", "patterns"]
+        ].to_dict("records"),
+        "clean_flagged_cells": clean.loc[
+            clean.flagged, ["region", "business_unit", "period_month", "verdict"]
+        ].to_dict("records"),
+        "per_pattern": {},
+    }
+    names = sorted({p for ps in t.patterns.fillna("") for p in ps.split(",") if p})
+    for name in names:
+        cells = beautified[beautified.patterns.str.split(",").apply(lambda ps, n=name: n in ps)]
+        if name == "survey_gaming":
+            cells = t[t.survey_gaming]
+        out["per_pattern"][name] = {
+            "region_months": len(cells),
+            "flagged": int(cells.flagged.sum()),
+            "recall": ratio(cells.flagged.sum(), len(cells)),
+        }
+    return out
+
+
+def order_scores(signals: pd.DataFrame, truth: pd.DataFrame) -> dict:
+    """signals: source_system, chain_order_id, signal_code; truth: orders.parquet."""
+    out = {}
+    t = truth[["source_system", "order_id", "pattern", "verifiable"]]
+    for pattern, code in ORDER_SIGNALS.items():
+        s = signals.loc[signals.signal_code == code, ["source_system", "chain_order_id"]]
+        s = s.drop_duplicates().rename(columns={"chain_order_id": "order_id"})
+        f = s.merge(t, on=["source_system", "order_id"], how="left")
+        tp = int((f.pattern == pattern).sum())
+        positives = t[t.pattern == pattern]
+        verifiable = positives[positives.verifiable]
+        tp_verifiable = int(
+            f.loc[f.pattern == pattern]
+            .merge(verifiable[["source_system", "order_id"]], on=["source_system", "order_id"])
+            .shape[0]
+        )
+        out[pattern] = {
+            "truth": len(positives),
+            "flagged": len(f),
+            "true_positives": tp,
+            "precision": ratio(tp, len(f)) if len(f) else (1.0 if not len(positives) else None),
+            "recall": ratio(tp, len(positives)) if len(positives) else None,
+            "recall_verifiable": ratio(tp_verifiable, len(verifiable)) if len(verifiable) else None,
+        }
+    return out
+
+
+def evaluate(data_dir: Path, db: Path | None = None) -> dict:
+    db = db or data_dir / "warehouse.duckdb"
+    truth = data_dir / "ground_truth"
+    with duckdb.connect(str(db), read_only=True) as con:
+        verdicts = con.execute(
+            "select region, business_unit, period_month, verdict "
+            "from marts.fct_integrity_region_months"
+        ).df()
+        signals = con.execute(
+            "select source_system, chain_order_id, signal_code "
+            "from marts.fct_integrity_order_signals"
+        ).df()
+    return {
+        "data_dir": str(data_dir),
+        "region_months": region_month_scores(
+            verdicts, pd.read_parquet(truth / "region_months.parquet")
+        ),
+        "orders": order_scores(signals, pd.read_parquet(truth / "orders.parquet")),
+    }
+
+
+def render(result: dict) -> str:
+    rm = result["region_months"]
+    lines = [
+        f"region-months: {rm['region_months']}  beautified {rm['beautified']}  clean {rm['clean']}",
+        f"  recall (suspect|beautified) {rm['recall']}  "
+        f"clean false-positive rate {rm['clean_false_positive_rate']} "
+        f"({rm['clean_flagged']}/{rm['clean']})",
+    ]
+    for name, p in rm["per_pattern"].items():
+        lines.append(f"  {name:<28} recall {p['recall']}  ({p['flagged']}/{p['region_months']})")
+    lines.append("orders:")
+    for name, o in result["orders"].items():
+        lines.append(
+            f"  {name:<28} precision {o['precision']}  recall {o['recall']}  "
+            f"recall_verifiable {o['recall_verifiable']}  (flagged {o['flagged']}, "
+            f"truth {o['truth']})"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, required=True)
+    ap.add_argument("--db", type=Path, default=None, help="default: DATA_DIR/warehouse.duckdb")
+    ap.add_argument("--json", type=Path, default=None, help="also write the scores as JSON")
+    args = ap.parse_args(argv)
+    result = evaluate(args.data_dir, args.db)
+    print(render(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
