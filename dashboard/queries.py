@@ -1,0 +1,600 @@
+"""Every query the dashboard runs, as plain functions over a DuckDB connection.
+
+Pure: no Streamlit. Each function takes an open (read-only) connection to the
+published snapshot and a `Filters`, and returns a DataFrame. SQL text is
+constant; every filter value is a bound `?` parameter (the `f` CTE binds the
+five common filters once, other values follow in order). Functions whose
+marts are not in the snapshot raise `NotAvailable`, so a view can show a
+notice instead of made-up figures.
+
+The figures are the marts' own: where a view sums over regions, business
+units or months, it re-derives the rate from the mart's counts
+(e.g. verified OTIF = sum(orders_otif_verified) / sum(orders_due)), the
+definition the mart documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+ALL = "all"
+
+# Filters shared by every query: period, region, business unit, segment.
+_F = (
+    "with f as (select ?::date as d0, ?::date as d1, ?::varchar as region, "
+    "?::varchar as bu, ?::varchar as seg)\n"
+)
+
+
+class NotAvailable(LookupError):
+    """The marts this figure needs are not in the published snapshot (yet)."""
+
+    def __init__(self, missing: Iterable[str]):
+        self.missing = sorted(missing)
+        super().__init__(", ".join(self.missing))
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date
+    region: str = ALL
+    business_unit: str = ALL
+    segment: str = ALL
+
+    def params(self) -> list:
+        return [self.start, self.end, self.region, self.business_unit, self.segment]
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_catalog = current_database()"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def require(con: duckdb.DuckDBPyConnection, *needed: str) -> None:
+    missing = set(needed) - tables(con)
+    if missing:
+        raise NotAvailable(missing)
+
+
+def manifest(con: duckdb.DuckDBPyConnection) -> dict:
+    if "meta.manifest" not in tables(con):
+        return {}
+    row = con.execute("select published_at, run_id from meta.manifest").fetchone()
+    return {"published_at": row[0], "run_id": row[1]}
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
+    """Values offered by the sidebar filters, taken from the marts."""
+    have = tables(con)
+    out: dict = {"regions": [], "business_units": [], "segments": [], "months": []}
+    if "marts.fct_fulfillment_nps_region_months" in have:
+        out["regions"] = [
+            r[0]
+            for r in con.execute(
+                "select distinct region from marts.fct_fulfillment_nps_region_months "
+                "where region is not null order by 1"
+            ).fetchall()
+        ]
+        out["business_units"] = [
+            r[0]
+            for r in con.execute(
+                "select distinct business_unit from marts.fct_fulfillment_nps_region_months "
+                "where business_unit is not null and business_unit <> 'all' order by 1"
+            ).fetchall()
+        ]
+    if "marts.dim_customer" in have:
+        out["segments"] = [
+            r[0]
+            for r in con.execute(
+                "select distinct coalesce(segment, 'unknown') from marts.dim_customer order by 1"
+            ).fetchall()
+        ]
+    month_sources = [
+        ("marts.fct_fulfillment_nps_region_months", "period_month_start"),
+        ("marts.fct_survey_responses", "submitted_month"),
+    ]
+    months: set[date] = set()
+    for table, column in month_sources:
+        if table in have:
+            # table/column come from the constant list above, never from input.
+            sql = f"select distinct {column} from {table} where {column} is not null"
+            months |= {r[0] for r in con.execute(sql).fetchall()}
+    out["months"] = sorted(months)
+    return out
+
+
+# --------------------------------------------------------------------------- executive
+
+
+def account_nps_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """NPS per period with n: unweighted, role-weighted, revenue-weighted, revenue coverage.
+    Segment `all` is the mart's own all-segments row."""
+    require(con, "marts.fct_account_nps_quarters")
+    return _df(
+        con,
+        _F
+        + """
+        select q.quarter_start, q.n_accounts_answered, q.n_voices, q.nps_unweighted,
+               q.role_weighted_nps, q.revenue_weighted_nps, q.revenue_coverage
+        from marts.fct_account_nps_quarters q, f
+        where q.segment = f.seg and q.quarter_start between f.d0 and f.d1
+        order by q.quarter_start
+        """,
+        f.params(),
+    )
+
+
+def fulfillment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Verified vs reported fulfillment per month over the selected region / BU.
+    The mart also carries 'all' roll-up rows (a whole region; every region): the queries
+    sum the per-region x BU rows only, so nothing is counted twice, and reported figures
+    (which exist per region x BU) add up too."""
+    require(con, "marts.fct_fulfillment_nps_region_months")
+    return _df(
+        con,
+        _F
+        + """
+        select m.period_month_start as month,
+               sum(m.orders_due) as orders_due,
+               sum(m.orders_on_time_verified) / nullif(sum(m.orders_due), 0)
+                   as verified_on_time_rate,
+               sum(m.orders_otif_verified) / nullif(sum(m.orders_due), 0) as verified_otif_rate,
+               sum(m.orders_otif_recorded) / nullif(sum(m.orders_due), 0) as recorded_otif_rate,
+               sum(m.reported_orders_on_time) / nullif(sum(m.reported_orders_due), 0)
+                   as reported_on_time_rate,
+               sum(m.orders_verified) / nullif(sum(m.orders_due), 0) as verification_coverage
+        from marts.fct_fulfillment_nps_region_months m, f
+        where m.period_month_start between f.d0 and f.d1
+          and (f.region = 'all' or m.region = f.region)
+          and m.business_unit <> 'all' and m.region <> 'all'
+          and (f.bu = 'all' or m.business_unit = f.bu)
+        group by 1 order by 1
+        """,
+        f.params(),
+    )
+
+
+def fulfillment_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Verified vs reported on-time over the whole selection; gap in points."""
+    require(con, "marts.fct_fulfillment_nps_region_months")
+    row = con.execute(
+        _F
+        + """
+        select sum(m.orders_due),
+               sum(m.orders_on_time_verified) / nullif(sum(m.orders_due), 0),
+               sum(m.orders_otif_verified) / nullif(sum(m.orders_due), 0),
+               sum(m.reported_orders_on_time) / nullif(sum(m.reported_orders_due), 0)
+        from marts.fct_fulfillment_nps_region_months m, f
+        where m.period_month_start between f.d0 and f.d1
+          and (f.region = 'all' or m.region = f.region)
+          and m.business_unit <> 'all' and m.region <> 'all'
+          and (f.bu = 'all' or m.business_unit = f.bu)
+        """,
+        f.params(),
+    ).fetchone()
+    due, verified, otif, reported = row
+    gap = None if verified is None or reported is None else 100 * (reported - verified)
+    return {
+        "orders_due": int(due or 0),
+        "verified_on_time_rate": verified,
+        "verified_otif_rate": otif,
+        "reported_on_time_rate": reported,
+        "gap_points": gap,
+    }
+
+
+INTEGRITY_TABLE = "marts.fct_integrity_region_months"
+SIGNALS_TABLE = "marts.fct_integrity_order_signals"
+
+
+def integrity_verdicts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Integrity verdict per region x BU x month (ok / suspect / beautified)."""
+    require(con, INTEGRITY_TABLE)
+    return _df(
+        con,
+        _F
+        + """
+        select i.*
+        from marts.fct_integrity_region_months i, f
+        where i.period_month_start between f.d0 and f.d1
+          and (f.region = 'all' or i.region = f.region)
+          and i.business_unit = f.bu
+        order by i.period_month_start, i.region, i.business_unit
+        """,
+        f.params(),
+    )
+
+
+def top_drivers(
+    con: duckdb.DuckDBPyConnection, f: Filters, lens: str = "forces_feelings"
+) -> pd.DataFrame:
+    """Importance (correlation with NPS) vs performance (mean rating), for the segment."""
+    require(con, "marts.fct_driver_importance")
+    return _df(
+        con,
+        _F
+        + """
+        select d.attribute, d.importance, d.performance, d.importance_rank, d.quadrant,
+               d.n_answers, d.lens_mean_importance, d.lens_mean_performance
+        from marts.fct_driver_importance d, f
+        where d.lens = ?
+          and ((f.seg = 'all' and d.scope_type = 'all')
+               or (f.seg <> 'all' and d.scope_type = 'segment' and d.scope_value = f.seg))
+        order by d.importance_rank
+        """,
+        [*f.params(), lens],
+    )
+
+
+_CUSTOMER_FILTER = """
+          and (f.seg = 'all' or coalesce(c.segment, 'unknown') = f.seg)
+          and (f.region = 'all'
+               or list_contains(string_split(coalesce(c.order_regions, ''), ', '), f.region)
+               or list_contains(string_split(coalesce(c.crm_regions, ''), ', '), f.region))
+"""
+
+
+def churn_risk_customers(
+    con: duckdb.DuckDBPyConnection, f: Filters, tier: str = "high"
+) -> pd.DataFrame:
+    """Customers in a churn-risk tier, lowest health first (segment / region filters)."""
+    require(con, "marts.fct_customer_health", "marts.dim_customer")
+    return _df(
+        con,
+        _F
+        + """
+        select h.customer_key, h.customer_name, h.segment, h.industry, h.health_score,
+               h.account_nps_score, h.verified_otif_score, h.renewal_score, h.churn_risk_tier,
+               c.active_contract_value_cny
+        from marts.fct_customer_health h
+        join marts.dim_customer c using (customer_key), f
+        where h.churn_risk_tier = ?
+        """
+        + _CUSTOMER_FILTER
+        + """
+        order by h.health_score, h.customer_key
+        """,
+        [*f.params(), tier],
+    )
+
+
+# --------------------------------------------------------------------------- region head
+
+
+def region_months(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """The region's months per BU: verified OTIF with its interval, reported, scene NPS."""
+    require(con, "marts.fct_fulfillment_nps_region_months")
+    return _df(
+        con,
+        _F
+        + """
+        select m.period_month_start as month, m.region, m.business_unit, m.orders_due,
+               m.verified_otif_rate, m.verified_otif_ci_low, m.verified_otif_ci_high,
+               m.verified_on_time_rate, m.reported_on_time_rate, m.integrity_gap_points,
+               m.scene_n, m.scene_nps, m.scene_n_late, m.scene_nps_late,
+               m.scene_n_on_time, m.scene_nps_on_time
+        from marts.fct_fulfillment_nps_region_months m, f
+        where m.period_month_start between f.d0 and f.d1
+          and (f.region = 'all' or m.region = f.region)
+          and m.business_unit <> 'all' and m.region <> 'all'
+          and (f.bu = 'all' or m.business_unit = f.bu)
+        order by 1, 2, 3
+        """,
+        f.params(),
+    )
+
+
+def scene_nps_late_vs_on_time(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Scene (delivery-survey) NPS of late vs on-time orders over the selection."""
+    require(con, "marts.fct_fulfillment_nps_region_months")
+    row = con.execute(
+        _F
+        + """
+        select sum(m.scene_n_on_time),
+               100.0 * (sum(m.scene_promoters_on_time) - sum(m.scene_detractors_on_time))
+                   / nullif(sum(m.scene_n_on_time), 0),
+               sum(m.scene_n_late),
+               100.0 * (sum(m.scene_promoters_late) - sum(m.scene_detractors_late))
+                   / nullif(sum(m.scene_n_late), 0)
+        from marts.fct_fulfillment_nps_region_months m, f
+        where m.period_month_start between f.d0 and f.d1
+          and (f.region = 'all' or m.region = f.region)
+          and m.business_unit <> 'all' and m.region <> 'all'
+          and (f.bu = 'all' or m.business_unit = f.bu)
+        """,
+        f.params(),
+    ).fetchone()
+    return {
+        "n_on_time": int(row[0] or 0),
+        "nps_on_time": row[1],
+        "n_late": int(row[2] or 0),
+        "nps_late": row[3],
+    }
+
+
+def integrity_order_signals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Orders and staff behind the integrity flags."""
+    require(con, SIGNALS_TABLE)
+    return _df(
+        con,
+        _F
+        + """
+        select s.*
+        from marts.fct_integrity_order_signals s, f
+        where (f.region = 'all' or s.region = f.region)
+          and (f.bu = 'all' or s.business_unit = f.bu)
+        """,
+        f.params(),
+    )
+
+
+# --------------------------------------------------------------------------- account manager
+
+
+def account_managers(con: duckdb.DuckDBPyConnection, f: Filters) -> list[str]:
+    require(con, "marts.dim_customer")
+    rows = con.execute(
+        _F
+        + """
+        select distinct trim(am) as am
+        from marts.dim_customer c, f,
+             unnest(string_split(coalesce(c.account_manager_ids, ''), ',')) as t(am)
+        where trim(am) <> ''
+        """
+        + _CUSTOMER_FILTER
+        + " order by 1",
+        f.params(),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def customers_of(con: duckdb.DuckDBPyConnection, f: Filters, manager: str) -> pd.DataFrame:
+    require(con, "marts.dim_customer")
+    return _df(
+        con,
+        _F
+        + """
+        select c.customer_key, c.customer_name, c.segment, c.industry, c.order_regions,
+               c.active_contract_value_cny
+        from marts.dim_customer c, f
+        where list_contains(
+                  string_split(replace(coalesce(c.account_manager_ids, ''), ' ', ''), ','), ?)
+        """
+        + _CUSTOMER_FILTER
+        + " order by c.customer_name, c.customer_key",
+        [*f.params(), manager],
+    )
+
+
+def customer_profile(con: duckdb.DuckDBPyConnection, customer_key: str) -> dict:
+    require(con, "marts.dim_customer")
+    df = _df(
+        con,
+        "select * from marts.dim_customer where customer_key = ?",
+        [customer_key],
+    )
+    out = df.iloc[0].to_dict() if len(df) else {}
+    if out and "marts.fct_customer_health" in tables(con):
+        h = con.execute(
+            "select health_score, churn_risk_tier from marts.fct_customer_health "
+            "where customer_key = ?",
+            [customer_key],
+        ).fetchone()
+        if h:
+            out["health_score"], out["churn_risk_tier"] = h
+    return out
+
+
+def customer_contacts(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str):
+    """Contacts by buying role with their latest NPS answer up to the end of the period."""
+    require(con, "marts.dim_contact", "marts.fct_survey_responses")
+    return _df(
+        con,
+        _F
+        + """
+        , latest as (
+            select r.person_key, r.nps_score, r.nps_category, r.survey_type, r.submitted_date,
+                   row_number() over (partition by r.person_key
+                                      order by r.submitted_at desc, r.response_id desc) as rn
+            from marts.fct_survey_responses r, f
+            where r.customer_key = ? and r.has_nps = 1 and r.submitted_date <= f.d1
+        )
+        select p.buying_role, p.full_name, p.job_title, p.is_active,
+               l.nps_score as latest_nps, l.nps_category, l.survey_type, l.submitted_date
+        from marts.dim_contact p
+        left join latest l on l.person_key = p.person_key and l.rn = 1
+        where p.customer_key = ?
+        order by p.buying_role, p.full_name
+        """,
+        [*f.params(), customer_key, customer_key],
+    )
+
+
+def customer_order_summary(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str):
+    require(con, "marts.fct_orders")
+    row = con.execute(
+        _F
+        + """
+        select count(*) filter (where o.is_due),
+               count(*) filter (where o.is_due and o.is_on_time_verified),
+               count(*) filter (where o.is_due and o.is_on_time_reported),
+               count(*) filter (where o.confirmed_received_date is not null),
+               count(*) filter (where o.is_confirmation_issue_reported)
+        from marts.fct_orders o, f
+        where o.customer_key = ? and o.due_month between f.d0 and f.d1
+          and (f.region = 'all' or o.region = f.region)
+          and (f.bu = 'all' or o.business_unit = f.bu)
+        """,
+        [*f.params(), customer_key],
+    ).fetchone()
+    return {
+        "orders_due": row[0],
+        "on_time_verified": row[1],
+        "on_time_reported": row[2],
+        "confirmed": row[3],
+        "complaints": row[4],
+    }
+
+
+def customer_orders(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str, limit=50):
+    require(con, "marts.fct_orders")
+    return _df(
+        con,
+        _F
+        + """
+        select o.order_key, o.region, o.business_unit, o.order_date, o.first_promised_date,
+               o.verified_delivery_date, o.verification_source, o.is_on_time_reported,
+               o.is_on_time_verified, o.is_otif_verified, o.confirmed_received_date,
+               o.is_confirmed_in_full, o.confirmation_issue_type, o.amount_cny
+        from marts.fct_orders o, f
+        where o.customer_key = ? and o.due_month between f.d0 and f.d1
+          and (f.region = 'all' or o.region = f.region)
+          and (f.bu = 'all' or o.business_unit = f.bu)
+        order by o.order_date desc, o.order_key
+        limit ?
+        """,
+        [*f.params(), customer_key, limit],
+    )
+
+
+def customer_open_alerts(
+    con: duckdb.DuckDBPyConnection, customer_key: str, as_of: datetime
+) -> pd.DataFrame:
+    """Open alerts with the SLA clock: hours left (negative = overdue) at `as_of`."""
+    require(con, "marts.fct_alerts")
+    return _df(
+        con,
+        """
+        select a.alert_id, a.alert_type, a.severity, a.raised_at, a.owner_id, a.sla_due_at,
+               a.is_sla_breached,
+               round(date_diff('minute', ?::timestamp, a.sla_due_at) / 60.0, 1) as hours_to_sla,
+               a.evidence
+        from marts.fct_alerts a
+        where a.customer_key = ? and a.alert_status = 'open'
+        order by a.sla_due_at, a.alert_id
+        """,
+        [as_of, customer_key],
+    )
+
+
+# --------------------------------------------------------------------------- CX team
+
+
+def journey_heatmap(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """NPS per journey stage x month (with n), from the journey scores mart."""
+    require(con, "marts.fct_journey_scores")
+    return _df(
+        con,
+        _F
+        + """
+        select j.journey_stage, j.submitted_month as month,
+               sum(j.n_nps_answers) as n,
+               100.0 * (sum(j.n_promoters) - sum(j.n_detractors))
+                   / nullif(sum(j.n_nps_answers), 0) as nps
+        from marts.fct_journey_scores j, f
+        where j.submitted_month between f.d0 and f.d1
+        group by all order by 1, 2
+        """,
+        f.params(),
+    )
+
+
+def journey_stage_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    require(con, "marts.fct_journey_scores")
+    return _df(
+        con,
+        _F
+        + """
+        select j.journey_stage, sum(j.n_nps_answers) as n,
+               100.0 * (sum(j.n_promoters) - sum(j.n_detractors))
+                   / nullif(sum(j.n_nps_answers), 0) as nps,
+               sum(j.ces_sum) / nullif(sum(j.n_ces_answers), 0) as ces_mean
+        from marts.fct_journey_scores j, f
+        where j.submitted_month between f.d0 and f.d1
+        group by 1 order by 1
+        """,
+        f.params(),
+    )
+
+
+def drivers_by_scope(
+    con: duckdb.DuckDBPyConnection, scope_type: str, lens: str = "forces_feelings"
+) -> pd.DataFrame:
+    """Driver importance by segment or buying role (scope_type = segment | buying_role)."""
+    require(con, "marts.fct_driver_importance")
+    return _df(
+        con,
+        """
+        select scope_value, attribute, importance, performance, importance_rank, quadrant,
+               n_answers
+        from marts.fct_driver_importance
+        where scope_type = ? and lens = ?
+        order by scope_value, importance_rank
+        """,
+        [scope_type, lens],
+    )
+
+
+_ALERT_FROM = """
+        from marts.fct_alerts a
+        left join marts.dim_customer c using (customer_key), f
+        where cast(a.raised_at as date) between f.d0 and f.d1
+"""
+
+
+def alert_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    require(con, "marts.fct_alerts", "marts.dim_customer")
+    row = con.execute(
+        _F + "select count(*), count(*) filter (where a.alert_status = 'open'), "
+        "count(*) filter (where a.is_sla_breached)" + _ALERT_FROM + _CUSTOMER_FILTER,
+        f.params(),
+    ).fetchone()
+    total, open_, breached = (int(v or 0) for v in row)
+    return {
+        "alerts": total,
+        "open": open_,
+        "breached": breached,
+        "breach_rate": breached / total if total else None,
+    }
+
+
+def alert_breakdown(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    require(con, "marts.fct_alerts", "marts.dim_customer")
+    return _df(
+        con,
+        _F
+        + "select a.alert_type, a.severity, a.is_sla_breached, count(*) as alerts"
+        + _ALERT_FROM
+        + _CUSTOMER_FILTER
+        + " group by all order by all",
+        f.params(),
+    )
+
+
+def alert_queue(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200) -> pd.DataFrame:
+    require(con, "marts.fct_alerts", "marts.dim_customer")
+    return _df(
+        con,
+        _F + "select a.alert_id, a.alert_type, a.severity, a.alert_status, a.raised_at, "
+        "a.sla_due_at, a.is_sla_breached, a.owner_id, c.customer_name, a.evidence"
+        + _ALERT_FROM
+        + _CUSTOMER_FILTER
+        + " and a.alert_status = 'open' order by a.sla_due_at, a.alert_id limit ?",
+        [*f.params(), limit],
+    )
