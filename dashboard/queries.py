@@ -214,7 +214,7 @@ def integrity_verdicts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFra
         from marts.fct_integrity_region_months i, f
         where i.period_month_start between f.d0 and f.d1
           and (f.region = 'all' or i.region = f.region)
-          and i.business_unit = f.bu
+          and (f.bu = 'all' or i.business_unit = f.bu)
         order by i.period_month_start, i.region, i.business_unit
         """,
         f.params(),

@@ -40,6 +40,7 @@ def warehouse_env(data_dir: Path) -> Iterator[dict[str, str]]:
         "CX_DATA_DIR": str(data_dir),
         "CX_LANDING_DIR": str(data_dir / "landing"),
         "CX_DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
+        "CX_PUBLISHED_PATH": str(data_dir / "published" / "cx_published.duckdb"),
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
