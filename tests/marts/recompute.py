@@ -1,0 +1,180 @@
+"""An independent recomputation of the marts' metrics from the raw tables.
+
+Written in pandas from the landing contract and shared/DESIGN.md's metric
+definitions, without reading any dbt model: the e2e tests compare it with
+the marts. Only entity resolution is taken as given (identity.* tables), since
+re-deriving it is the identity tests' job.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+LOCAL_TZ = "Asia/Shanghai"
+TRUE = {"true", "1", "是", "yes", "y", "t"}
+
+
+def raw(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    return con.execute(f"select * from raw.{table}").df()
+
+
+def local_ts(s: pd.Series) -> pd.Series:
+    """Landing timestamps: naive means local time; an offset or Z is converted to local."""
+    s = s.astype("string").str.strip()
+    aware = s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if aware.any():
+        out[aware] = (
+            pd.to_datetime(s[aware], utc=True, format="mixed")
+            .dt.tz_convert(LOCAL_TZ)
+            .dt.tz_localize(None)
+        )
+    naive = ~aware & s.notna()
+    if naive.any():
+        out[naive] = pd.to_datetime(s[naive], format="mixed")
+    return out
+
+
+def to_date(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s.astype("string").str.strip(), format="mixed").dt.normalize()
+
+
+def to_bool(s: pd.Series) -> pd.Series:
+    low = s.astype("string").str.strip().str.lower()
+    return low.isin(TRUE).where(low.notna(), other=pd.NA)
+
+
+def latest(df: pd.DataFrame, keys: list[str], version: str | None) -> pd.DataFrame:
+    """The latest version of each record: by version, then load time, file, row."""
+    order = ([version] if version else []) + ["_loaded_at", "_file_path", "_row_number"]
+    return (
+        df.sort_values(order, na_position="first", kind="stable")
+        .drop_duplicates(keys, keep="last")
+        .reset_index(drop=True)
+    )
+
+
+def order_chains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per order chain with its verified and reported outcome."""
+    o = raw(con, "fulfillment__orders")
+    o["updated_at"] = local_ts(o.updated_at)
+    o = latest(o, ["source_system", "order_id"], "updated_at")
+    o["promised_date"] = to_date(o.promised_date)
+    o["order_date"] = to_date(o.order_date)
+    o["quantity"] = o.quantity.astype(float)
+    o["status"] = o.status.str.strip().str.lower()
+
+    # Follow re-creations: the root of every order.
+    key = o.source_system + "|" + o.order_id
+    parent = (o.source_system + "|" + o.replaces_order_id.astype("string")).where(
+        o.replaces_order_id.notna()
+    )
+    parent = parent.where(parent.isin(set(key)))
+    parent_of = dict(zip(key, parent, strict=True))
+    root = {}
+    for k in key:
+        r, seen = k, set()
+        while isinstance(parent_of.get(r), str) and r not in seen:
+            seen.add(r)
+            r = parent_of[r]
+        root[k] = r
+    o["key"] = key
+    o["root"] = key.map(root)
+    # The final order of a chain is the one nobody replaces.
+    replaced = set(parent.dropna())
+    o["is_final"] = ~o.key.isin(replaced)
+
+    pc = raw(con, "fulfillment__promise_changes")
+    pc["changed_at"] = local_ts(pc.changed_at)
+    pc["old_promised_date"] = to_date(pc.old_promised_date)
+    pc = pc.sort_values(["changed_at", "new_promised_date"]).drop_duplicates(
+        ["source_system", "order_id"], keep="first"
+    )
+    first = dict(zip(pc.source_system + "|" + pc.order_id, pc.old_promised_date, strict=True))
+
+    d = raw(con, "fulfillment__deliveries")
+    d["recorded_at"] = local_ts(d.recorded_at)
+    d = latest(d, ["source_system", "delivery_id"], "recorded_at")
+    d["delivered_at"] = local_ts(d.delivered_at)
+    d["quantity_delivered"] = d.quantity_delivered.astype(float)
+    d["scan_at"] = d.delivered_at.where(d.entry_channel.str.strip().str.lower() == "scan")
+    d["key"] = d.source_system + "|" + d.order_id
+    dl = d.groupby("key").agg(
+        recorded_at=("delivered_at", "max"),
+        scan_at=("scan_at", "max"),
+        qty=("quantity_delivered", "sum"),
+    )
+
+    c = raw(con, "fulfillment__confirmations")
+    c["confirmed_at"] = local_ts(c.confirmed_at)
+    c = latest(c, ["source_system", "confirmation_id"], "confirmed_at")
+    c["received_date"] = to_date(c.received_date)
+    c["in_full"] = to_bool(c.received_in_full)
+    c["issue"] = to_bool(c.issue_reported)
+    c = c.sort_values(["confirmed_at", "confirmation_id"]).drop_duplicates("order_id", keep="last")
+    cf = c.set_index("order_id")[["received_date", "in_full", "issue", "confirmed_at"]]
+
+    roots = o[o.key == o.root].set_index("key")
+    finals = o[o.is_final].set_index("root")
+    ch = pd.DataFrame(index=roots.index)
+    ch["region"] = roots.region.str.strip()
+    ch["business_unit"] = roots.business_unit.str.strip()
+    ch["first_promise"] = [
+        first.get(k, p) for k, p in zip(roots.index, roots.promised_date, strict=True)
+    ]
+    ch["first_promise"] = pd.to_datetime(ch.first_promise)
+    fin = finals.reindex(ch.index)
+    ch["final_key"] = fin.key
+    ch["final_order_id"] = fin.order_id
+    ch["current_promise"] = fin.promised_date
+    ch["quantity"] = fin.quantity
+    ch["cancelled"] = fin.status == "cancelled"
+    dl_f = dl.reindex(ch.final_key.to_numpy())
+    ch["recorded_date"] = dl_f.recorded_at.dt.normalize().to_numpy()
+    ch["scan_date"] = dl_f.scan_at.dt.normalize().to_numpy()
+    ch["qty_delivered"] = dl_f.qty.to_numpy()
+    cf_f = cf.reindex(ch.final_order_id.to_numpy())
+    ch["received_date"] = cf_f.received_date.to_numpy()
+    ch["confirmed_in_full"] = cf_f.in_full.to_numpy()
+    ch["issue"] = cf_f.issue.to_numpy()
+    ch["verified_date"] = ch.received_date.fillna(ch.scan_date)
+    ch["verified"] = ch.verified_date.notna()
+    ch["in_full_verified"] = np.where(
+        ch.received_date.notna(),
+        ch.confirmed_in_full.fillna(False).astype(bool),
+        ch.scan_date.notna() & (ch.qty_delivered >= ch.quantity),
+    )
+    ch["on_time_verified"] = ch.verified & (ch.verified_date <= ch.first_promise)
+    ch["otif_verified"] = ch.on_time_verified & ch.in_full_verified
+    ch["on_time_system"] = ch.recorded_date.notna() & (ch.recorded_date <= ch.current_promise)
+    ch["due_month"] = ch.first_promise.dt.to_period("M").dt.to_timestamp()
+    return ch.reset_index(names="order_key")
+
+
+def region_months(chains: pd.DataFrame) -> pd.DataFrame:
+    due = chains[~chains.cancelled]
+    g = due.groupby(["region", "business_unit", "due_month"])
+    return g.agg(
+        orders_due=("order_key", "size"),
+        orders_on_time_verified=("on_time_verified", "sum"),
+        orders_otif_verified=("otif_verified", "sum"),
+        orders_on_time_system=("on_time_system", "sum"),
+    ).reset_index()
+
+
+def responses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    r = raw(con, "survey__responses")
+    r["submitted_at"] = local_ts(r.submitted_at)
+    r = latest(r, ["response_id"], "submitted_at")
+    r["nps"] = pd.to_numeric(r.nps, errors="coerce")
+    for col in ["ces", "csat"] + [c for c in r.columns if c.startswith("rate_")]:
+        r[col] = pd.to_numeric(r[col], errors="coerce")
+    r["month"] = r.submitted_at.dt.to_period("M").dt.to_timestamp()
+    return r
+
+
+def nps(scores: pd.Series) -> float:
+    s = scores.dropna()
+    return 100.0 * ((s >= 9).sum() - (s <= 6).sum()) / len(s) if len(s) else float("nan")
