@@ -12,6 +12,7 @@
         'backdated_record_days': 3,
         'corroboration_months': 1,
         'late_record_days': 7,
+        'record_lag_days': 3,
         'denominator_min_orders': 3,
         'denominator_min_share': 0.03,
         'perfect_rate': 0.995,

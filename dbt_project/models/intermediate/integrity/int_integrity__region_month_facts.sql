@@ -86,9 +86,11 @@ by_current_{{ level }} as (
         {{ bu }} as business_unit,
         current_due_month as period_month_start,
         count(*) as orders_due_current_promise,
-        {#- What the region's own system gives: recorded delivery vs the
-            current promise, by the month of the current promise. -#}
-        sum(case when is_on_time_reported then 1 else 0 end) as orders_on_time_recorded_current
+        {#- What the region's own records support: recorded delivery vs the
+            current promise (or, with no record in yet, a confirmation or scan
+            by then, or pending data), by the month of the current promise. -#}
+        sum(case when is_on_time_supported_current or is_pending_data then 1 else 0 end)
+            as orders_on_time_recorded_current
     from chains
     group by region, {{ bu if level == 'all' else 'business_unit' }}, current_due_month
 
