@@ -7,7 +7,6 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import jieba
 
@@ -77,6 +76,21 @@ def english_words(text: str) -> list[str]:
     return _EN_WORD.findall(normalise(text).lower())
 
 
+_BASE: dict = {}
+
+
+def _tokenizer() -> jieba.Tokenizer:
+    """A fresh jieba tokenizer; its dictionary is loaded once per process and copied."""
+    tk = jieba.Tokenizer()
+    if not _BASE:
+        tk.tmp_dir = tempfile.gettempdir()
+        tk.initialize()
+        _BASE["freq"], _BASE["total"] = tk.FREQ, tk.total
+    tk.FREQ, tk.total = dict(_BASE["freq"]), _BASE["total"]
+    tk.initialized = True
+    return tk
+
+
 class Segmenter:
     """A jieba tokenizer of its own (not jieba's global one) with the domain
     dictionary: sentiment and topic words, the brand, and the names passed in
@@ -84,10 +98,7 @@ class Segmenter:
 
     def __init__(self, cfg: EnrichmentConfig | None = None, extra_words: Iterable[str] = ()):
         self.cfg = cfg or load_config()
-        self._tk = jieba.Tokenizer()
-        cache_dir = Path(tempfile.gettempdir())
-        self._tk.tmp_dir = str(cache_dir)
-        self._tk.initialize()
+        self._tk = _tokenizer()
         self.words: set[str] = set()
         self.add_words(self.cfg.domain_words())
         self.add_words(extra_words)

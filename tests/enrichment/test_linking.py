@@ -1,0 +1,99 @@
+"""Entity linking: customer name variants, group subsidiaries, our brand."""
+
+import pandas as pd
+import pytest
+
+from enrichment import linking as lk
+
+ACCOUNTS = pd.DataFrame(
+    [
+        # A group parent in Guangzhou and its Hangzhou subsidiary (same trade name).
+        ("C_PARENT", "广州程测纺织股份有限公司", "广州", None),
+        ("C_PARENT", "Guangzhou Chengce Textile Co., Ltd.", "Guangzhou", None),
+        ("C_SUB", "程测纺织（杭州）有限公司", "杭州", "C_PARENT"),
+        # Known only by an English name in the CRMs.
+        ("C_EN", "Foshan Xunfang Pharmaceutical Co., Ltd.", "佛山", None),
+        # Two unrelated companies that share a trade name in different cities.
+        ("C_NB", "宁波同越能源公司", "宁波", None),
+        ("C_KM", "昆明同越能源有限公司", "昆明", None),
+        # A customer whose name contains the brand's short form.
+        ("C_HT", "汇通机械(天津)有限公司", "天津", None),
+    ],
+    columns=["customer_key", "account_name", "city", "parent_customer_key"],
+)
+
+
+@pytest.fixture(scope="module")
+def d():
+    return lk.build_dictionary(ACCOUNTS)
+
+
+def keys(text, d, kind=lk.CUSTOMER):
+    return [m.customer_key for m in lk.find_mentions(text, d) if m.entity_type == kind]
+
+
+def brands(text, d):
+    return sum(1 for m in lk.find_mentions(text, d) if m.entity_type == lk.BRAND)
+
+
+def test_trade_names_and_places_are_extracted(d):
+    assert d.zh_trade["程测纺织"] == {"C_PARENT", "C_SUB"}
+    assert "广州" in d.places_zh["C_PARENT"] and "杭州" in d.places_zh["C_SUB"]
+    assert "chengce" in d.en_core
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("广州程测纺织股份有限公司的产线等了三天。", ["C_PARENT"]),
+        ("程测纺织（杭州）有限公司采购说到货晚了。", ["C_SUB"]),
+        ("杭州程测纺织公司反映质量下降了。", ["C_SUB"]),
+        ("程测纺织反映劳保手套质量下降了。", ["C_PARENT"]),  # no place: the group parent
+        ("Chengce Textile (Hangzhou) Co., Ltd received the order late.", ["C_SUB"]),
+        ("Guangzhou Chengce Textile Co., Ltd. is happy.", ["C_PARENT"]),
+        ("CHENGCE TEXTILE CO LTD announced results.", ["C_PARENT"]),
+    ],
+)
+def test_customer_variants_link_to_the_right_customer(d, text, expected):
+    assert keys(text, d) == expected
+
+
+def test_english_only_customer_is_found_in_chinese_by_pinyin(d):
+    assert keys("佛山讯方医药有限公司今天发布了通知。", d) == ["C_EN"]
+    assert keys("Xunfang Pharmaceutical Company Limited", d) == ["C_EN"]
+
+
+def test_ambiguous_trade_name_without_place_is_not_linked(d):
+    assert keys("同越能源发布了三季度经营数据。", d) == []
+    assert keys("宁波同越能源公司发布了数据。", d) == ["C_NB"]
+
+
+def test_english_core_needs_its_industry(d):
+    assert keys("Chengce announced a new plant.", d) == []
+    assert keys("Chengce Energy Co., Ltd.", d) == []
+
+
+def test_brand_forms_and_customer_names_containing_the_brand(d):
+    assert brands("汇通工品这次又延迟发货了", d) == 1
+    assert brands("听说汇通在西南新开了仓库", d) == 1
+    assert brands("Huitong MRO shipped late again.", d) == 1
+    assert brands("Another missed date from Huitong.", d) == 1
+    # The customer's name wins over the brand's short form inside it.
+    assert keys("汇通机械(天津)有限公司发布了公告", d) == ["C_HT"]
+    assert brands("汇通机械(天津)有限公司发布了公告", d) == 0
+    assert brands("公司发布了公告", d) == 0
+
+
+def test_link_posts_one_row_per_post_and_entity(d):
+    posts = pd.DataFrame(
+        {
+            "platform": ["weibo", "news"],
+            "post_id": ["1", "2"],
+            "text": ["汇通工品和程测纺织（杭州）有限公司，汇通工品又晚了", "No names here."],
+        }
+    )
+    out = lk.link_posts(posts, d)
+    assert len(out) == 2
+    brand = out[out.entity_type == "brand"].iloc[0]
+    assert brand.n_occurrences == 2 and pd.isna(brand.customer_key)
+    assert out[out.entity_type == "customer"].customer_key.tolist() == ["C_SUB"]
