@@ -23,7 +23,7 @@ from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT
 
-STAGES = ("ingest", "staging", "identity")
+STAGES = ("ingest", "staging", "identity", "enrichment", "marts", "metricflow")
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
@@ -51,6 +51,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help="comma-separated stages to run; leaving out the first ones reuses the "
+        "warehouse a previous run left (e.g. --stages marts,metricflow)",
+    )
     args = parser.parse_args()
 
     root = PROJECT_ROOT / "data" / "bench" / f"{args.scale}-{args.seed}"
@@ -80,10 +86,12 @@ def main() -> int:
         results["generate"] = [{"seconds": wall, "peak_mib": rss}]
     landing_bytes = sum(p.stat().st_size for p in (root / "landing").rglob("*") if p.is_file())
 
+    stages = [s for s in STAGES if s in args.stages.split(",")]
     for i in range(args.repeats):
-        for suffix in ("", ".wal"):
-            Path(env["CX_DUCKDB_PATH"] + suffix).unlink(missing_ok=True)
-        for stage in STAGES:
+        if stages[0] == STAGES[0]:
+            for suffix in ("", ".wal"):
+                Path(env["CX_DUCKDB_PATH"] + suffix).unlink(missing_ok=True)
+        for stage in stages:
             wall, rss, out = run_measured(
                 [sys.executable, "-m", "tests.benchmarks.stages", stage], env
             )
@@ -115,7 +123,8 @@ def main() -> int:
             "median_peak_mib": peak,
             "runs": runs,
         }
-    out = root.parent / f"{args.scale}-{args.seed}-results.json"
+    subset = "" if stages == list(STAGES) else "-" + "-".join(stages)
+    out = root.parent / f"{args.scale}-{args.seed}{subset}-results.json"
     out.write_text(json.dumps({"machine": machine(), "stages": summary}, indent=2))
     print(f"\nresults: {out}")
     return 0

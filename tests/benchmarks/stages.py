@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -98,7 +99,109 @@ def identity() -> dict:
     return out
 
 
-STAGES = {"ingest": ingest, "staging": staging, "identity": identity}
+def enrichment() -> dict:
+    """Text enrichment (text_enrichment asset) on a warehouse with staging and
+    identity built: posts scored, posts per second of the scoring step, and
+    linking precision/recall and sentiment accuracy against the generator's
+    ground truth when the data has one."""
+    from enrichment import evaluate as eev
+    from orchestration.assets.enrichment import enrichment_assets
+    from orchestration.definitions import defs
+
+    result = dg.materialize(enrichment_assets, resources={"warehouse": defs.resources["warehouse"]})
+    if not result.success:
+        raise SystemExit("text enrichment failed")
+    meta = {
+        m.asset_key.path[-1]: {k: v.value for k, v in m.metadata.items() if k != "details"}
+        for m in result.asset_materializations_for_node("text_enrichment")
+    }
+    scores = meta["post_scores"]
+    out: dict = {
+        "rows": scores["posts"],
+        "posts_scored": scores["posts_scored"],
+        "posts_per_second": scores["posts_per_second"],
+        "seconds_step": scores["seconds_enrichment_step"],
+        "mentions": meta["post_mentions"]["mentions"],
+    }
+    truth = env_path("CX_DATA_DIR") / "ground_truth"
+    if (truth / "posts.parquet").exists() or (truth / "posts.csv").exists():
+        with duckdb.connect(str(env_path("CX_DUCKDB_PATH")), read_only=True) as con:
+            report = eev.evaluate_generator(con, truth)
+        link = report["linking"]
+        out["link_precision"] = round(link["customer_precision"], 4)
+        out["link_recall"] = round(link["customer_recall"], 4)
+        out["brand_precision"] = round(link["brand_precision"], 4)
+        out["brand_recall"] = round(link["brand_recall"], 4)
+        for lang in ("zh", "en"):
+            if f"sentiment_{lang}" in report["sentiment"]:
+                acc = report["sentiment"][f"sentiment_{lang}"]["accuracy"]
+                out[f"generator_sentiment_accuracy_{lang}"] = round(acc, 4)
+    return out
+
+
+def marts() -> dict:
+    """dbt build (models, data tests, unit tests) of everything after staging:
+    intermediate models, marts and the MetricFlow time spine."""
+    dbt = Path(sys.executable).parent / "dbt"
+    cmd = [
+        str(dbt),
+        "build",
+        "--exclude",
+        "path:dbt_project/models/staging",
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--quiet",
+    ]
+    subprocess.run(cmd, check=True, cwd=PROJECT_ROOT)
+    with duckdb.connect(str(env_path("CX_DUCKDB_PATH")), read_only=True) as con:
+        tables = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts'"
+        ).fetchone()[0]
+        orders = con.execute("select count(*) from marts.fct_orders").fetchone()[0]
+        responses = con.execute("select count(*) from marts.fct_survey_responses").fetchone()[0]
+    return {
+        "rows": orders + responses,
+        "mart_tables": tables,
+        "fct_orders": orders,
+        "fct_survey_responses": responses,
+    }
+
+
+def metricflow() -> dict:
+    """Two `mf query` calls as an analyst runs them (wall time includes mf's start-up)."""
+    mf = Path(sys.executable).parent / "mf"
+    queries = {
+        "nps_by_month_segment": ["nps,nps_answer_count", "metric_time__month,customer__segment"],
+        "otif_gap_by_month": [
+            "verified_otif,reported_on_time_rate,integrity_gap",
+            "metric_time__month",
+        ],
+    }
+    out: dict = {}
+    for name, (metrics, group_by) in queries.items():
+        started = time.perf_counter()
+        res = subprocess.run(
+            [str(mf), "query", "--metrics", metrics, "--group-by", group_by],
+            check=True,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        )
+        out[f"{name}_seconds"] = round(time.perf_counter() - started, 2)
+        out[f"{name}_rows"] = max(0, len(res.stdout.strip().splitlines()) - 2)
+    return out
+
+
+STAGES = {
+    "ingest": ingest,
+    "staging": staging,
+    "identity": identity,
+    "enrichment": enrichment,
+    "marts": marts,
+    "metricflow": metricflow,
+}
 
 if __name__ == "__main__":
     print(json.dumps(STAGES[sys.argv[1]]()))
