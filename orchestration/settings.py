@@ -17,6 +17,11 @@ DEFAULTS: dict[str, str] = {
     "CX_DATA_DIR": str(PROJECT_ROOT / "data"),
     "CX_LANDING_DIR": str(PROJECT_ROOT / "data" / "landing"),
     "CX_DUCKDB_PATH": str(PROJECT_ROOT / "data" / "warehouse.duckdb"),
+    # The Python assets between dbt models (identity, enrichment) split `dbt build`
+    # into several invocations. dbt's default (eager) runs a relationships test with
+    # the first of its two models, before the other exists; buildable runs it with
+    # the later one. dagster-dbt passes this variable on to dbt.
+    "DBT_INDIRECT_SELECTION": "buildable",
 }
 
 

@@ -1,5 +1,6 @@
-{#- The closed-loop alert queue: every detractor answer and every delivery
-    complaint a customer raised on confirmation, with its owner (the
+{#- The closed-loop alert queue: every detractor answer, every delivery
+    complaint a customer raised on confirmation and every public-opinion
+    negative spike, with its owner (the
     customer's account manager; the CX team when none is known), the SLA due
     time (var cx_alert_sla_hours after it was raised) and breach status.
     No case-management feed lands yet, so an alert counts as open until one
@@ -59,6 +60,24 @@ complaints as (
 
 ),
 
+public_opinion as (
+
+    {#- Negative-spike alerts from public opinion join the same queue. -#}
+    select
+        alert_id,
+        alert_type,
+        raised_at,
+        customer_key,
+        cast(null as {{ dbt.type_string() }}) as person_key,
+        cast(null as {{ dbt.type_string() }}) as response_id,
+        cast(null as {{ dbt.type_string() }}) as order_key,
+        subject as source_detail,
+        evidence,
+        severity
+    from {{ ref('fct_public_opinion_alerts') }}
+
+),
+
 alerts as (
 
     select alert_id, alert_type, raised_at, customer_key, person_key, response_id,
@@ -68,6 +87,10 @@ alerts as (
     select alert_id, alert_type, raised_at, customer_key, person_key, response_id,
         order_key, source_detail, evidence, severity
     from complaints
+    union all
+    select alert_id, alert_type, raised_at, customer_key, person_key, response_id,
+        order_key, source_detail, evidence, severity
+    from public_opinion
 
 ),
 

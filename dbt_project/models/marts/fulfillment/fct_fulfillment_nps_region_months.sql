@@ -128,6 +128,19 @@ reports as (
 
 ),
 
+integrity as (
+
+    select
+        region,
+        business_unit,
+        period_month_start as due_month,
+        verdict,
+        is_reported_figure_failed,
+        trusted_on_time_rate
+    from {{ ref('fct_integrity_region_months') }}
+
+),
+
 cells as (
 
     select region, business_unit, due_month from fulfillment
@@ -165,7 +178,10 @@ joined as (
         coalesce(scene.scene_detractors_late, 0) as scene_detractors_late,
         coalesce(relationship.relationship_n, 0) as relationship_n,
         coalesce(relationship.relationship_promoters, 0) as relationship_promoters,
-        coalesce(relationship.relationship_detractors, 0) as relationship_detractors
+        coalesce(relationship.relationship_detractors, 0) as relationship_detractors,
+        integrity.verdict as integrity_verdict,
+        integrity.is_reported_figure_failed,
+        integrity.trusted_on_time_rate
     from cells
     left join fulfillment
         on cells.region = fulfillment.region
@@ -183,6 +199,10 @@ joined as (
         on cells.region = relationship.region
         and cells.business_unit = relationship.business_unit
         and cells.due_month = relationship.due_month
+    left join integrity
+        on cells.region = integrity.region
+        and cells.business_unit = integrity.business_unit
+        and cells.due_month = integrity.due_month
 
 ),
 
@@ -237,7 +257,22 @@ final as (
         cast(relationship_promoters as {{ dbt.type_bigint() }}) as relationship_promoters,
         cast(relationship_detractors as {{ dbt.type_bigint() }}) as relationship_detractors,
         {{ cx_nps('relationship_promoters', 'relationship_detractors', 'relationship_n') }}
-            as relationship_nps
+            as relationship_nps,
+        {#- A reported figure that fails integrity is never shown as the truth:
+            on_time_rate_of_record is the verified rate then (blocking rule). -#}
+        integrity_verdict,
+        coalesce(is_reported_figure_failed, false) as is_reported_figure_failed,
+        case
+            when is_reported_figure_failed then 'failed'
+            when reported_on_time_rate is null then 'not_reported'
+            when integrity_verdict = 'suspect' then 'suspect'
+            else 'passed'
+        end as reported_figure_status,
+        case
+            when is_reported_figure_failed or reported_on_time_rate is null
+                then case when orders_due > 0 then 1.0 * orders_on_time_verified / orders_due end
+            else cast(reported_on_time_rate as {{ cx_type_double() }})
+        end as on_time_rate_of_record
     from joined
 
 )
