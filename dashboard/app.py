@@ -5,11 +5,13 @@ data/published/cx_published.duckdb), read-only, one short connection per page
 render: a pipeline run never blocks it, and a new snapshot shows on the next
 render. All SQL is in dashboard/queries.py with bound parameters.
 
-URL parameters: ?view=executive|region_head|account_manager|cx_team&lang=en|zh
+URL parameters: ?view=executive|region_head|account_manager|cx_team&lang=en|zh, and
+optionally region=, business_unit=, segment= to preselect a filter.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from datetime import datetime
@@ -30,11 +32,6 @@ from dashboard import queries as q  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 
 VIEWS = ("executive", "region_head", "account_manager", "cx_team")
-PUBLIC_OPINION_TABLES = (
-    "marts.fct_sentiment_daily",
-    "marts.fct_public_opinion_keywords",
-    "marts.fct_customer_sentiment",
-)
 
 
 def snapshot_path() -> Path:
@@ -156,7 +153,7 @@ def view_executive(p: Page) -> None:
         st.dataframe(risky, hide_index=True, width="stretch")
 
     st.subheader(p.t("sentiment_section"))
-    _public_opinion(p)
+    _sentiment_overview(p)
 
 
 def _integrity_verdicts(p: Page) -> None:
@@ -217,13 +214,116 @@ def _drivers_ipa(p: Page) -> None:
     st.plotly_chart(fig, width="stretch")
 
 
-def _public_opinion(p: Page) -> None:
-    have = q.tables(p.con)
-    missing = [t_ for t_ in PUBLIC_OPINION_TABLES if t_ not in have]
-    if missing:
-        p.unavailable(q.NotAvailable(missing))
+def _sentiment_overview(p: Page) -> None:
+    try:
+        summary = q.sentiment_summary(p.con, p.f)
+        monthly = q.sentiment_monthly(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
         return
-    st.caption("public opinion marts present")  # pragma: no cover - filled in when they land
+    p.not_applied("region", "business_unit", "segment")
+    c = st.columns(4)
+    c[0].metric(p.t("mentions"), fmt.count(summary["mentions"]))
+    c[1].metric(p.t("net_sentiment"), fmt.pct(summary["net_sentiment"]))
+    c[2].metric(p.t("negative_posts"), fmt.count(summary["negative"]))
+    try:
+        spikes = q.public_opinion_alerts(p.con, p.f)
+    except q.NotAvailable:
+        spikes = None
+    c[3].metric(p.t("negative_spikes"), fmt.DASH if spikes is None else fmt.count(len(spikes)))
+    if not monthly.empty:
+        fig = px.line(
+            monthly,
+            x="month",
+            y="net_sentiment",
+            markers=True,
+            hover_data={"mentions": True},
+            labels={"month": "", "net_sentiment": ""},
+        )
+        fig.update_yaxes(tickformat=".0%")
+        st.plotly_chart(fig, width="stretch")
+
+
+def _customer_mentions(p: Page, customer_key: str) -> None:
+    try:
+        m = q.customer_mentions(p.con, p.f, customer_key)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    c = st.columns(3)
+    c[0].metric(p.t("mentions"), fmt.count(m["mentions"]))
+    c[1].metric(p.t("negative_posts"), fmt.count(m["negative"]))
+    c[2].metric(p.t("net_sentiment"), fmt.pct(m["net_sentiment"]))
+    st.dataframe(m["posts"], hide_index=True, width="stretch")
+
+
+def _word_cloud(p: Page) -> None:
+    kw_lang = st.radio(p.t("keyword_language"), ["zh", "en"], horizontal=True, key="kw_lang")
+    try:
+        words = q.top_keywords(p.con, p.f, kw_lang)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    if words.empty:
+        st.caption(p.t("no_rows"))
+        return
+    # A word cloud: words on a golden-angle spiral, biggest in the middle, size ~ weight.
+    n = len(words)
+    angle = [i * 2.39996 for i in range(n)]
+    radius = [math.sqrt(i + 0.5) for i in range(n)]
+    top = float(words["weight"].max()) or 1.0
+    share = words["negative_posts"] / words["posts"].where(words["posts"] > 0)
+    fig = go.Figure(
+        go.Scatter(
+            x=[r * math.cos(a) for r, a in zip(radius, angle, strict=True)],
+            y=[r * math.sin(a) for r, a in zip(radius, angle, strict=True)],
+            mode="text",
+            text=words["keyword"],
+            textfont={
+                "size": [12 + 30 * float(w) / top for w in words["weight"]],
+                "color": ["#c0392b" if (s_ or 0) > 0.5 else "#2c3e50" for s_ in share],
+            },
+            hovertext=[
+                f"{k}: {int(c)} posts"
+                for k, c in zip(words["keyword"], words["posts"], strict=True)
+            ],
+            hoverinfo="text",
+        )
+    )
+    fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=420)
+    st.plotly_chart(fig, width="stretch")
+    st.caption(p.t("word_cloud_note"))
+
+
+def _sentiment_distribution(p: Page) -> None:
+    try:
+        scores = q.sentiment_scores(p.con, p.f)
+        monthly = q.sentiment_monthly(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    c = st.columns(2)
+    if not scores.empty:
+        c[0].plotly_chart(
+            px.histogram(
+                scores,
+                x="sentiment_score",
+                color="sentiment_label",
+                nbins=40,
+                labels={"sentiment_score": p.t("sentiment_score")},
+            ),
+            width="stretch",
+        )
+    if not monthly.empty:
+        long = monthly.melt(
+            id_vars=["month"],
+            value_vars=["positive", "neutral", "negative"],
+            var_name="label",
+            value_name="posts",
+        )
+        c[1].plotly_chart(
+            px.bar(long, x="month", y="posts", color="label", labels={"month": ""}), width="stretch"
+        )
 
 
 def view_region_head(p: Page) -> None:
@@ -390,7 +490,7 @@ def view_account_manager(p: Page) -> None:
         st.dataframe(alerts, hide_index=True, width="stretch")
 
     st.subheader(p.t("mentions_section"))
-    _public_opinion(p)
+    _customer_mentions(p, key)
 
 
 def view_cx_team(p: Page) -> None:
@@ -471,7 +571,9 @@ def view_cx_team(p: Page) -> None:
         st.dataframe(queue, hide_index=True, width="stretch")
 
     st.subheader(p.t("wordcloud_section"))
-    _public_opinion(p)
+    p.not_applied("region", "business_unit", "segment")
+    _word_cloud(p)
+    _sentiment_distribution(p)
 
 
 RENDER = {
@@ -537,9 +639,13 @@ def main() -> None:
             start = end = datetime.now().date()
 
         def pick(label: str, values: list[str], key: str) -> str:
+            # ?region=East etc. preselects a filter (deep links); unknown values are ignored.
+            options = [q.ALL, *values]
+            wanted = st.query_params.get(key, q.ALL)
             return st.sidebar.selectbox(
                 t(label, lang),
-                [q.ALL, *values],
+                options,
+                index=options.index(wanted) if wanted in options else 0,
                 format_func=lambda v: t("all", lang) if v == q.ALL else v,
                 key=key,
             )

@@ -110,6 +110,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "alerts_total": ("Alerts raised", "预警总数"),
     "breach_rate": ("SLA breach rate", "SLA 超时率"),
     "wordcloud_section": ("Word cloud and sentiment distribution", "词云与情感分布"),
+    "mentions": ("Mentions", "提及量"),
+    "net_sentiment": ("Net sentiment", "净情感指数"),
+    "negative_posts": ("Negative posts", "负面帖子"),
+    "negative_spikes": ("Negative spikes", "负面舆情激增"),
+    "keyword_language": ("Keyword language", "关键词语言"),
+    "word_cloud_note": (
+        "Size: summed TF-IDF weight; red: mostly negative posts.",
+        "字号：TF-IDF 权重之和；红色：多为负面帖子。",
+    ),
+    "sentiment_score": ("Sentiment score (-1 to 1)", "情感得分（-1 到 1）"),
 }
 
 

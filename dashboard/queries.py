@@ -413,7 +413,7 @@ def customer_contacts(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: 
                    row_number() over (partition by r.person_key
                                       order by r.submitted_at desc, r.response_id desc) as rn
             from marts.fct_survey_responses r, f
-            where r.customer_key = ? and r.has_nps = 1 and r.submitted_date <= f.d1
+            where r.customer_key = ? and r.has_nps = 1 and r.submitted_date <= last_day(f.d1)
         )
         select p.buying_role, p.full_name, p.job_title, p.is_active,
                l.nps_score as latest_nps, l.nps_category, l.survey_type, l.submitted_date
@@ -554,7 +554,7 @@ def drivers_by_scope(
 _ALERT_FROM = """
         from marts.fct_alerts a
         left join marts.dim_customer c using (customer_key), f
-        where cast(a.raised_at as date) between f.d0 and f.d1
+        where cast(a.raised_at as date) between f.d0 and last_day(f.d1)
 """
 
 
@@ -597,4 +597,137 @@ def alert_queue(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200) ->
         + _CUSTOMER_FILTER
         + " and a.alert_status = 'open' order by a.sla_due_at, a.alert_id limit ?",
         [*f.params(), limit],
+    )
+
+
+# --------------------------------------------------------------------------- public opinion
+
+PO_DAILY = "marts.fct_public_opinion_daily"
+PO_KEYWORDS = "marts.fct_post_keywords_monthly"
+PO_POSTS = "marts.fct_posts"
+PO_CUSTOMER = "marts.fct_customer_public_sentiment"
+PO_ALERTS = "marts.fct_public_opinion_alerts"
+
+
+def sentiment_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Mentions and net sentiment = (positive - negative) / mentions over the period."""
+    require(con, PO_DAILY)
+    row = con.execute(
+        _F
+        + """
+        select sum(d.n_mentions), sum(d.n_positive), sum(d.n_neutral), sum(d.n_negative),
+               (sum(d.n_positive) - sum(d.n_negative)) / nullif(sum(d.n_mentions), 0)
+        from marts.fct_public_opinion_daily d, f
+        where d.published_date between f.d0 and last_day(f.d1)
+        """,
+        f.params(),
+    ).fetchone()
+    n, pos, neu, neg, net = row
+    return {
+        "mentions": int(n or 0),
+        "positive": int(pos or 0),
+        "neutral": int(neu or 0),
+        "negative": int(neg or 0),
+        "net_sentiment": net,
+    }
+
+
+def sentiment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    require(con, PO_DAILY)
+    return _df(
+        con,
+        _F
+        + """
+        select date_trunc('month', d.published_date)::date as month,
+               sum(d.n_mentions) as mentions, sum(d.n_positive) as positive,
+               sum(d.n_neutral) as neutral, sum(d.n_negative) as negative,
+               (sum(d.n_positive) - sum(d.n_negative)) / nullif(sum(d.n_mentions), 0)
+                   as net_sentiment
+        from marts.fct_public_opinion_daily d, f
+        where d.published_date between f.d0 and last_day(f.d1)
+        group by 1 order by 1
+        """,
+        f.params(),
+    )
+
+
+def sentiment_scores(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Scored posts in the period (sentiment distribution)."""
+    require(con, PO_POSTS)
+    return _df(
+        con,
+        _F
+        + """
+        select p.sentiment_score, p.sentiment_label, p.lang, p.platform, p.topic
+        from marts.fct_posts p, f
+        where p.published_date between f.d0 and last_day(f.d1)
+          and p.sentiment_score is not null
+        """,
+        f.params(),
+    )
+
+
+def top_keywords(
+    con: duckdb.DuckDBPyConnection, f: Filters, lang: str, limit: int = 40
+) -> pd.DataFrame:
+    """Keywords of the period for the word cloud: summed TF-IDF weight and posts."""
+    require(con, PO_KEYWORDS)
+    return _df(
+        con,
+        _F
+        + """
+        select k.keyword, sum(k.total_weight) as weight, sum(k.n_posts) as posts,
+               sum(k.n_negative_posts) as negative_posts
+        from marts.fct_post_keywords_monthly k, f
+        where k.lang = ? and k.period_month between f.d0 and f.d1
+        group by 1 order by weight desc, keyword limit ?
+        """,
+        [*f.params(), lang, limit],
+    )
+
+
+def customer_mentions(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str) -> dict:
+    """A customer's public mentions in the period, with the latest posts."""
+    require(con, PO_CUSTOMER, PO_POSTS)
+    row = con.execute(
+        _F
+        + """
+        select sum(c.n_mentions), sum(c.n_negative),
+               (sum(c.n_positive) - sum(c.n_negative)) / nullif(sum(c.n_mentions), 0)
+        from marts.fct_customer_public_sentiment c, f
+        where c.customer_key = ? and c.period_month between f.d0 and f.d1
+        """,
+        [*f.params(), customer_key],
+    ).fetchone()
+    posts = _df(
+        con,
+        _F
+        + """
+        select p.published_at, p.platform, p.sentiment_label, p.topic, p.post_title, p.post_url
+        from marts.fct_posts p, f
+        where p.customer_key = ? and p.published_date between f.d0 and last_day(f.d1)
+        order by p.published_at desc, p.post_key limit 20
+        """,
+        [*f.params(), customer_key],
+    )
+    return {
+        "mentions": int(row[0] or 0),
+        "negative": int(row[1] or 0),
+        "net_sentiment": row[2],
+        "posts": posts,
+    }
+
+
+def public_opinion_alerts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    require(con, PO_ALERTS)
+    return _df(
+        con,
+        _F
+        + """
+        select a.alert_id, a.raised_at, a.subject, a.severity, a.evidence
+        from marts.fct_public_opinion_alerts a, f
+        where cast(a.raised_at as date) between f.d0 and last_day(f.d1)
+        order by a.raised_at desc, a.alert_id
+        """,
+        f.params(),
     )
