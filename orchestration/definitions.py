@@ -18,6 +18,7 @@ from orchestration.assets.enrichment import enrichment_assets  # noqa: E402
 from orchestration.assets.identity import identity_assets  # noqa: E402
 from orchestration.assets.ingest import ingest_assets  # noqa: E402
 from orchestration.assets.publish import with_publish  # noqa: E402
+from orchestration.assets.quality import quality_asset_checks  # noqa: E402
 from orchestration.dbt_project import cx_dbt_project  # noqa: E402
 from orchestration.jobs import build_warehouse_job  # noqa: E402
 from orchestration.resources import WarehouseResource  # noqa: E402
@@ -34,6 +35,7 @@ def _dbt_executable() -> str:
 defs = dg.Definitions(
     # with_publish: the read-only snapshot, published last and only if every check passed.
     assets=with_publish([*ingest_assets, cx_dbt_models, *identity_assets, *enrichment_assets]),
+    asset_checks=quality_asset_checks,
     jobs=[build_warehouse_job],
     schedules=[daily_build_schedule],
     sensors=[landing_files_sensor],

@@ -14,7 +14,7 @@ import dagster as dg
 from orchestration.settings import PROJECT_ROOT
 
 
-def generate(out: Path, scale: str = "small", seed: int = 42) -> None:
+def generate(out: Path, scale: str = "small", seed: int = 42, manipulation: str = "normal") -> None:
     subprocess.run(
         [
             sys.executable,
@@ -26,6 +26,8 @@ def generate(out: Path, scale: str = "small", seed: int = 42) -> None:
             str(seed),
             "--out",
             str(out),
+            "--manipulation",
+            manipulation,
         ],
         check=True,
         cwd=PROJECT_ROOT,

@@ -1,0 +1,193 @@
+"""Fast tests of the integrity helpers: check outcomes, the publisher's status,
+the scoring of verdicts against ground truth, and a GX suite on a DataFrame."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from quality import blocking, integrity, results
+from quality.evaluate import order_scores, region_month_scores
+
+
+def region_months(**overrides) -> pd.DataFrame:
+    rows = [
+        {
+            "region": "East",
+            "business_unit": "mro",
+            "period_month": "2026-01",
+            "verdict": "beautified",
+            "is_reported_figure_failed": True,
+            "reported_on_time_rate": 1.0,
+            "verified_on_time_rate": 0.8,
+            "trusted_on_time_rate": 0.8,
+            "gap_points": 20.0,
+            "p_value": 1e-6,
+            "orders_due_reported": 50,
+            "orders_due_verified": 50,
+            "signal_staff_ids": "CLK-E01",
+            "evidence": "reported 100% vs verified 80%",
+        },
+        {
+            "region": "West",
+            "business_unit": "mro",
+            "period_month": "2026-01",
+            "verdict": "ok",
+            "is_reported_figure_failed": False,
+            "reported_on_time_rate": 0.9,
+            "verified_on_time_rate": 0.88,
+            "trusted_on_time_rate": 0.9,
+            "gap_points": 2.0,
+            "p_value": 0.6,
+            "orders_due_reported": 50,
+            "orders_due_verified": 50,
+            "signal_staff_ids": None,
+            "evidence": "",
+        },
+    ]
+    df = pd.DataFrame(rows)
+    for col, value in overrides.items():
+        df.loc[0, col] = value
+    return df
+
+
+def test_failed_figures_lists_beautified_with_evidence():
+    failed = integrity.failed_figures(region_months())
+    assert failed.region.tolist() == ["East"]
+    assert failed.evidence.iloc[0].startswith("reported")
+    assert integrity.verdict_counts(region_months()) == {"ok": 1, "suspect": 0, "beautified": 1}
+
+
+def test_marked_failures_pass():
+    assert integrity.unmarked_failures(region_months()).empty
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"is_reported_figure_failed": False},
+        {"evidence": ""},
+        {"trusted_on_time_rate": 1.0},
+    ],
+)
+def test_unmarked_failures_are_caught(overrides):
+    unmarked = integrity.unmarked_failures(region_months(**overrides))
+    assert unmarked.region.tolist() == ["East"]
+
+
+def test_marked_failed_without_beautified_verdict_is_caught():
+    df = region_months()
+    df.loc[1, "is_reported_figure_failed"] = True
+    assert integrity.unmarked_failures(df).region.tolist() == ["West"]
+
+
+def test_markdown_table():
+    md = integrity.markdown_table(integrity.failed_figures(region_months()))
+    assert md.splitlines()[0].startswith("| region |")
+    assert integrity.markdown_table(pd.DataFrame()) == "_none_"
+
+
+def outcome(name: str, passed: bool, blocking_: bool) -> results.CheckOutcome:
+    return results.CheckOutcome(name, "marts/x", passed, blocking_, "ERROR")
+
+
+def test_evaluate_blocking_is_pure_and_fails_closed():
+    assert results.evaluate_blocking([outcome("a", True, True), outcome("b", False, False)])
+    assert not results.evaluate_blocking([outcome("a", False, True)])
+    assert not results.evaluate_blocking([])
+
+
+def test_check_results_table_and_blocking_status():
+    con = duckdb.connect()
+    assert not results.blocking_checks_passed(con).passed  # nothing recorded: not passed
+    assert blocking.failed_blocking_checks(con) == []
+    results.record(con, "run-1", [outcome("a", True, True), outcome("b", False, False)])
+    status = results.blocking_checks_passed(con)
+    assert status.run_id == "run-1" and status.passed and status.checks == 2
+    results.record(con, "run-2", [outcome("a", False, True)])
+    assert blocking.failed_blocking_checks(con) == ["marts/x:a"]
+    assert results.blocking_checks_passed(con, "run-1").passed
+    # Re-recording a run replaces its rows.
+    results.record(con, "run-2", [outcome("a", True, True)])
+    assert blocking.failed_blocking_checks(con) == []
+    view = con.execute(
+        "select run_id, blocking_passed from quality.blocking_status order by run_id"
+    ).fetchall()
+    assert view == [("run-1", True), ("run-2", True)]
+
+
+def test_region_month_scores():
+    truth = pd.DataFrame(
+        {
+            "region": ["E", "E", "W", "W"],
+            "business_unit": ["mro"] * 4,
+            "period_month": ["2026-01", "2026-02", "2026-01", "2026-02"],
+            "patterns": ["promise_moved", "", "too_perfect_report", ""],
+            "manipulation_active": [True, False, True, False],
+            "survey_gaming": [False] * 4,
+            "beautified": [True, False, True, False],
+        }
+    )
+    verdicts = pd.DataFrame(
+        {
+            "region": ["E", "E", "W", "W"],
+            "business_unit": ["mro"] * 4,
+            "period_month": ["2026-01", "2026-02", "2026-01", "2026-02"],
+            "verdict": ["beautified", "ok", "ok", "suspect"],
+        }
+    )
+    s = region_month_scores(verdicts, truth)
+    assert s["recall"] == 0.5 and s["clean_false_positive_rate"] == 0.5
+    assert s["per_pattern"]["promise_moved"]["recall"] == 1.0
+    assert s["per_pattern"]["too_perfect_report"]["recall"] == 0.0
+
+
+def test_order_scores():
+    truth = pd.DataFrame(
+        {
+            "source_system": ["o"] * 4,
+            "order_id": ["1", "2", "3", "4"],
+            "pattern": ["promise_moved", "promise_moved", "", "cancel_recreate"],
+            "verifiable": [True, False, True, True],
+        }
+    )
+    signals = pd.DataFrame(
+        {
+            "source_system": ["o", "o"],
+            "chain_order_id": ["1", "3"],
+            "signal_code": ["promise_moved_after_due", "promise_moved_after_due"],
+        }
+    )
+    s = order_scores(signals, truth)
+    assert s["promise_moved"]["precision"] == 0.5
+    assert s["promise_moved"]["recall"] == 0.5
+    assert s["promise_moved"]["recall_verifiable"] == 1.0
+    assert s["cancel_recreate"]["recall"] == 0.0
+
+
+def test_gx_suite_on_a_dataframe(tmp_path):
+    from quality.gx_suites import SUITES, data_docs_index, run_suites
+
+    suite = next(s for s in SUITES if s.name == "marts_fct_integrity_order_signals")
+    good = pd.DataFrame(
+        {
+            "source_system": ["o", "o"],
+            "chain_order_id": ["1", "2"],
+            "signal_code": ["promise_moved_after_due", "cancel_recreate_late"],
+            "pattern_number": [1, 3],
+            "evidence": ["moved", "re-created"],
+            "period_month_start": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+        }
+    )
+    bad = good.assign(
+        chain_order_id=["1", "ghost"], signal_code=["made_up", "cancel_recreate_late"]
+    )
+    keys = {suite.name: {"orders": {"1", "2"}}}
+    [ok] = run_suites({suite.name: good}, keys, tmp_path, suites=(suite,))
+    assert ok.success and ok.evaluated >= 5
+    [ko] = run_suites({suite.name: bad}, keys, tmp_path, suites=(suite,))
+    assert not ko.success
+    failed = {f["expectation"] for f in ko.failed}
+    assert "expect_column_values_to_be_in_set" in failed
+    assert data_docs_index(tmp_path).exists()
