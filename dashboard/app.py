@@ -165,20 +165,23 @@ def _integrity_verdicts(p: Page) -> None:
     if verdicts.empty:
         st.caption(p.t("no_rows"))
         return
-    if "verdict" in verdicts.columns:
-        counts = verdicts.groupby(["period_month_start", "verdict"]).size().reset_index(name="n")
-        fig = px.bar(
-            counts,
-            x="period_month_start",
-            y="n",
-            color="verdict",
-            labels={"period_month_start": "", "n": ""},
-        )
-        st.plotly_chart(fig, width="stretch")
-        flagged = verdicts[verdicts["verdict"] != "ok"]
-        st.dataframe(flagged, hide_index=True, width="stretch")
-    else:
-        st.dataframe(verdicts, hide_index=True, width="stretch")
+    counts = verdicts["verdict"].value_counts()
+    c = st.columns(3)
+    c[0].metric(p.t("verdict_beautified"), fmt.count(counts.get("beautified", 0)))
+    c[1].metric(p.t("verdict_suspect"), fmt.count(counts.get("suspect", 0)))
+    c[2].metric(p.t("verdict_ok"), fmt.count(counts.get("ok", 0)))
+    per_month = verdicts.groupby(["period_month_start", "verdict"]).size().reset_index(name="n")
+    fig = px.bar(
+        per_month,
+        x="period_month_start",
+        y="n",
+        color="verdict",
+        color_discrete_map={"ok": "#27ae60", "suspect": "#f39c12", "beautified": "#c0392b"},
+        labels={"period_month_start": "", "n": p.t("region_months")},
+    )
+    st.plotly_chart(fig, width="stretch")
+    flagged = verdicts[verdicts["verdict"] != "ok"]
+    st.dataframe(flagged, hide_index=True, width="stretch")
 
 
 def _drivers_ipa(p: Page) -> None:
@@ -379,11 +382,25 @@ def view_region_head(p: Page) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
 
     st.subheader(p.t("flags_section"))
+    _integrity_verdicts(p)
     try:
         signals = q.integrity_order_signals(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
     else:
+        c = st.columns(2)
+        c[0].metric(p.t("flagged_orders"), fmt.count(signals["chain_order_id"].nunique()))
+        c[1].metric(p.t("staff_involved"), fmt.count(signals["staff_id"].dropna().nunique()))
+        if not signals.empty:
+            by_staff = (
+                signals.groupby(["staff_id", "pattern"], dropna=False)["chain_order_id"]
+                .nunique()
+                .reset_index(name="orders")
+            )
+            fig = px.bar(
+                by_staff, x="staff_id", y="orders", color="pattern", labels={"staff_id": ""}
+            )
+            st.plotly_chart(fig, width="stretch")
         st.dataframe(signals, hide_index=True, width="stretch")
 
     st.subheader(p.t("scene_section"))

@@ -204,13 +204,16 @@ SIGNALS_TABLE = "marts.fct_integrity_order_signals"
 
 
 def integrity_verdicts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Integrity verdict per region x BU x month (ok / suspect / beautified)."""
+    """Integrity verdict per reported region x BU x month (ok / suspect / beautified).
+    business_unit 'all' here is a whole-region report (not a roll-up)."""
     require(con, INTEGRITY_TABLE)
     return _df(
         con,
         _F
         + """
-        select i.*
+        select i.period_month_start, i.region, i.business_unit, i.verdict,
+               i.is_reported_figure_failed, i.reported_on_time_rate, i.verified_on_time_rate,
+               i.trusted_on_time_rate, i.gap_points, i.p_value, i.signal_staff_ids, i.evidence
         from marts.fct_integrity_region_months i, f
         where i.period_month_start between f.d0 and f.d1
           and (f.region = 'all' or i.region = f.region)
@@ -335,10 +338,16 @@ def integrity_order_signals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
         con,
         _F
         + """
-        select s.*
+        select s.period_month_start, s.region, s.business_unit, s.staff_id, s.staff_role,
+               s.pattern, s.signal_code, s.is_proven_pattern, s.source_system,
+               s.chain_order_id, s.final_order_id, s.first_promised_date, s.signal_at,
+               s.evidence
         from marts.fct_integrity_order_signals s, f
-        where (f.region = 'all' or s.region = f.region)
+        where s.period_month_start between f.d0 and f.d1
+          and (f.region = 'all' or s.region = f.region)
           and (f.bu = 'all' or s.business_unit = f.bu)
+        order by s.period_month_start, s.region, s.business_unit, s.chain_order_id,
+                 s.signal_code
         """,
         f.params(),
     )

@@ -72,16 +72,17 @@ def _expected_checks(context: dg.AssetExecutionContext, upstream: set[dg.AssetKe
     return sorted(expected)
 
 
-def _quality_failures(warehouse: WarehouseResource) -> list[str]:
-    """Failed blocking checks reported by the quality package, if it offers that signal."""
-    try:
-        from quality import blocking  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    if not hasattr(blocking, "failed_blocking_checks"):
-        return []
+def _quality_failures(warehouse: WarehouseResource, run_id: str) -> list[str]:
+    """The quality package's verdict on this run (quality.check_results, quality/results.py):
+    its failed blocking checks, or a reason when this run recorded no results (no evidence,
+    no publishing)."""
+    from quality.results import blocking_checks_passed
+
     with warehouse.connect(read_only=True) as con:
-        return list(blocking.failed_blocking_checks(con))
+        status = blocking_checks_passed(con, run_id)
+    if status.passed:
+        return []
+    return list(status.failed_blocking) or [f"no quality check results recorded for run {run_id}"]
 
 
 def _published_keys(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetKey]:
@@ -116,7 +117,7 @@ def build_publish_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
             expected_checks=_expected_checks(context, set(upstream)),
             required_assets=required,
             materialized_assets=materialized,
-            external_failures=_quality_failures(warehouse),
+            external_failures=_quality_failures(warehouse, context.run_id),
         )
         target = published_path()
         if not decision.publish:
