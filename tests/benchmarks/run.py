@@ -23,7 +23,7 @@ from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT
 
-STAGES = ("ingest", "staging", "identity", "enrichment", "marts", "metricflow")
+STAGES = ("ingest", "staging", "identity", "enrichment", "marts", "integrity", "metricflow")
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:

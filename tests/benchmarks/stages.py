@@ -7,6 +7,7 @@ benchmark's data. Prints one JSON line with what the stage processed.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -194,12 +195,46 @@ def metricflow() -> dict:
     return out
 
 
+def integrity() -> dict:
+    """Great Expectations suites (read, validate, Data Docs) and, when the data has a
+    ground truth, the integrity verdicts and order signals scored against it
+    (quality/evaluate.py). Needs the marts stage (it builds the integrity marts)."""
+    from quality.evaluate import evaluate
+    from quality.gx_suites import load_frames, run_suites
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    db = env_path("CX_DUCKDB_PATH")
+    frames, keys, errors = load_frames(db)
+    suites = run_suites(frames, keys, env_path("CX_DATA_DIR") / "quality", errors=errors)
+    out: dict = {
+        "rows": sum(r.rows for r in suites),
+        "gx_suites_passed": sum(r.success for r in suites),
+        "gx_suites": len(suites),
+    }
+    truth = env_path("CX_DATA_DIR") / "ground_truth" / "region_months.parquet"
+    if truth.exists():
+        scores = evaluate(env_path("CX_DATA_DIR"), db)
+        rm = scores["region_months"]
+        out |= {
+            "region_month_recall": rm["recall"],
+            "clean_false_positive_rate": rm["clean_false_positive_rate"],
+            **{f"recall_{k}": v["recall"] for k, v in rm["per_pattern"].items()},
+            **{
+                f"order_{k}_{m}": v[m]
+                for k, v in scores["orders"].items()
+                for m in ("precision", "recall")
+            },
+        }
+    return out
+
+
 STAGES = {
     "ingest": ingest,
     "staging": staging,
     "identity": identity,
     "enrichment": enrichment,
     "marts": marts,
+    "integrity": integrity,
     "metricflow": metricflow,
 }
 
