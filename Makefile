@@ -20,7 +20,7 @@ MANIFEST := target/manifest.json
 DEMO := $(CX_DATA_DIR)/ground_truth/manifest.json
 DBT_SOURCES := $(shell find dbt_project -type f) dbt_project.yml profiles.yml
 
-.PHONY: help install demo-data manifest run ui test test-fast bench lint clean
+.PHONY: help install demo-data manifest run ui test test-fast bench lint clean browser dashboard docs
 
 help:
 	@echo "make run    - install, generate demo data ($(SCALE)), build the warehouse via Dagster, print a summary"
@@ -28,6 +28,8 @@ help:
 	@echo "make test   - install and run the test suite (unit + end-to-end on small demo data)"
 	@echo "make bench  - benchmark ingest + staging on medium demo data (time, peak memory)"
 	@echo "make lint   - ruff"
+	@echo "make dashboard - role dashboards on the published snapshot, http://localhost:8501"
+	@echo "make docs   - dbt docs site on the published snapshot, http://localhost:8080"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,7 +64,36 @@ run: $(STAMP) $(DEMO) $(MANIFEST)
 ui: $(STAMP) $(MANIFEST)
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-test: $(STAMP) $(MANIFEST)
+# The dashboard's browser test drives Debian's chromium (never a Playwright
+# download). Installed here when missing and running as root (CI, dev boxes);
+# otherwise the test skips and says why. CJK fonts so Chinese labels render.
+browser:
+	@pkgs=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+		|| pkgs="chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || pkgs="$$pkgs fonts-wqy-microhei"; \
+	if [ -z "$$pkgs" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing$$pkgs (Debian) for the dashboard browser test ..."; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$$pkgs >/dev/null; } \
+		|| echo "could not install$$pkgs: the browser test may be skipped"; \
+	else echo "missing$$pkgs and not root: the dashboard browser test may be skipped"; fi
+
+# Serves the published snapshot read-only (CX_PUBLISHED_PATH, default
+# $(CX_DATA_DIR)/published/cx_published.duckdb, written by `make run`).
+dashboard: $(STAMP)
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
+
+# dbt docs (lineage, columns, tests) with the catalog read from the published
+# snapshot through the read-only `reader` target; kept out of target/ so the
+# Dagster manifest is untouched.
+docs: $(STAMP)
+	CX_DBT_TARGET=reader $(BIN)/dbt docs generate --target-path target/docs --quiet
+	CX_DBT_TARGET=reader $(BIN)/dbt docs serve --target-path target/docs --host 127.0.0.1 --port 8080 --no-browser
+
+test: $(STAMP) $(MANIFEST) browser
 	$(BIN)/pytest
 
 test-fast: $(STAMP) $(MANIFEST)

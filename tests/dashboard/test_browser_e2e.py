@@ -1,0 +1,330 @@
+"""Each dashboard view in headless Chromium, on a snapshot published from the small demo data.
+
+Needs Debian's chromium (`make test` installs it when missing and running as root;
+never a Playwright browser download) and the playwright package; skipped with the
+reason otherwise. The figures on the page are compared with the marts queried
+here directly; screenshots go to tests/artifacts/dashboard/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboard import fmt
+from orchestration.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "dashboard"
+CHROMIUM = next(
+    (p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None
+)
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def snapshot(request, tmp_path_factory) -> Path:
+    """The snapshot the session build published (or, if that run did not publish, one
+    published from its warehouse with the same publisher), copied for this module.
+    CX_TEST_SNAPSHOT=<file> uses an existing snapshot instead (iterating on the views)."""
+    from orchestration.publishing import publish_snapshot
+
+    out = tmp_path_factory.mktemp("dashboard") / "cx_published.duckdb"
+    if os.environ.get("CX_TEST_SNAPSHOT"):
+        shutil.copy(os.environ["CX_TEST_SNAPSHOT"], out)
+        return out
+    small_warehouse = request.getfixturevalue("small_warehouse")
+    built = Path(small_warehouse["env"]["CX_PUBLISHED_PATH"])
+    if built.exists():
+        shutil.copy(built, out)
+    else:
+        publish_snapshot(small_warehouse["db"], out, {"run_id": "browser-test"})
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(snapshot):
+    port = _free_port()
+    env = {**os.environ, "CX_PUBLISHED_PATH": str(snapshot)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "dashboard" / "app.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            out = proc.stdout.read().decode() if proc.poll() is not None else ""
+            proc.kill()
+            pytest.fail(f"streamlit did not start: {out[-2000:]}")
+        time.sleep(0.5)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no chromium on PATH (make test installs Debian's chromium as root)")
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    with playwright.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def _metrics(browser, url: str, name: str, labels: list[str]) -> dict[str, str]:
+    """Open a view, wait until every expected metric is rendered, screenshot, return them."""
+    page = browser.new_page(viewport={"width": 1400, "height": 4200})
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+        page.wait_for_function(
+            """labels => {
+                const seen = Array.from(document.querySelectorAll('[data-testid="stMetricLabel"]'))
+                    .map(e => e.innerText.trim());
+                return labels.every(l => seen.includes(l));
+            }""",
+            arg=labels,
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)  # let the charts draw before the screenshot
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        pairs = page.eval_on_selector_all(
+            '[data-testid="stMetric"]',
+            """ms => ms.map(m => [
+                m.querySelector('[data-testid="stMetricLabel"]').innerText.trim(),
+                m.querySelector('[data-testid="stMetricValue"]').innerText.trim()])""",
+        )
+        return dict(pairs)
+    finally:
+        page.close()
+
+
+def _one(con, sql: str, params: list | None = None):
+    return con.execute(sql, params or []).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def marts(snapshot):
+    con = duckdb.connect(str(snapshot), read_only=True)
+    yield con
+    con.close()
+
+
+def _tables(con) -> set[str]:
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _period(con) -> tuple:
+    """The dashboard's default period: every month of the fulfillment and survey marts."""
+    return con.execute(
+        "select min(m), max(m) from ("
+        " select period_month_start as m from marts.fct_fulfillment_nps_region_months"
+        " union all select submitted_month from marts.fct_survey_responses)"
+    ).fetchone()
+
+
+def test_executive_view(browser, server, marts):
+    nps = marts.execute(
+        "select revenue_weighted_nps, n_voices, revenue_coverage"
+        " from marts.fct_account_nps_quarters"
+        " where segment = 'all' order by quarter_start desc limit 1"
+    ).fetchone()
+    orders = marts.execute(
+        "select count(*), avg(is_on_time_verified::int), avg(is_otif_verified::int)"
+        " from marts.fct_orders where is_due"
+    ).fetchone()
+    reported = _one(
+        marts,
+        "select sum(reported_orders_on_time) / sum(reported_orders_due)"
+        " from marts.fct_fulfillment_nps_region_months where business_unit <> 'all'"
+        " and region <> 'all'",
+    )
+    expected = {
+        "Revenue-weighted NPS": fmt.nps(nps[0]),
+        "n (answers)": fmt.count(nps[1]),
+        "Revenue coverage": fmt.pct(nps[2]),
+        "Orders due": fmt.count(orders[0]),
+        "Verified on-time": fmt.pct(orders[1]),
+        "Verified OTIF": fmt.pct(orders[2]),
+        "Reported on-time": fmt.pct(reported),
+        "High churn-risk customers": fmt.count(
+            _one(
+                marts,
+                "select count(*) from marts.fct_customer_health where churn_risk_tier = 'high'",
+            )
+        ),
+        "Top driver": _one(
+            marts,
+            "select attribute from marts.fct_driver_importance where scope_type = 'all'"
+            " and lens = 'forces_feelings' and importance_rank = 1",
+        ),
+    }
+    have = _tables(marts)
+    d0, d1 = _period(marts)
+    if "marts.fct_integrity_region_months" in have:
+        expected["Beautified region-months"] = fmt.count(
+            _one(
+                marts,
+                "select count(*) from marts.fct_integrity_region_months"
+                " where verdict = 'beautified' and period_month_start between ? and ?",
+                [d0, d1],
+            )
+        )
+    if "marts.fct_public_opinion_daily" in have:
+        expected["Mentions"] = fmt.count(
+            _one(
+                marts,
+                "select sum(n_mentions) from marts.fct_public_opinion_daily"
+                " where published_date between ? and last_day(?)",
+                [d0, d1],
+            )
+        )
+    shown = _metrics(browser, f"{server}/?view=executive&lang=en", "executive_en", list(expected))
+    assert {k: shown[k] for k in expected} == expected
+
+    # the same figure under Chinese labels
+    zh = _metrics(browser, f"{server}/?view=executive&lang=zh", "executive_zh", ["收入加权 NPS"])
+    assert zh["收入加权 NPS"] == expected["Revenue-weighted NPS"]
+
+
+def test_region_head_view(browser, server, marts):
+    region = _one(marts, "select min(region) from marts.fct_orders where is_due")
+    otif = _one(
+        marts,
+        "select avg(is_otif_verified::int) from marts.fct_orders where is_due and region = ?",
+        [region],
+    )
+    late, on_time = marts.execute(
+        "select 100.0 * (sum(scene_promoters_late) - sum(scene_detractors_late))"
+        "       / sum(scene_n_late),"
+        " 100.0 * (sum(scene_promoters_on_time) - sum(scene_detractors_on_time))"
+        "       / sum(scene_n_on_time)"
+        " from marts.fct_fulfillment_nps_region_months"
+        " where region = ? and business_unit <> 'all'",
+        [region],
+    ).fetchone()
+    expected = {
+        "Verified OTIF": fmt.pct(otif),
+        "Scene NPS late": fmt.nps(late),
+        "Scene NPS on-time": fmt.nps(on_time),
+    }
+    if "marts.fct_integrity_order_signals" in _tables(marts):
+        d0, d1 = _period(marts)
+        expected["Flagged orders"] = fmt.count(
+            _one(
+                marts,
+                "select count(distinct chain_order_id) from"
+                " marts.fct_integrity_order_signals where region = ?"
+                " and period_month_start between ? and ?",
+                [region, d0, d1],
+            )
+        )
+    shown = _metrics(
+        browser,
+        f"{server}/?view=region_head&lang=en&region={region}",
+        "region_head_en",
+        list(expected),
+    )
+    assert {k: shown[k] for k in expected} == expected
+
+
+def test_account_manager_view(browser, server, marts):
+    manager = _one(
+        marts,
+        "select min(trim(am)) from marts.dim_customer,"
+        " unnest(string_split(account_manager_ids, ',')) as t(am) where trim(am) <> ''",
+    )
+    customer = marts.execute(
+        "select customer_key from marts.dim_customer"
+        " where list_contains(string_split(replace(account_manager_ids, ' ', ''), ','), ?)"
+        " order by customer_name, customer_key limit 1",
+        [manager],
+    ).fetchone()[0]
+    expected = {
+        "Orders due": fmt.count(
+            _one(
+                marts,
+                "select count(*) from marts.fct_orders where customer_key = ? and is_due",
+                [customer],
+            )
+        ),
+        "Open alerts": fmt.count(
+            _one(
+                marts,
+                "select count(*) from marts.fct_alerts where customer_key = ?"
+                " and alert_status = 'open'",
+                [customer],
+            )
+        ),
+        "Health score": fmt.score(
+            _one(
+                marts,
+                "select health_score from marts.fct_customer_health where customer_key = ?",
+                [customer],
+            )
+        ),
+    }
+    shown = _metrics(
+        browser, f"{server}/?view=account_manager&lang=en", "account_manager_en", list(expected)
+    )
+    assert {k: shown[k] for k in expected} == expected
+
+
+def test_cx_team_view(browser, server, marts):
+    d0, d1 = _period(marts)
+    total, breached = marts.execute(
+        "select count(*), count(*) filter (where is_sla_breached) from marts.fct_alerts"
+        " where cast(raised_at as date) between ? and last_day(?)",
+        [d0, d1],
+    ).fetchone()
+    expected = {"Alerts raised": fmt.count(total), "SLA breached": fmt.count(breached)}
+    shown = _metrics(browser, f"{server}/?view=cx_team&lang=en", "cx_team_en", list(expected))
+    assert {k: shown[k] for k in expected} == expected
