@@ -391,7 +391,22 @@ def view_region_head(p: Page) -> None:
         c = st.columns(2)
         c[0].metric(p.t("flagged_orders"), fmt.count(signals["chain_order_id"].nunique()))
         c[1].metric(p.t("staff_involved"), fmt.count(signals["staff_id"].dropna().nunique()))
-        if not signals.empty:
+        try:
+            staff = q.integrity_staff(p.con, p.f)
+        except q.NotAvailable:
+            staff = None
+        if staff is not None and not staff.empty:
+            fig = px.bar(
+                staff,
+                x="staff_id",
+                y="orders_hidden_late",
+                color="pattern",
+                hover_data=["orders_signalled", "points_of_reported_rate", "verdicts"],
+                labels={"staff_id": "", "orders_hidden_late": p.t("hidden_late")},
+            )
+            st.plotly_chart(fig, width="stretch")
+            st.dataframe(staff, hide_index=True, width="stretch")
+        elif not signals.empty:
             by_staff = (
                 signals.groupby(["staff_id", "pattern"], dropna=False)["chain_order_id"]
                 .nunique()

@@ -117,6 +117,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "region_months": ("region-months", "区域月份"),
     "flagged_orders": ("Flagged orders", "预警订单"),
     "staff_involved": ("Staff involved", "涉及人员"),
+    "hidden_late": ("Late orders hidden", "被掩盖的延迟订单"),
     "net_sentiment": ("Net sentiment", "净情感指数"),
     "negative_posts": ("Negative posts", "负面帖子"),
     "negative_spikes": ("Negative spikes", "负面舆情激增"),

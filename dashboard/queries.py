@@ -353,6 +353,33 @@ def integrity_order_signals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
     )
 
 
+STAFF_TABLE = "marts.fct_integrity_staff_months"
+
+
+def integrity_staff(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Staff behind proven order patterns: orders, late ones hidden, points of reported rate."""
+    require(con, STAFF_TABLE)
+    return _df(
+        con,
+        _F
+        + """
+        select s.staff_id, s.staff_role, s.pattern,
+               sum(s.orders_signalled) as orders_signalled,
+               sum(s.orders_hidden_late) as orders_hidden_late,
+               sum(s.points_of_reported_rate) as points_of_reported_rate,
+               count(distinct s.period_month_start) as months,
+               string_agg(distinct s.verdict, ', ') as verdicts
+        from marts.fct_integrity_staff_months s, f
+        where s.period_month_start between f.d0 and f.d1
+          and (f.region = 'all' or s.region = f.region)
+          and (f.bu = 'all' or s.business_unit = f.bu)
+        group by 1, 2, 3
+        order by orders_hidden_late desc, orders_signalled desc, s.staff_id, s.pattern
+        """,
+        f.params(),
+    )
+
+
 # --------------------------------------------------------------------------- account manager
 
 
