@@ -154,17 +154,32 @@ def tables_to_publish(
     schemas: Sequence[str] = PUBLISHED_SCHEMAS,
     extra: Iterable[tuple[str, str]] = (),
 ) -> list[tuple[str, str]]:
-    """(schema, table) of every table and view in the published schemas, plus extras."""
+    """(schema, table) of every table and view in the published schemas, plus the extras
+    (e.g. MetricFlow inputs outside them) that exist in the warehouse."""
     rows = con.execute(
         "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = ? and list_contains(?, table_schema) order by 1, 2",
-        [catalog, list(schemas)],
+        "where table_catalog = ? order by 1, 2",
+        [catalog],
     ).fetchall()
-    found = [(s, t) for s, t in rows]
+    existing = [(s, t) for s, t in rows]
+    found = [rel for rel in existing if rel[0] in schemas]
     for rel in extra:
-        if rel not in found:
+        if rel in existing and rel not in found:
             found.append(rel)
     return found
+
+
+def metricflow_relations(semantic_manifest: Path | str) -> list[tuple[str, str]]:
+    """(schema, table) of every semantic model and time spine in a semantic_manifest.json,
+    so the snapshot carries whatever MetricFlow reads, even outside schema marts."""
+    path = Path(semantic_manifest)
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text())
+    relations = [sm["node_relation"] for sm in data.get("semantic_models", [])]
+    config = data.get("project_configuration", {})
+    relations += [ts["node_relation"] for ts in config.get("time_spines", [])]
+    return sorted({(r["schema_name"], r["alias"]) for r in relations})
 
 
 def _fsync(path: Path) -> None:

@@ -16,9 +16,11 @@ import dagster as dg
 
 from orchestration import publishing
 from orchestration.resources import WarehouseResource
-from orchestration.settings import published_path
+from orchestration.settings import PROJECT_ROOT, published_path
 
 PUBLISH_KEY = dg.AssetKey(["published", "cx_snapshot"])
+# What MetricFlow reads (semantic models, time spine), from the parsed project.
+SEMANTIC_MANIFEST = PROJECT_ROOT / "target" / "semantic_manifest.json"
 PUBLISHED_GROUPS = frozenset({"marts", "utilities"})
 
 
@@ -135,6 +137,7 @@ def build_publish_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
         manifest = publishing.publish_snapshot(
             warehouse.database_path,
             target,
+            extra_relations=publishing.metricflow_relations(SEMANTIC_MANIFEST),
             manifest={
                 "run_id": context.run_id,
                 "job_name": context.job_name,

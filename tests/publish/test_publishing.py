@@ -183,3 +183,23 @@ def test_gate_fails_closed_on_missing_evidence():
 def test_gate_uses_the_latest_evaluation_of_a_check():
     retried = [CheckOutcome("marts/a", "unique", False), *OK]
     assert pub.gate(retried, EXPECTED, [], []).publish
+
+
+def test_metricflow_inputs_outside_marts_are_published(warehouse: Path, tmp_path: Path):
+    sm = tmp_path / "semantic_manifest.json"
+    rel = {"schema_name": "raw", "alias": "secret"}
+    sm.write_text(
+        json.dumps(
+            {
+                "semantic_models": [{"node_relation": rel}],
+                "project_configuration": {
+                    "time_spines": [{"node_relation": {"schema_name": "marts", "alias": "x"}}]
+                },
+            }
+        )
+    )
+    extra = pub.metricflow_relations(sm)
+    assert extra == [("marts", "x"), ("raw", "secret")]
+    m = pub.publish_snapshot(warehouse, tmp_path / "cx_published.duckdb", {}, extra_relations=extra)
+    assert "raw.secret" in m["row_counts"] and "marts.x" not in m["row_counts"]  # x: not built
+    assert pub.metricflow_relations(tmp_path / "missing.json") == []
