@@ -18,6 +18,9 @@ def raw_asset_key(source: str, table: str) -> dg.AssetKey:
     return dg.AssetKey([RAW_PREFIX, source, table])
 
 
+CLOSED_LOOP_PREFIX = "closed_loop"
+
+
 def identity_asset_key(table: str) -> dg.AssetKey:
     return dg.AssetKey([IDENTITY_PREFIX, table])
 
@@ -32,4 +35,7 @@ def source_asset_key(source: str, table: str) -> dg.AssetKey:
         return identity_asset_key(table)
     if source == ENRICHMENT_PREFIX:
         return enrichment_asset_key(table)
+    if source == CLOSED_LOOP_PREFIX:
+        # Written by people handling alerts, not by the pipeline.
+        return dg.AssetKey([CLOSED_LOOP_PREFIX, table])
     return raw_asset_key(source, table)

@@ -2,9 +2,10 @@
     complaint a customer raised on confirmation and every public-opinion
     negative spike, with its owner (the
     customer's account manager; the CX team when none is known), the SLA due
-    time (var cx_alert_sla_hours after it was raised) and breach status.
-    No case-management feed lands yet, so an alert counts as open until one
-    does; breached means open past its due time at build time. -#}
+    time (var cx_alert_sla_hours after it was raised) and breach status from
+    the actions recorded in closed_loop.alert_actions: an alert is resolved by
+    its first `resolved` action, and breached when it was resolved after its
+    due time or is still open past it at build time. -#}
 with
 
 owners as (
@@ -94,6 +95,17 @@ alerts as (
 
 ),
 
+actions as (
+
+    select
+        alert_id,
+        min(case when action = 'resolved' then acted_at end) as resolved_at,
+        min(acted_at) as first_action_at
+    from {{ source('closed_loop', 'alert_actions') }}
+    group by alert_id
+
+),
+
 final as (
 
     select
@@ -109,14 +121,19 @@ final as (
         alerts.severity,
         coalesce(owners.account_manager_id, 'cx_team') as owner_id,
         {{ dbt.dateadd('hour', var('cx_alert_sla_hours'), 'alerts.raised_at') }} as sla_due_at,
-        cast(null as {{ dbt.type_timestamp() }}) as resolved_at,
-        'open' as alert_status,
-        cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
-            > {{ dbt.dateadd('hour', var('cx_alert_sla_hours'), 'alerts.raised_at') }}
+        actions.first_action_at,
+        actions.resolved_at,
+        case when actions.resolved_at is null then 'open' else 'resolved' end as alert_status,
+        coalesce(
+            actions.resolved_at,
+            cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
+        ) > {{ dbt.dateadd('hour', var('cx_alert_sla_hours'), 'alerts.raised_at') }}
             as is_sla_breached
     from alerts
     left join owners
         on alerts.customer_key = owners.customer_key
+    left join actions
+        on alerts.alert_id = actions.alert_id
 
 )
 
