@@ -148,22 +148,28 @@ class Scorer:
         legal = set(nz.lexicon().legal_suffixes_zh) | set(nz.lexicon().legal_suffixes_en)
         self.exclude = names | places | places_en | legal | set(dictionary.en_core)
         self.exclude |= {w for b in self.cfg.brand_en for w in b.split()}
+        self.exclude = frozenset(w.lower() for w in self.exclude)
 
     def score(
-        self, bodies: Sequence[str], declared: Sequence[str | None]
+        self,
+        bodies: Sequence[str],
+        declared: Sequence[str | None],
+        mentions: Sequence[Sequence[lk.Mention]] | None = None,
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Scores (one row per body) and keywords (rows with the body's index)."""
+        """Scores (one row per body) and keywords (rows with the body's index).
+        `mentions` (one list per body) are found here when not given."""
         langs, sources = resolve_languages(bodies, declared, self.cfg)
+        if mentions is None:
+            mentions = [lk.find_mentions(b, self.dictionary) for b in bodies]
         zh_tokens: list[list[str] | None] = []
         kw_rows: list[tuple[int, int, str, float]] = []
         hits_all, n_tokens = [], []
-        for i, (body, lang) in enumerate(zip(bodies, langs, strict=True)):
-            mentions = lk.find_mentions(body, self.dictionary)
+        for i, (body, lang, found) in enumerate(zip(bodies, langs, mentions, strict=True)):
             if lang == ZH:
-                tokens = self.segmenter.tokens(_blank_zh(body, mentions))
+                tokens = self.segmenter.tokens(_blank_zh(body, found))
                 zh_tokens.append(tokens)
             else:
-                tokens = _blank_en(body, mentions)
+                tokens = _blank_en(body, found)
                 zh_tokens.append(None)
             n_tokens.append(sum(1 for t in tokens if t != "|"))
             hits_all.append(tp.topic_hits(body, lang, self.cfg))
@@ -233,14 +239,22 @@ def enrich_posts(
 
     t_dict = time.perf_counter()
     dictionary = lk.build_dictionary(read_accounts(con), cfg)
-    scorer = Scorer(dictionary, cfg)
     dict_seconds = time.perf_counter() - t_dict
+
+    t_link = time.perf_counter()
+    found = [lk.find_mentions(body, dictionary) for body in posts["body"]]
+    mentions = lk.mentions_frame(posts["platform"], posts["post_id"], found)
+    keys = zip(posts["platform"], posts["post_id"], strict=True)
+    by_post = dict(zip(keys, found, strict=True))
+    link_seconds = time.perf_counter() - t_link
 
     t_score = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
     score_parts, kw_parts = [], []
+    scorer = Scorer(dictionary, cfg) if len(todo) else None
     for batch in _batches(todo, batch_size):
-        scores, kws = scorer.score(batch["body"].tolist(), batch["lang"].tolist())
+        batch_mentions = [by_post[k] for k in zip(batch["platform"], batch["post_id"], strict=True)]
+        scores, kws = scorer.score(batch["body"].tolist(), batch["lang"].tolist(), batch_mentions)
         scores.insert(0, "platform", batch["platform"].to_numpy())
         scores.insert(1, "post_id", batch["post_id"].to_numpy())
         scores.insert(2, "text_hash", batch["text_hash"].to_numpy())
@@ -251,10 +265,6 @@ def enrich_posts(
             kws["post_id"] = batch["post_id"].to_numpy()[kws["i"].to_numpy()]
             kw_parts.append(kws.drop(columns="i"))
     score_seconds = time.perf_counter() - t_score
-
-    t_link = time.perf_counter()
-    mentions = lk.link_posts(posts, dictionary, text_column="body")
-    link_seconds = time.perf_counter() - t_link
 
     con.execute("begin")
     try:

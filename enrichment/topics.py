@@ -80,7 +80,8 @@ def keywords(
     """
     cfg = cfg or load_config()
     stop = cfg.stopwords.get(lang, frozenset())
-    skip = {e.lower() for e in exclude}
+    # Callers scoring many posts pass a prepared lower-case set (see run.Scorer).
+    skip = exclude if isinstance(exclude, (set, frozenset)) else {e.lower() for e in exclude}
     min_chars = cfg.keyword_min_chars.get(lang, 2)
     counts = Counter(
         t
