@@ -159,8 +159,11 @@ recorded_early as (
                 and confirmed_received_date > current_promised_date
             )
             or (
+                {#- The customer says late and the promise was never revised: a
+                    customer's "late" after a deferral may refer to the old date. -#}
                 confirmed_received_date > current_promised_date
                 and confirmation_issue_type = 'late'
+                and current_promised_date = first_promised_date
             )
             or (
                 coalesce(confirmed_received_date > current_promised_date, true)
@@ -177,8 +180,10 @@ recorded_early_corroborated as (
     {#- Within the noise band (a confirmation up to the lag later than the
         record, but after the promise) a manual record
         dated on time is only counted when the staff member who typed it has
-        proven early records in the same region within the corroboration
-        window: one person's pattern, not a customer's late tap. -#}
+        proven early records in the same region and business unit within the
+        corroboration window (var cx_integrity: corroboration_months,
+        corroboration_min_records): one person's pattern, not a customer's
+        late tap. -#}
     select
         chains.source_system,
         chains.chain_order_id,
@@ -202,6 +207,7 @@ recorded_early_corroborated as (
         on proven_signal.source_system = proven.source_system
         and proven_signal.chain_order_id = proven.chain_order_id
         and proven.region = chains.region
+        and proven.business_unit = chains.business_unit
         and proven.due_month between
             {{ dbt.dateadd('month', -corroboration, 'chains.due_month') }}
             and {{ dbt.dateadd('month', corroboration, 'chains.due_month') }}
@@ -223,6 +229,7 @@ recorded_early_corroborated as (
         chains.recorded_delivery_date,
         chains.current_promised_date,
         chains.confirmed_received_date
+    having count(distinct proven.chain_order_id) >= {{ cx_integrity('corroboration_min_records') }}
 
 ),
 
