@@ -248,10 +248,13 @@ def enrich_posts(
     by_post = dict(zip(keys, found, strict=True))
     link_seconds = time.perf_counter() - t_link
 
+    t_setup = time.perf_counter()
+    scorer = Scorer(dictionary, cfg) if len(todo) else None  # jieba + domain dictionary
+    setup_seconds = time.perf_counter() - t_setup
+
     t_score = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
     score_parts, kw_parts = [], []
-    scorer = Scorer(dictionary, cfg) if len(todo) else None
     for batch in _batches(todo, batch_size):
         batch_mentions = [by_post[k] for k in zip(batch["platform"], batch["post_id"], strict=True)]
         scores, kws = scorer.score(batch["body"].tolist(), batch["lang"].tolist(), batch_mentions)
@@ -328,6 +331,7 @@ def enrich_posts(
         "scorer_version": cfg.scorer_version,
         "posts_per_second": round(len(todo) / score_seconds, 1) if score_seconds > 0 else None,
         "seconds_dictionary": round(dict_seconds, 2),
+        "seconds_segmenter_setup": round(setup_seconds, 2),
         "seconds_scoring": round(score_seconds, 2),
         "seconds_linking": round(link_seconds, 2),
         "seconds_total": round(time.perf_counter() - started, 2),
