@@ -63,13 +63,13 @@ def format_summary(s: dict, database_path: str) -> str:
             "quarantined by reason: "
             + ", ".join(f"{k} {v}" for k, v in s["quarantine_reasons"].items())
         )
-    lines.append(f"\n{'layer':<9} {'table':<42} {'rows':>12}")
+    lines.append(f"\n{'layer':<10} {'table':<42} {'rows':>12}")
     for name, n in s["raw"].items():
-        lines.append(f"{'raw':<9} {name:<42} {n:>12,}")
+        lines.append(f"{'raw':<10} {name:<42} {n:>12,}")
     for name, n in s["staging"].items():
-        lines.append(f"{'staging':<9} {name:<42} {n:>12,}")
+        lines.append(f"{'staging':<10} {name:<42} {n:>12,}")
     for (schema, name), n in s.get("later", {}).items():
-        lines.append(f"{schema:<9} {name:<42} {n:>12,}")
+        lines.append(f"{schema:<10} {name:<42} {n:>12,}")
     lines += [
         "",
         f"warehouse: {database_path}",
