@@ -32,6 +32,7 @@ from dashboard import queries as q  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 
 VIEWS = ("executive", "region_head", "account_manager", "cx_team")
+SENTIMENT_COLORS = {"positive": "#27ae60", "neutral": "#95a5a6", "negative": "#c0392b"}
 
 
 def snapshot_path() -> Path:
@@ -312,6 +313,7 @@ def _sentiment_distribution(p: Page) -> None:
                 scores,
                 x="sentiment_score",
                 color="sentiment_label",
+                color_discrete_map=SENTIMENT_COLORS,
                 nbins=40,
                 labels={"sentiment_score": p.t("sentiment_score")},
             ),
@@ -325,7 +327,15 @@ def _sentiment_distribution(p: Page) -> None:
             value_name="posts",
         )
         c[1].plotly_chart(
-            px.bar(long, x="month", y="posts", color="label", labels={"month": ""}), width="stretch"
+            px.bar(
+                long,
+                x="month",
+                y="posts",
+                color="label",
+                labels={"month": ""},
+                color_discrete_map=SENTIMENT_COLORS,
+            ),
+            width="stretch",
         )
 
 

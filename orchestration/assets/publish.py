@@ -63,7 +63,8 @@ def _expected_checks(context: dg.AssetExecutionContext, upstream: set[dg.AssetKe
     """Checks that must have run before this step: those executed with an upstream asset
     (dbt tests, ingest ledger checks) and every blocking check on an upstream asset.
     The publish asset depends directly on every other asset, so `upstream` is all of them."""
-    graph = context.repository_def.asset_graph
+    # The job's own asset graph (in-process runs have no repository on the context).
+    graph = context.job_def.asset_layer.asset_graph
     expected: set[str] = set()
     for check_key in graph.asset_check_keys:
         if check_key.asset_key not in upstream:
