@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -159,6 +159,13 @@ def build_dictionary(
             if len(trade) >= _MIN_TRADE_CHARS:
                 d.zh_trade[trade].add(ck)
                 d.zh_key[trade] = (str(key), industry)
+            # A trade name that itself starts like a place ('金华蓝能源' in Kunming):
+            # also the name with only the account's own city taken off.
+            own = _zh_place(compact(normalise(city))) if not pd.isna(city) else ""
+            if own and nz.has_cjk(own) and bare.startswith(own):
+                alt = bare[len(own) :].removeprefix("市")
+                if alt != trade and len(alt) >= _MIN_TRADE_CHARS and alt.endswith(trade):
+                    d.zh_trade[alt].add(ck)
         else:
             words = english_words(name)
             core_words = english_words(core)
@@ -192,42 +199,111 @@ def _resolve(candidates: set[str], has_place, d: CustomerDictionary) -> tuple[st
     return None, "ambiguous"
 
 
-def _zh_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
-    body = compact(text)
+@dataclass
+class _Span:
+    """A possible mention in compact Chinese text, before overlaps are settled."""
+
+    start: int
+    end: int
+    kind: str  # customer | brand
+    candidates: set[str]
+    has_place: Callable[[str], bool]
+    placed: bool
+    pinyin: bool
+
+    def sort_key(self) -> tuple:
+        # Place evidence first, then the longer name, customers before the brand,
+        # Chinese names before pinyin readings, leftmost first.
+        return (
+            not self.placed,
+            self.start - self.end,
+            self.kind != CUSTOMER,
+            self.pinyin,
+            self.start,
+        )
+
+
+def _zh_place_test(body: str, start: int, end: int, d: CustomerDictionary):
+    before, after = body[max(0, start - 8) : start], body[end : end + 10]
+
+    def has_place(ck: str) -> bool:
+        return any(
+            before.endswith((p, p + "市")) or after.startswith(("(" + p, p))
+            for p in d.places_zh.get(ck, ())
+        )
+
+    return has_place
+
+
+def _zh_pinyin_place_test(body: str, start: int, end: int, d: CustomerDictionary):
+    before = nz.pinyin(body[max(0, start - 8) : start])
+    after = nz.pinyin(body[end : end + 10])
+
+    def has_place(ck: str) -> bool:
+        return any(
+            before.endswith((p, p + "shi")) or after.startswith(p) for p in d.places_en.get(ck, ())
+        )
+
+    return has_place
+
+
+def _zh_spans(body: str, d: CustomerDictionary) -> list[_Span]:
     index = d.zh_index()
-    out: list[Mention] = []
-    covered: set[int] = set()
-    i, n = 0, len(body)
-    while i < n - 1:
-        entries = index.get(body[i : i + 2])
-        hit = None
-        if entries:
-            for alias, kind in entries:
-                if body.startswith(alias, i):
-                    hit = (alias, kind)
-                    break
-        if hit is None:
-            i += 1
+    spans: list[_Span] = []
+    n = len(body)
+    for i in range(n - 1):
+        for alias, kind in index.get(body[i : i + 2], ()):
+            if not body.startswith(alias, i):
+                continue
+            end = i + len(alias)
+            if kind == BRAND:
+                spans.append(_Span(i, end, BRAND, set(), lambda _ck: False, False, False))
+                continue
+            cands = _zh_candidates(alias, d)
+            test = _zh_place_test(body, i, end, d)
+            spans.append(_Span(i, end, CUSTOMER, cands, test, any(test(c) for c in cands), False))
+    # Customers known only by English/pinyin names, written in Chinese: 2-4
+    # characters whose pinyin is the core, followed by the industry in Chinese.
+    py = [nz.pinyin(ch) if nz.has_cjk(ch) else "" for ch in body]
+    for i in range(n - 1):
+        if not py[i]:
             continue
-        alias, kind = hit
-        end = i + len(alias)
-        if kind == BRAND:
-            out.append(Mention(BRAND, None, alias, i, "zh", BRAND))
-        else:
-            before, after = body[max(0, i - 8) : i], body[end : end + 10]
+        for length in (4, 3, 2):
+            if i + length > n or not all(py[i : i + length]):
+                continue
+            cands = d.en_core.get("".join(py[i : i + length]))
+            if not cands:
+                continue
+            industry, end = _zh_industry_at(body, i + length)
+            if industry is None:
+                continue
+            fits = {c for c in cands if industry in d.industry.get(c, ())}
+            if fits:
+                test = _zh_pinyin_place_test(body, i, end, d)
+                spans.append(_Span(i, end, CUSTOMER, fits, test, any(test(c) for c in fits), True))
+                break
+    return spans
 
-            def has_place(ck: str, before=before, after=after) -> bool:
-                return any(
-                    before.endswith((p, p + "市")) or after.startswith(("(" + p, p))
-                    for p in d.places_zh.get(ck, ())
-                )
 
-            ck, method = _resolve(_zh_candidates(alias, d), has_place, d)
-            if ck is not None:
-                out.append(Mention(CUSTOMER, ck, alias, i, "zh", method))
-        covered.update(range(i, end))
-        i = end
-    return out + _zh_pinyin_mentions(body, covered, d)
+def _zh_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
+    """Every possible name span, then non-overlapping ones by evidence (a place
+    written next to it), length and kind (see _Span.sort_key)."""
+    body = compact(text)
+    taken: set[int] = set()
+    out: list[Mention] = []
+    for span in sorted(_zh_spans(body, d), key=_Span.sort_key):
+        if any(j in taken for j in range(span.start, span.end)):
+            continue
+        taken.update(range(span.start, span.end))
+        matched = body[span.start : span.end]
+        if span.kind == BRAND:
+            out.append(Mention(BRAND, None, matched, span.start, "zh", BRAND))
+            continue
+        ck, method = _resolve(span.candidates, span.has_place, d)
+        if ck is not None:
+            prefix = "pinyin_" if span.pinyin else ""
+            out.append(Mention(CUSTOMER, ck, matched, span.start, "zh", prefix + method))
+    return sorted(out, key=lambda m: m.position)
 
 
 def _zh_candidates(alias: str, d: CustomerDictionary) -> set[str]:
@@ -257,49 +333,6 @@ def _zh_industry_at(body: str, start: int) -> tuple[str | None, int]:
 @cache
 def _zh_industry_terms() -> tuple[str, ...]:
     return tuple(sorted(nz.lexicon().industry_zh, key=lambda t: (-len(t), t)))
-
-
-def _zh_pinyin_mentions(body: str, covered: set[int], d: CustomerDictionary) -> list[Mention]:
-    """Customers known only by English/pinyin names, written in Chinese: a run of
-    2-4 characters whose pinyin is the core, followed by the industry in Chinese."""
-    out: list[Mention] = []
-    py = [nz.pinyin(ch) if nz.has_cjk(ch) else "" for ch in body]
-    i, n = 0, len(body)
-    while i < n - 1:
-        if i in covered or not py[i]:
-            i += 1
-            continue
-        hit = None
-        for length in (4, 3, 2):
-            if i + length > n or any((j in covered or not py[j]) for j in range(i, i + length)):
-                continue
-            cands = d.en_core.get("".join(py[i : i + length]))
-            if not cands:
-                continue
-            industry, end = _zh_industry_at(body, i + length)
-            if industry is None:
-                continue
-            fits = {c for c in cands if industry in d.industry.get(c, ())}
-            if fits:
-                hit = (fits, end)
-                break
-        if hit is None:
-            i += 1
-            continue
-        fits, end = hit
-        before, after = body[max(0, i - 8) : i], body[end : end + 10]
-
-        def has_place(ck: str, before=before, after=after) -> bool:
-            return any(
-                nz.pinyin(before).endswith((p, p + "shi")) or nz.pinyin(after).startswith(p)
-                for p in d.places_en.get(ck, ())
-            )
-
-        ck, method = _resolve(fits, has_place, d)
-        if ck is not None:
-            out.append(Mention(CUSTOMER, ck, body[i:end], i, "zh", "pinyin_" + method))
-        i = end
-    return out
 
 
 def _industry_at(words: Sequence[str], start: int) -> tuple[str | None, int]:
