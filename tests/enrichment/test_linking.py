@@ -97,3 +97,27 @@ def test_link_posts_one_row_per_post_and_entity(d):
     brand = out[out.entity_type == "brand"].iloc[0]
     assert brand.n_occurrences == 2 and pd.isna(brand.customer_key)
     assert out[out.entity_type == "customer"].customer_key.tolist() == ["C_SUB"]
+
+
+def test_overlapping_names_are_settled_by_place_then_length():
+    d = lk.build_dictionary(
+        pd.DataFrame(
+            [
+                ("C_SH", "上海泰同机械有限公司", "上海", None),
+                ("C_CD", "成都海泰同机械有限公司", "成都", None),
+                ("C_ZZ", "Zhengzhou Hanheyue Logistics Co., Ltd.", "郑州", None),
+                ("C_KM", "昆明河越物流公司", "昆明", None),
+                ("C_JH", "昆明金华蓝能源有限公司", "昆明", None),
+                ("C_HL", "华蓝能源", None, None),
+            ],
+            columns=["customer_key", "account_name", "city", "parent_customer_key"],
+        )
+    )
+    # '海泰同机械' (another customer) overlaps, but 上海 sits right before '泰同机械'.
+    assert keys("上海泰同机械公司用了汇通工品的润滑油。", d) == ["C_SH"]
+    assert keys("成都海泰同机械有限公司发布了公告。", d) == ["C_CD"]
+    # The pinyin reading '瀚河越物流' (+ place 郑州) beats the shorter '河越物流'.
+    assert keys("郑州瀚河越物流有限公司今天发布了通知。", d) == ["C_ZZ"]
+    # '金华' is also a city: the name is kept whole as well.
+    assert keys("金华蓝能源和汇通工品合作很顺。", d) == ["C_JH"]
+    assert keys("华蓝能源和汇通工品合作很顺。", d) == ["C_HL"]
