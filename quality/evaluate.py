@@ -23,6 +23,15 @@ import duckdb
 import pandas as pd
 
 FLAGGED = ("suspect", "beautified")
+# Ground-truth pattern -> the mart's own flag for it (is the right reason given?).
+PATTERN_FLAGS = {
+    "promise_moved": "flag_promise_moved",
+    "delivery_recorded_early": "flag_delivery_recorded_early",
+    "cancel_recreate": "flag_cancel_recreate",
+    "cherry_picked_denominator": "flag_cherry_picked_denominator",
+    "too_perfect_report": "flag_too_perfect_report",
+    "survey_gaming": "flag_survey_gaming",
+}
 ORDER_SIGNALS = {
     "promise_moved": "promise_moved_after_due",
     "delivery_recorded_early": "delivery_recorded_early",
@@ -36,7 +45,8 @@ def ratio(num: float, den: float) -> float | None:
 
 def region_month_scores(verdicts: pd.DataFrame, truth: pd.DataFrame) -> dict:
     """verdicts: region, business_unit, period_month, verdict; truth: region_months.parquet."""
-    v = verdicts[["region", "business_unit", "period_month", "verdict"]]
+    flags = [c for c in PATTERN_FLAGS.values() if c in verdicts.columns]
+    v = verdicts[["region", "business_unit", "period_month", "verdict", *flags]]
     t = truth.merge(v, on=["region", "business_unit", "period_month"], how="left")
     t["flagged"] = t.verdict.isin(FLAGGED)
     clean = t[t.patterns.fillna("") == ""]
@@ -71,6 +81,13 @@ def region_month_scores(verdicts: pd.DataFrame, truth: pd.DataFrame) -> dict:
             "flagged": int(cells.flagged.sum()),
             "recall": ratio(cells.flagged.sum(), len(cells)),
         }
+        flag = PATTERN_FLAGS.get(name)
+        if flag in t.columns:
+            hit = cells[flag].fillna(False).astype(bool)
+            out["per_pattern"][name]["own_flag_recall"] = ratio(hit.sum(), len(cells))
+            out["per_pattern"][name]["own_flag_clean_rate"] = ratio(
+                clean[flag].fillna(False).astype(bool).sum(), len(clean)
+            )
     return out
 
 
@@ -106,8 +123,9 @@ def evaluate(data_dir: Path, db: Path | None = None) -> dict:
     truth = data_dir / "ground_truth"
     with duckdb.connect(str(db), read_only=True) as con:
         verdicts = con.execute(
-            "select region, business_unit, period_month, verdict "
-            "from marts.fct_integrity_region_months"
+            "select region, business_unit, period_month, verdict, "
+            + ", ".join(PATTERN_FLAGS.values())
+            + " from marts.fct_integrity_region_months"
         ).df()
         signals = con.execute(
             "select source_system, chain_order_id, signal_code "
@@ -131,7 +149,11 @@ def render(result: dict) -> str:
         f"({rm['clean_flagged']}/{rm['clean']})",
     ]
     for name, p in rm["per_pattern"].items():
-        lines.append(f"  {name:<28} recall {p['recall']}  ({p['flagged']}/{p['region_months']})")
+        lines.append(
+            f"  {name:<28} recall {p['recall']}  ({p['flagged']}/{p['region_months']})"
+            f"  own flag recall {p.get('own_flag_recall')}"
+            f"  own flag on clean {p.get('own_flag_clean_rate')}"
+        )
     lines.append("orders:")
     for name, o in result["orders"].items():
         lines.append(

@@ -244,7 +244,9 @@ flagged as (
         ) as flag_too_perfect_report,
         coalesce(
             orders_late_delivered >= {{ cx_integrity('survey_min_late_orders') }}
-            and survey_selection_p_value < {{ alpha_fail }},
+            and survey_selection_p_value < {{ alpha_fail }}
+            and orders_late_invited <= {{ cx_integrity('survey_max_relative_invitation_rate') }}
+                * on_time_invitation_rate * orders_late_delivered,
             false
         ) or ten_cluster_senders is not null as flag_survey_gaming,
         coalesce(
