@@ -39,10 +39,18 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
     reasons = dict(
         con.execute(f"select reason, count(*) from {QUARANTINE} group by 1 order by 1").fetchall()
     )
+    integrity = {}
+    if ("marts", "fct_integrity_region_months") in later:
+        integrity = dict(
+            con.execute(
+                "select verdict, count(*) from marts.fct_integrity_region_months group by 1"
+            ).fetchall()
+        )
     return {
         "raw": raw,
         "staging": staging,
         "later": later,
+        "integrity": integrity,
         "files": files,
         "rows_in": ledger[0],
         "rows_loaded": ledger[1],
@@ -70,6 +78,13 @@ def format_summary(s: dict, database_path: str) -> str:
         lines.append(f"{'staging':<10} {name:<42} {n:>12,}")
     for (schema, name), n in s.get("later", {}).items():
         lines.append(f"{schema:<10} {name:<42} {n:>12,}")
+    if s.get("integrity"):
+        v = s["integrity"]
+        lines.append(
+            f"\nfulfillment integrity: {v.get('beautified', 0)} reported figure(s) failed, "
+            f"{v.get('suspect', 0)} suspect, {v.get('ok', 0)} ok region-months "
+            '(marts.fct_integrity_region_months; README "Fulfillment integrity")'
+        )
     lines += [
         "",
         f"warehouse: {database_path}",
