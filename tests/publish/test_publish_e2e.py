@@ -24,6 +24,7 @@ import duckdb
 import pytest
 
 from orchestration.assets.publish import PUBLISH_KEY
+from orchestration.settings import PROJECT_ROOT
 from tests.pipeline import run_build, warehouse_env
 
 pytestmark = pytest.mark.e2e
@@ -182,3 +183,25 @@ def test_publish_alone_fails_closed(own_warehouse):
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "not published" in str(failure.event_specific_data.error)
     assert _fingerprint(snap) == before
+
+
+def test_metricflow_reads_the_snapshot_while_a_reader_holds_it(own_warehouse):
+    """`mf query` on the `reader` dbt target (profiles.yml): the snapshot attached read-only,
+    so it runs while a dashboard has the file open, and its figure equals the mart's."""
+    mf = Path(sys.executable).parent / "mf"
+    if not (PROJECT_ROOT / "target" / "semantic_manifest.json").exists() or not mf.exists():
+        pytest.skip("no parsed semantic manifest (make manifest) or no mf")
+    snap = own_warehouse["snap"]
+    with duckdb.connect(str(snap), read_only=True) as holder:
+        expected = holder.execute("select count(*) from marts.fct_alerts").fetchone()[0]
+        env = {**os.environ, "CX_DBT_TARGET": "reader", "CX_PUBLISHED_PATH": str(snap)}
+        out = subprocess.run(
+            [str(mf), "query", "--metrics", "alert_count"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1].strip() == str(expected)
