@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 from dashboard import fmt  # noqa: E402
 from dashboard import queries as q  # noqa: E402
-from dashboard.i18n import t  # noqa: E402
+from dashboard.i18n import t, value  # noqa: E402
 
 VIEWS = ("executive", "region_head", "account_manager", "cx_team")
 SENTIMENT_COLORS = {"positive": "#27ae60", "neutral": "#95a5a6", "negative": "#c0392b"}
@@ -51,6 +51,9 @@ class Page:
 
     def t(self, key: str, **kw) -> str:
         return t(key, self.lang, **kw)
+
+    def v(self, data_value):
+        return value(data_value, self.lang)
 
     def unavailable(self, exc: q.NotAvailable) -> None:
         st.info(self.t("not_available", tables=", ".join(exc.missing)))
@@ -202,6 +205,9 @@ def _drivers_ipa(p: Page) -> None:
     if drivers.empty:
         st.caption(p.t("no_rows"))
         return
+    drivers = drivers.assign(
+        attribute=drivers["attribute"].map(p.v), quadrant=drivers["quadrant"].map(p.v)
+    )
     st.metric(p.t("top_driver"), str(drivers.iloc[0]["attribute"]))
     fig = px.scatter(
         drivers,
@@ -576,6 +582,7 @@ def view_cx_team(p: Page) -> None:
             if d.empty:
                 st.caption(p.t("no_rows"))
                 continue
+            d = d.assign(attribute=d["attribute"].map(p.v))
             grid = d.pivot(index="scope_value", columns="attribute", values="importance")
             fig = px.imshow(
                 grid,

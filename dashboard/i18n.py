@@ -130,6 +130,34 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# Values shown on charts: the experience model's attributes, quadrants, verdicts.
+VALUES_ZH: dict[str, str] = {
+    "product": "产品力",
+    "price": "价格力",
+    "fulfillment": "履约力",
+    "ease": "省心感",
+    "recognition": "重视感",
+    "trust": "信赖感",
+    "sales_process": "销售与投标流程",
+    "billing": "账单与定价",
+    "communication": "沟通",
+    "safety": "安全",
+    "sustainability": "可持续与社会责任",
+    "fix_first": "优先改进",
+    "keep_up": "保持优势",
+    "low_priority": "次要",
+    "possible_overkill": "可能过度投入",
+    "ok": "正常",
+    "suspect": "存疑",
+    "beautified": "美化",
+}
+
+
+def value(v, lang: str = "en"):
+    """A data value as shown: translated in Chinese when it is a known term."""
+    return VALUES_ZH.get(v, v) if lang == "zh" and isinstance(v, str) else v
+
+
 def t(key: str, lang: str = "en", **fmt) -> str:
     pair = LABELS.get(key)
     text = key if pair is None else pair[1 if lang == "zh" else 0]
