@@ -109,6 +109,10 @@ def enrichment() -> dict:
     from orchestration.assets.enrichment import enrichment_assets
     from orchestration.definitions import defs
 
+    # Score every post: a warehouse reused by `--stages` already holds scores,
+    # and the asset is incremental.
+    with duckdb.connect(str(env_path("CX_DUCKDB_PATH"))) as con:
+        con.execute("drop schema if exists enrichment cascade")
     result = dg.materialize(enrichment_assets, resources={"warehouse": defs.resources["warehouse"]})
     if not result.success:
         raise SystemExit("text enrichment failed")
