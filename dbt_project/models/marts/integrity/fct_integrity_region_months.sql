@@ -179,7 +179,22 @@ runs as (
                 partition by region, business_unit, is_near_perfect, island
             )
             else 0
-        end as perfect_run_months
+        end as perfect_run_months,
+        {#- Smoothness: the reported series' variance over the trailing window
+            against the variance of the defensible (verified) series of the
+            same months. An honest report moves with what customers lived. -#}
+        var_samp(reported_on_time_rate) over (
+            partition by region, business_unit order by month_number
+            rows between {{ cx_integrity('smooth_window_months') - 1 }} preceding and current row
+        ) as reported_rate_variance_window,
+        var_samp(defensible_on_time_rate) over (
+            partition by region, business_unit order by month_number
+            rows between {{ cx_integrity('smooth_window_months') - 1 }} preceding and current row
+        ) as defensible_rate_variance_window,
+        count(defensible_on_time_rate) over (
+            partition by region, business_unit order by month_number
+            rows between {{ cx_integrity('smooth_window_months') - 1 }} preceding and current row
+        ) as smooth_window_months
     from islands
 
 ),
@@ -240,6 +255,14 @@ flagged as (
                 or orders_beyond_records >= 1
                 or perfect_run_months >= {{ cx_integrity('perfect_run_months') }}
             ),
+            false
+        )
+        or coalesce(
+            smooth_window_months >= {{ cx_integrity('smooth_min_months') }}
+            and defensible_rate_variance_window > 0
+            and reported_rate_variance_window
+                < {{ cx_integrity('smooth_max_variance_ratio') }} * defensible_rate_variance_window
+            and excess_points >= {{ min_gap }},
             false
         ) as flag_too_perfect_report,
         coalesce(
@@ -315,6 +338,10 @@ select
     cast(p_value as {{ cx_type_double() }}) as p_value,
     denominator_shortfall,
     cast(perfect_run_months as {{ dbt.type_int() }}) as perfect_run_months,
+    cast(
+        reported_rate_variance_window / nullif(defensible_rate_variance_window, 0)
+        as {{ cx_type_double() }}
+    ) as reported_variance_ratio,
     cast(survey_selection_p_value as {{ cx_type_double() }}) as survey_selection_p_value,
     flag_promise_moved,
     flag_delivery_recorded_early,
