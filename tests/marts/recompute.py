@@ -178,3 +178,82 @@ def responses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def nps(scores: pd.Series) -> float:
     s = scores.dropna()
     return 100.0 * ((s >= 9).sum() - (s <= 6).sum()) / len(s) if len(s) else float("nan")
+
+
+def contact_roles(con: duckdb.DuckDBPyConnection) -> pd.Series:
+    """person_key -> buying role of the person's latest-updated active CRM record."""
+    c = raw(con, "crm__contacts")
+    c["updated_at"] = local_ts(c.updated_at)
+    c = latest(c, ["source_system", "contact_id"], "updated_at")
+    c["active"] = to_bool(c.is_active).fillna(True).astype(bool)
+    clusters = con.execute(
+        "select source_system, contact_id, person_key from identity.contact_clusters"
+    ).df()
+    c = c.merge(clusters, on=["source_system", "contact_id"])
+    c = c.sort_values(
+        ["person_key", "active", "updated_at", "source_system", "contact_id"],
+        ascending=[True, False, False, True, True],
+        na_position="last",
+    ).drop_duplicates("person_key")
+    role = c.buying_role.astype("string").str.strip().str.lower()
+    return role.fillna("other").set_axis(c.person_key.to_numpy())
+
+
+def account_nps_quarters(
+    con: duckdb.DuckDBPyConnection, responses: pd.DataFrame, weights: dict[str, float]
+) -> pd.DataFrame:
+    """Per quarter: voices, unweighted and role-weighted NPS, revenue coverage and
+    revenue-weighted account NPS, from raw responses and contracts."""
+    links = con.execute(
+        "select response_id, person_key, customer_key from identity.response_links"
+    ).df()
+    r = responses[(responses.survey_type == "relationship") & responses.nps.notna()]
+    r = r.merge(links, on="response_id")
+    r = r[r.customer_key.notna()].copy()
+    roles = contact_roles(con)
+    declared = r.respondent_role.astype("string").str.strip().str.lower()
+    r["role"] = r.person_key.map(roles).fillna(declared).fillna("unknown")
+    r["voice"] = r.person_key.fillna("response:" + r.response_id)
+    r["quarter"] = r.submitted_at.dt.to_period("Q").dt.to_timestamp()
+    r = r.sort_values(["submitted_at", "response_id"]).drop_duplicates(
+        ["customer_key", "voice", "quarter"], keep="last"
+    )
+    r["w"] = r.role.map(weights).fillna(weights["unknown"])
+    r["points"] = np.where(r.nps >= 9, 100.0, np.where(r.nps <= 6, -100.0, 0.0))
+    acc = (
+        r.assign(wp=r.w * r.points)
+        .groupby(["quarter", "customer_key"])
+        .agg(wp=("wp", "sum"), w=("w", "sum"))
+    )
+    acc["account_nps"] = acc.wp / acc.w
+
+    k = raw(con, "crm__contracts")
+    k = latest(k, ["source_system", "contract_id"], None)
+    k = k.merge(
+        con.execute(
+            "select source_system, account_id, customer_key from identity.account_clusters"
+        ).df(),
+        on=["source_system", "account_id"],
+    )
+    k["start"] = to_date(k.start_date)
+    k["end"] = to_date(k.end_date)
+    k["value"] = k.contract_value.astype(float)
+    rows = []
+    for q in sorted(r.quarter.unique()):
+        q_end = q + pd.DateOffset(months=3)
+        inforce = k[(k.start < q_end) & (k.end >= q)].groupby("customer_key").value.sum()
+        answered = acc.loc[q]
+        value_answered = inforce.reindex(answered.index).fillna(0)
+        rq = r[r.quarter == q]
+        rows.append(
+            {
+                "quarter": q,
+                "n_voices": len(rq),
+                "nps_unweighted": nps(rq.nps),
+                "role_weighted_nps": (rq.w * rq.points).sum() / rq.w.sum(),
+                "revenue_coverage": value_answered.sum() / inforce.sum(),
+                "revenue_weighted_nps": (answered.account_nps * value_answered).sum()
+                / value_answered.sum(),
+            }
+        )
+    return pd.DataFrame(rows)

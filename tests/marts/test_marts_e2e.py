@@ -317,3 +317,20 @@ def test_metricflow_fulfillment_and_coverage_equal_the_marts(built):
     jq = quarters.merge(cov, on="quarter")
     assert len(jq) == len(quarters) > 0
     assert np.allclose(jq.revenue_coverage_x, jq.revenue_coverage_y)
+
+
+def test_account_nps_and_revenue_coverage_equal_the_recomputation(built):
+    import yaml
+
+    weights = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
+        "cx_buying_role_weights"
+    ]
+    with duckdb.connect(built["db"], read_only=True) as con:
+        mine = rc.account_nps_quarters(con, built["responses"], weights)
+    mart = built["marts"]["fct_account_nps_quarters"]
+    mart = mart[mart.segment == "all"].assign(quarter=lambda d: pd.to_datetime(d.quarter_start))
+    joined = mine.merge(mart, on="quarter", suffixes=("_rc", ""))
+    assert len(joined) == len(mine) == len(mart) > 0
+    assert (joined.n_voices_rc == joined.n_voices).all()
+    for col in ("nps_unweighted", "role_weighted_nps", "revenue_coverage", "revenue_weighted_nps"):
+        assert np.allclose(joined[f"{col}_rc"], joined[col].astype(float)), col
