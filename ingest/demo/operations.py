@@ -438,6 +438,9 @@ def recreated_orders(rng: np.random.Generator, o: pd.DataFrame) -> pd.DataFrame:
     cancel = src.p3_cancel_at.to_numpy().astype("datetime64[D]")
     new["order_date"] = cancel
     new["promise"] = src.true_date.to_numpy() + rng.integers(0, 2, len(src)) * DAY
+    # The re-created order is a new order in the OMS: its own (first) promise is the
+    # fresh one. The customer's original promise lives on the cancelled order only.
+    new["first_promise"] = new["promise"].to_numpy()
     new["pattern"] = 0
     return new
 
