@@ -72,16 +72,15 @@ def order_chains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         o.replaces_order_id.notna()
     )
     parent = parent.where(parent.isin(set(key)))
-    parent_of = dict(zip(key, parent, strict=True))
-    root = {}
-    for k in key:
-        r, seen = k, set()
-        while isinstance(parent_of.get(r), str) and r not in seen:
-            seen.add(r)
-            r = parent_of[r]
-        root[k] = r
+    parent_of = pd.Series(parent.to_numpy(), index=key.to_numpy())
+    root = key.copy()
+    for _ in range(20):  # chains are short; a cycle stops here
+        up = root.map(parent_of)
+        if up.isna().all():
+            break
+        root = up.fillna(root)
     o["key"] = key
-    o["root"] = key.map(root)
+    o["root"] = root
     # The final order of a chain is the one nobody replaces.
     replaced = set(parent.dropna())
     o["is_final"] = ~o.key.isin(replaced)

@@ -98,10 +98,11 @@ def _scene(built) -> pd.DataFrame:
     r = built["responses"]
     ch = built["chains"]
     ch = ch.assign(final_order_id=ch.final_order_id.astype(str))
-    by_order = {}
-    for _, row in ch.iterrows():
-        by_order[row.order_key.split("|", 1)[1]] = row.order_key
-        by_order[row.final_order_id] = row.order_key
+    # A response may name the chain's first order or its re-creation.
+    by_order = {
+        **dict(zip(ch.order_key.str.split("|", n=1).str[1], ch.order_key, strict=True)),
+        **dict(zip(ch.final_order_id, ch.order_key, strict=True)),
+    }
     d = r[(r.survey_type == "delivery") & r.nps.notna() & r.order_id.notna()].copy()
     d["order_key"] = d.order_id.map(by_order)
     d = d.merge(ch[["order_key", "verified", "on_time_verified", "region"]], on="order_key")
