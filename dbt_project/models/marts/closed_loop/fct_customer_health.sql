@@ -163,8 +163,8 @@ final as (
         complaint_free_score,
         renewal_score,
         alert_free_score,
-        cast(orders_due_in_window as {{ dbt.type_bigint() }}) as orders_due_in_window,
-        cast(answers_in_window as {{ dbt.type_bigint() }}) as answers_in_window,
+        {{ cx_count('orders_due_in_window') }} as orders_due_in_window,
+        {{ cx_count('answers_in_window') }} as answers_in_window,
         cast(weight_present as {{ cx_type_double() }}) as weight_present,
         case when weight_present > 0 then weighted_sum / weight_present end as health_score,
         case

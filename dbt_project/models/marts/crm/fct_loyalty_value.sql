@@ -92,11 +92,11 @@ final as (
 
     select
         nps_category,
-        cast(n_customers as {{ dbt.type_bigint() }}) as n_customers,
-        cast(n_contracts as {{ dbt.type_bigint() }}) as n_contracts,
-        cast(n_decided as {{ dbt.type_bigint() }}) as n_decided_contracts,
-        cast(n_renewed as {{ dbt.type_bigint() }}) as n_renewed,
-        cast(n_churned as {{ dbt.type_bigint() }}) as n_churned,
+        {{ cx_count('n_customers') }} as n_customers,
+        {{ cx_count('n_contracts') }} as n_contracts,
+        {{ cx_count('n_decided') }} as n_decided_contracts,
+        {{ cx_count('n_renewed') }} as n_renewed,
+        {{ cx_count('n_churned') }} as n_churned,
         case when n_decided > 0 then 1.0 * n_renewed / n_decided end as renewal_rate,
         {{ cx_wilson_bound('n_renewed', 'n_decided', 'lower') }} as renewal_rate_ci_low,
         {{ cx_wilson_bound('n_renewed', 'n_decided', 'upper') }} as renewal_rate_ci_high,

@@ -52,10 +52,10 @@ final as (
 
     select
         region,
-        cast(n_answers as {{ dbt.type_bigint() }}) as n_answers,
-        cast(n_on_time as {{ dbt.type_bigint() }}) as n_on_time,
+        {{ cx_count('n_answers') }} as n_answers,
+        {{ cx_count('n_on_time') }} as n_on_time,
         {{ cx_nps('promoters_on_time', 'detractors_on_time', 'n_on_time') }} as scene_nps_on_time,
-        cast(n_late as {{ dbt.type_bigint() }}) as n_late,
+        {{ cx_count('n_late') }} as n_late,
         {{ cx_nps('promoters_late', 'detractors_late', 'n_late') }} as scene_nps_late,
         {{ cx_nps('promoters_on_time', 'detractors_on_time', 'n_on_time') }}
             - {{ cx_nps('promoters_late', 'detractors_late', 'n_late') }} as scene_nps_difference,

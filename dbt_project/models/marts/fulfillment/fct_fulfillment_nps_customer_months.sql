@@ -85,13 +85,13 @@ final as (
     select
         cells.customer_key,
         cells.period_month_start,
-        cast(coalesce(fulfillment.orders_due, 0) as {{ dbt.type_bigint() }}) as orders_due,
-        cast(coalesce(fulfillment.orders_verified, 0) as {{ dbt.type_bigint() }}) as orders_verified,
-        cast(coalesce(fulfillment.orders_on_time_verified, 0) as {{ dbt.type_bigint() }})
+        {{ cx_count('coalesce(fulfillment.orders_due, 0)') }} as orders_due,
+        {{ cx_count('coalesce(fulfillment.orders_verified, 0)') }} as orders_verified,
+        {{ cx_count('coalesce(fulfillment.orders_on_time_verified, 0)') }}
             as orders_on_time_verified,
-        cast(coalesce(fulfillment.orders_otif_verified, 0) as {{ dbt.type_bigint() }})
+        {{ cx_count('coalesce(fulfillment.orders_otif_verified, 0)') }}
             as orders_otif_verified,
-        cast(coalesce(fulfillment.orders_otif_recorded, 0) as {{ dbt.type_bigint() }})
+        {{ cx_count('coalesce(fulfillment.orders_otif_recorded, 0)') }}
             as orders_otif_recorded,
         case when fulfillment.orders_due > 0
             then 1.0 * fulfillment.orders_otif_verified / fulfillment.orders_due
@@ -99,17 +99,17 @@ final as (
         case when fulfillment.orders_due > 0
             then 1.0 * fulfillment.orders_otif_recorded / fulfillment.orders_due
         end as recorded_otif_rate,
-        cast(coalesce(scene.scene_n, 0) as {{ dbt.type_bigint() }}) as scene_n,
+        {{ cx_count('coalesce(scene.scene_n, 0)') }} as scene_n,
         {{ cx_nps('scene.scene_promoters', 'scene.scene_detractors', 'scene.scene_n') }} as scene_nps,
-        cast(coalesce(scene.scene_n_on_time, 0) as {{ dbt.type_bigint() }}) as scene_n_on_time,
+        {{ cx_count('coalesce(scene.scene_n_on_time, 0)') }} as scene_n_on_time,
         case when scene.scene_n_on_time > 0
             then 100.0 * scene.scene_net_on_time / scene.scene_n_on_time
         end as scene_nps_on_time,
-        cast(coalesce(scene.scene_n_late, 0) as {{ dbt.type_bigint() }}) as scene_n_late,
+        {{ cx_count('coalesce(scene.scene_n_late, 0)') }} as scene_n_late,
         case when scene.scene_n_late > 0
             then 100.0 * scene.scene_net_late / scene.scene_n_late
         end as scene_nps_late,
-        cast(coalesce(relationship.relationship_n, 0) as {{ dbt.type_bigint() }}) as relationship_n,
+        {{ cx_count('coalesce(relationship.relationship_n, 0)') }} as relationship_n,
         {{ cx_nps('relationship.relationship_promoters', 'relationship.relationship_detractors',
                   'relationship.relationship_n') }} as relationship_nps
     from cells
