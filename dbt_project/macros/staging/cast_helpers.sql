@@ -6,6 +6,15 @@
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
+{#- A nullable descriptive attribute that facts are grouped and joined by
+    (an order's business unit, product category). The contract lets it be
+    empty; staging gives the empty value an explicit member so every group,
+    join and key downstream sees one well-defined value instead of NULL
+    (README, "Null-safe by convention"). -#}
+{% macro cx_dim(column, member='unknown') -%}
+    coalesce(nullif(trim({{ column }}), ''), '{{ member }}')
+{%- endmacro %}
+
 {% macro cx_code(column) -%}
     lower(nullif(trim({{ column }}), ''))
 {%- endmacro %}

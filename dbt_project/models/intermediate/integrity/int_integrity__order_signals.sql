@@ -206,8 +206,8 @@ recorded_early_corroborated as (
     inner join chains as proven
         on proven_signal.source_system = proven.source_system
         and proven_signal.chain_order_id = proven.chain_order_id
-        and proven.region = chains.region
-        and proven.business_unit = chains.business_unit
+        and proven.region is not distinct from chains.region
+        and proven.business_unit is not distinct from chains.business_unit
         and proven.due_month between
             {{ dbt.dateadd('month', -corroboration, 'chains.due_month') }}
             and {{ dbt.dateadd('month', corroboration, 'chains.due_month') }}

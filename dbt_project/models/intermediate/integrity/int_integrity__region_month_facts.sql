@@ -148,8 +148,8 @@ cells_{{ level }} as (
         f.orders_on_time_invited
     from by_first_{{ level }} as f
     full outer join by_current_{{ level }} as c
-        on f.region = c.region
-        and f.business_unit = c.business_unit
+        on f.region is not distinct from c.region
+        and f.business_unit is not distinct from c.business_unit
         and f.period_month_start = c.period_month_start
 
 ),
@@ -164,12 +164,12 @@ cells as (
         senders.ten_cluster_senders
     from cells_{{ level }} as cells
     left join staff_{{ level }} as staff
-        on cells.region = staff.region
-        and cells.business_unit = staff.business_unit
+        on cells.region is not distinct from staff.region
+        and cells.business_unit is not distinct from staff.business_unit
         and cells.period_month_start = staff.period_month_start
     left join senders_{{ level }} as senders
-        on cells.region = senders.region
-        and cells.business_unit = senders.business_unit
+        on cells.region is not distinct from senders.region
+        and cells.business_unit is not distinct from senders.business_unit
         and cells.period_month_start = senders.period_month_start
     {% if not loop.last %}union all
     {% endif %}

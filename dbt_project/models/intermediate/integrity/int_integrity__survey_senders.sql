@@ -119,7 +119,7 @@ select
     coalesce(tails.p_value < {{ cx_integrity('alpha_fail') }}, false) as is_ten_cluster
 from tests
 inner join tails
-    on tests.sent_by = tails.sent_by
-    and tests.region = tails.region
-    and tests.business_unit = tails.business_unit
+    on tests.sent_by is not distinct from tails.sent_by
+    and tests.region is not distinct from tails.region
+    and tests.business_unit is not distinct from tails.business_unit
     and tests.due_month = tails.due_month

@@ -122,7 +122,7 @@ ranked as (
     from joined
     inner join name_counts
         on name_counts.customer_key = joined.customer_key
-        and name_counts.account_name = joined.account_name
+        and name_counts.account_name is not distinct from joined.account_name
 
 )
 

@@ -184,24 +184,24 @@ joined as (
         integrity.trusted_on_time_rate
     from cells
     left join fulfillment
-        on cells.region = fulfillment.region
-        and cells.business_unit = fulfillment.business_unit
+        on cells.region is not distinct from fulfillment.region
+        and cells.business_unit is not distinct from fulfillment.business_unit
         and cells.due_month = fulfillment.due_month
     left join reports
-        on cells.region = reports.region
-        and cells.business_unit = reports.business_unit
+        on cells.region is not distinct from reports.region
+        and cells.business_unit is not distinct from reports.business_unit
         and cells.due_month = reports.due_month
     left join scene
-        on cells.region = scene.region
-        and cells.business_unit = scene.business_unit
+        on cells.region is not distinct from scene.region
+        and cells.business_unit is not distinct from scene.business_unit
         and cells.due_month = scene.due_month
     left join relationship
-        on cells.region = relationship.region
-        and cells.business_unit = relationship.business_unit
+        on cells.region is not distinct from relationship.region
+        and cells.business_unit is not distinct from relationship.business_unit
         and cells.due_month = relationship.due_month
     left join integrity
-        on cells.region = integrity.region
-        and cells.business_unit = integrity.business_unit
+        on cells.region is not distinct from integrity.region
+        and cells.business_unit is not distinct from integrity.business_unit
         and cells.due_month = integrity.due_month
 
 ),

@@ -90,8 +90,8 @@ joined as (
             / nullif(facts.orders_on_time_delivered, 0) as on_time_invitation_rate
     from reports
     left join facts
-        on reports.region = facts.region
-        and reports.business_unit = facts.business_unit
+        on reports.region is not distinct from facts.region
+        and reports.business_unit is not distinct from facts.business_unit
         and reports.period_month_start = facts.period_month_start
 
 ),
@@ -149,12 +149,12 @@ tested as (
             and coalesce(joined.defensible_on_time_rate < {{ perfect }}, true) as is_near_perfect
     from joined
     left join gap_tails
-        on joined.region = gap_tails.region
-        and joined.business_unit = gap_tails.business_unit
+        on joined.region is not distinct from gap_tails.region
+        and joined.business_unit is not distinct from gap_tails.business_unit
         and joined.period_month_start = gap_tails.period_month_start
     left join survey_tails
-        on joined.region = survey_tails.region
-        and joined.business_unit = survey_tails.business_unit
+        on joined.region is not distinct from survey_tails.region
+        and joined.business_unit is not distinct from survey_tails.business_unit
         and joined.period_month_start = survey_tails.period_month_start
 
 ),

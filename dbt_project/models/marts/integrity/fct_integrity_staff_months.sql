@@ -56,6 +56,6 @@ select
     signals.last_signal_at
 from signals
 left join months
-    on signals.region = months.region
-    and signals.business_unit = months.business_unit
+    on signals.region is not distinct from months.region
+    and signals.business_unit is not distinct from months.business_unit
     and signals.period_month_start = months.period_month_start

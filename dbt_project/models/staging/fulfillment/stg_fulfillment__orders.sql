@@ -19,8 +19,8 @@ renamed as (
         -- recovered from promise_changes downstream.
         {{ cx_date('promised_date') }} as current_promised_date,
         {{ cx_text('region') }} as region,
-        {{ cx_text('business_unit') }} as business_unit,
-        {{ cx_text('product_category') }} as product_category,
+        {{ cx_dim('business_unit') }} as business_unit,
+        {{ cx_dim('product_category') }} as product_category,
         {{ cx_num('quantity', 18, 3) }} as quantity,
         {{ cx_num('amount') }} as amount_cny,
         {{ cx_code('status') }} as order_status,
