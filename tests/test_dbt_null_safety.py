@@ -31,7 +31,8 @@ KEY_LIKE = re.compile(
     r"(_id|_key|_by|^source_system|^account_source_system|^platform"
     r"|_date|_month|_month_start|^quarter_start|^n)$"
 )
-EQUALITY = re.compile(r"\b([a-z_][a-z_0-9]*)\.([a-z_][a-z_0-9]*)\s*=\s*([a-z_][a-z_0-9]*)\.([a-z_0-9]+)\b")
+NAME = r"([a-z_][a-z_0-9]*)"
+EQUALITY = re.compile(rf"\b{NAME}\.{NAME}\s*=\s*{NAME}\.{NAME}\b")
 JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 SQL_COMMENT = re.compile(r"--[^\n]*")
 
@@ -48,9 +49,7 @@ def unsafe_equality_joins(sql: str) -> list[str]:
 
 
 def model_files() -> list[Path]:
-    return sorted(
-        p for layer in ("intermediate", "marts") for p in (MODELS / layer).rglob("*.sql")
-    )
+    return sorted(p for layer in ("intermediate", "marts") for p in (MODELS / layer).rglob("*.sql"))
 
 
 def test_the_lint_catches_an_equality_join_on_a_nullable_attribute():
