@@ -41,10 +41,10 @@ install: $(STAMP)
 # Generated once: a second `make run` must not rewrite anything, and your own
 # files under data/landing are never touched unless you ask (`make demo-data`).
 $(DEMO): | $(STAMP)
-	$(BIN)/python -m ingest.generate --scale $(SCALE) --seed $(SEED) --out $(CX_DATA_DIR)
+	$(BIN)/python -m simworld.generate --scale $(SCALE) --seed $(SEED) --out $(CX_DATA_DIR)
 
 demo-data: $(STAMP)
-	$(BIN)/python -m ingest.generate --scale $(SCALE) --seed $(SEED) --out $(CX_DATA_DIR)
+	$(BIN)/python -m simworld.generate --scale $(SCALE) --seed $(SEED) --out $(CX_DATA_DIR)
 
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py > /dev/null

@@ -19,7 +19,7 @@ def generate(out: Path, scale: str = "small", seed: int = 42, manipulation: str 
         [
             sys.executable,
             "-m",
-            "ingest.generate",
+            "simworld.generate",
             "--scale",
             scale,
             "--seed",

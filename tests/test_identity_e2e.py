@@ -10,13 +10,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from identity import evaluate as ev
+from simworld.scoring import identity as ev
 from tests.pipeline import generate, run_build, warehouse_env
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(
-        importlib.util.find_spec("ingest.generate") is None, reason="demo generator not present"
+        importlib.util.find_spec("simworld.generate") is None, reason="demo generator not present"
     ),
 ]
 

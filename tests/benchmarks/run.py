@@ -73,7 +73,7 @@ def main() -> int:
             [
                 sys.executable,
                 "-m",
-                "ingest.generate",
+                "simworld.generate",
                 "--scale",
                 args.scale,
                 "--seed",

@@ -67,9 +67,9 @@ def staging() -> dict:
 def identity() -> dict:
     """Entity resolution (identity_resolution asset) and its quality against the
     generator's ground truth when the data has one."""
-    from identity import evaluate as ev
     from orchestration.assets.identity import identity_assets
     from orchestration.definitions import defs
+    from simworld.scoring import identity as ev
 
     result = dg.materialize(identity_assets, resources={"warehouse": defs.resources["warehouse"]})
     if not result.success:
@@ -105,9 +105,9 @@ def enrichment() -> dict:
     identity built: posts scored, posts per second of the scoring step, and
     linking precision/recall and sentiment accuracy against the generator's
     ground truth when the data has one."""
-    from enrichment import evaluate as eev
     from orchestration.assets.enrichment import enrichment_assets
     from orchestration.definitions import defs
+    from simworld.scoring import enrichment as eev
 
     # Score every post: a warehouse reused by `--stages` already holds scores,
     # and the asset is incremental.
@@ -202,9 +202,9 @@ def metricflow() -> dict:
 def integrity() -> dict:
     """Great Expectations suites (read, validate, Data Docs) and, when the data has a
     ground truth, the integrity verdicts and order signals scored against it
-    (quality/evaluate.py). Needs the marts stage (it builds the integrity marts)."""
-    from quality.evaluate import evaluate
+    (simworld/scoring/integrity.py). Needs the marts stage (it builds the integrity marts)."""
     from quality.gx_suites import load_frames, run_suites
+    from simworld.scoring.integrity import evaluate
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     db = env_path("CX_DUCKDB_PATH")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from enrichment.evaluate import classification_report, score_corpus
+from simworld.scoring.enrichment import classification_report, score_corpus
 
 DATA = Path(__file__).parent / "data"
 

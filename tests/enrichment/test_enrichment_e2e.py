@@ -5,7 +5,7 @@ against the generator's ground truth, incremental re-run, marts and alerts."""
 import duckdb
 import pytest
 
-from enrichment import evaluate as eev
+from simworld.scoring import enrichment as eev
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +55,7 @@ def test_customer_links_match_ground_truth(report):
 
 
 def test_generator_sentiment_and_language(report):
-    # Not an independent measure (see enrichment/evaluate.py): a regression guard.
+    # Not an independent measure (see simworld/scoring/enrichment.py): a regression guard.
     s = report["sentiment"]
     assert s["sentiment_zh"]["accuracy"] >= 0.9
     assert s["sentiment_en"]["accuracy"] >= 0.7

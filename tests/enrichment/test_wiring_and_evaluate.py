@@ -3,11 +3,11 @@
 import dagster as dg
 import pandas as pd
 
-from enrichment.evaluate import classification_report
 from orchestration.assets.enrichment import ENRICHMENT_TABLES, text_enrichment
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.definitions import defs
 from orchestration.keys import enrichment_asset_key, source_asset_key
+from simworld.scoring.enrichment import classification_report
 
 
 def test_enrichment_tables_sit_between_staging_and_the_public_opinion_marts():

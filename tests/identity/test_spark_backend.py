@@ -13,9 +13,9 @@ import shutil
 import duckdb
 import pytest
 
-from identity import evaluate as ev
 from identity.config import load_config
 from identity.resolve import resolve_accounts
+from simworld.scoring import identity as ev
 
 pytestmark = [
     pytest.mark.e2e,

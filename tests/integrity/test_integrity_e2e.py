@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from quality.evaluate import evaluate
 from quality.gx_suites import SUITES, data_docs_index
 from quality.results import blocking_checks_passed
+from simworld.scoring.integrity import evaluate
 from tests.pipeline import check_results
 
 pytestmark = pytest.mark.e2e

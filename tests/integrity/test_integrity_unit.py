@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from quality import blocking, integrity, results
-from quality.evaluate import order_scores, region_month_scores
+from simworld.scoring.integrity import order_scores, region_month_scores
 
 
 def region_months(**overrides) -> pd.DataFrame:

@@ -1,12 +1,12 @@
 """Demo data generator: landing files that follow shared/contracts/landing.md,
 and the ground truth the pipeline never reads.
 
-    python -m ingest.generate --scale small|medium|large --seed 42 --out data
+    python -m simworld.generate --scale small|medium|large --seed 42 --out data
         [--manipulation normal|subtle|none]
 
 Writes <out>/landing/<source>/<table>/<file> and <out>/ground_truth/. The same
 scale and seed give byte-identical files. The simulation lives in
-ingest/demo/ (world, operations, voice); this module turns it into files: the
+simworld/demo/ (world, operations, voice); this module turns it into files: the
 export layout of each source system, the awkward files real sources send
 (a GBK export, a re-sent file, upper-case and re-ordered headers, an extra
 column, a parquet file) and bad rows that each break exactly one contract rule.
@@ -29,10 +29,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest import contract as c
-from ingest.demo import operations as ops
-from ingest.demo import vocab as v
-from ingest.demo import voice
-from ingest.demo import world as w
+from simworld.demo import operations as ops
+from simworld.demo import vocab as v
+from simworld.demo import voice
+from simworld.demo import world as w
 
 PERIOD_MONTHS = 3
 N_PERIODS = w.N_MONTHS // PERIOD_MONTHS

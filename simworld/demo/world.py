@@ -3,7 +3,7 @@ contacts, contracts, orders and what really happened to them.
 
 Everything is drawn with one seeded numpy Generator and built column-wise
 (numpy/pandas), so a scale of 10M orders costs memory for numbers only; text is
-produced per file when the landing files are written (ingest/generate.py).
+produced per file when the landing files are written (simworld/generate.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pypinyin import lazy_pinyin
 
-from ingest.demo import vocab as v
+from simworld.demo import vocab as v
 
 REGIONS = ("East", "South", "North", "West", "Central")
 REGION_CRM = tuple(f"crm_{r.lower()}" for r in REGIONS)

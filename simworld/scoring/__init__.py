@@ -1,0 +1,1 @@
+"""Scorers: a built warehouse measured against the generator's ground truth."""
