@@ -5,15 +5,14 @@ DataFrame), so they are unit-tested without a warehouse:
 
 - `failed_figures`: region-months whose reported figure failed integrity
   (verdict beautified), with the evidence an auditor needs;
-- `unmarked_failures`: failed figures the mart does not mark for publishing
-  (is_reported_figure_failed false, trusted rate not the verified one, no
-  evidence). Publishing must stop on any of these: an integrity failure
-  would pass silently.
+- `unmarked_failures`: figures the mart does not mark for publishing as it
+  must (a beautified verdict not marked failed or without evidence; a
+  verdict other than ok whose rate of record is the reported figure rather
+  than the verified estimate). Publishing must stop on any of these: an
+  integrity failure would pass silently.
 """
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 
@@ -45,25 +44,32 @@ def verdict_counts(region_months: pd.DataFrame) -> dict[str, int]:
 
 
 def unmarked_failures(region_months: pd.DataFrame, tolerance: float = 1e-9) -> pd.DataFrame:
-    """Failed figures that would not reach readers marked as failed."""
-    failed = region_months[region_months.verdict == "beautified"]
+    """Region-months whose figure would reach readers wrongly marked.
 
-    def unmarked(row) -> bool:
-        if not bool(row.is_reported_figure_failed):
-            return True
-        if not isinstance(row.evidence, str) or not row.evidence.strip():
-            return True
-        trusted, verified = row.trusted_on_time_rate, row.verified_on_time_rate
-        if verified is None or (isinstance(verified, float) and math.isnan(verified)):
-            return False  # nothing verified to publish instead; marked failed is enough
-        return abs(float(trusted) - float(verified)) > tolerance
-
-    mask = failed.apply(unmarked, axis=1) if len(failed) else pd.Series([], dtype=bool)
-    marked_ok = region_months[
-        (region_months.verdict != "beautified") & region_months.is_reported_figure_failed
-    ]
-    out = pd.concat([failed[mask.astype(bool)], marked_ok])
-    return out[["region", "business_unit", "period_month", "verdict"]].reset_index(drop=True)
+    - a beautified verdict not marked failed, or without evidence;
+    - a verdict other than ok whose rate of record is not the verified
+      estimate (the reported figure published although something speaks
+      against it);
+    - a figure marked failed whose verdict is not beautified.
+    """
+    df = region_months
+    not_ok = df.verdict != "ok"
+    beautified = df.verdict == "beautified"
+    failed_flag = df.is_reported_figure_failed.fillna(False).astype(bool)
+    evidence = df.evidence.fillna("").astype(str).str.strip() != ""
+    record = pd.to_numeric(df.rate_of_record, errors="coerce")
+    verified = pd.to_numeric(df.verified_on_time_rate, errors="coerce")
+    record_is_verified = (record.isna() & verified.isna()) | (
+        (record - verified).abs() <= tolerance
+    )
+    wrong = (
+        (beautified & (~failed_flag | ~evidence))
+        | (not_ok & (~record_is_verified | (df.rate_of_record_source != "verified")))
+        | (~beautified & failed_flag)
+    )
+    return df.loc[wrong, ["region", "business_unit", "period_month", "verdict"]].reset_index(
+        drop=True
+    )
 
 
 def markdown_table(df: pd.DataFrame, limit: int = 50) -> str:

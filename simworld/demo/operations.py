@@ -312,7 +312,12 @@ def simulate_orders(
         8 * 3600, 19 * 3600, n
     ) * np.timedelta64(1, "s")
     o["delivered"] = (~o.customer_cancel.to_numpy()) & (true_date <= END)
-    o["true_late"] = true_date > o.first_promise.to_numpy()
+    # Late against the valid promise: a deferral the customer asked for in time
+    # moves the date the order is judged by, and the month it is due in.
+    valid_promise = np.where(deferred, new_promise, o.first_promise.to_numpy())
+    o["valid_promise"] = valid_promise
+    o["valid_due_month"] = month_of(valid_promise)
+    o["true_late"] = true_date > valid_promise
     # In days: pandas 3 stores first_promise as datetime64[s], so a bare int64 cast of the
     # difference counted seconds and pushed pattern 1/3 timestamps centuries ahead.
     o["late_days"] = np.maximum(
@@ -458,6 +463,7 @@ def order_truth(o: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "first_promised_date": o.first_promise.to_numpy(),
+            "valid_promised_date": o.valid_promise.to_numpy(),
             "true_delivery_date": np.where(
                 o.delivered, o.true_date.to_numpy(), np.datetime64("NaT")
             ),
@@ -467,7 +473,7 @@ def order_truth(o: pd.DataFrame) -> pd.DataFrame:
             "in_full": o.in_full.to_numpy() & o.delivered.to_numpy(),
             "verifiable": o.delivered.to_numpy() & (o.confirmed.to_numpy() | ~o.manual.to_numpy()),
             "verified_on_time": o.delivered.to_numpy()
-            & (verified_date <= o.first_promise.to_numpy()),
+            & (verified_date <= o.valid_promise.to_numpy()),
             "legit_deferral": o.deferred.to_numpy(),
             "pattern": o.pattern.map(
                 {0: "", 1: "promise_moved", 2: "delivery_recorded_early", 3: "cancel_recreate"}
@@ -499,7 +505,7 @@ def regional_reports(
 
     # Truth by first promise over order chains (customer cancellations excluded).
     t = o[~o.customer_cancel]
-    tm = t.due_month.to_numpy()
+    tm = t.valid_due_month.to_numpy()
     tin = (tm >= 0) & (tm < N_MONTHS)
     tcell = cell_index(t.region.to_numpy(), t.bu.to_numpy(), np.clip(tm, 0, N_MONTHS - 1))
     tr = order_truth(t)

@@ -21,7 +21,8 @@ def region_months(**overrides) -> pd.DataFrame:
             "is_reported_figure_failed": True,
             "reported_on_time_rate": 1.0,
             "verified_on_time_rate": 0.8,
-            "trusted_on_time_rate": 0.8,
+            "rate_of_record": 0.8,
+            "rate_of_record_source": "verified",
             "gap_points": 20.0,
             "p_value": 1e-6,
             "orders_due_reported": 50,
@@ -37,7 +38,8 @@ def region_months(**overrides) -> pd.DataFrame:
             "is_reported_figure_failed": False,
             "reported_on_time_rate": 0.9,
             "verified_on_time_rate": 0.88,
-            "trusted_on_time_rate": 0.9,
+            "rate_of_record": 0.9,
+            "rate_of_record_source": "reported",
             "gap_points": 2.0,
             "p_value": 0.6,
             "orders_due_reported": 50,
@@ -68,12 +70,21 @@ def test_marked_failures_pass():
     [
         {"is_reported_figure_failed": False},
         {"evidence": ""},
-        {"trusted_on_time_rate": 1.0},
+        {"rate_of_record": 1.0},
+        {"rate_of_record_source": "reported"},
     ],
 )
 def test_unmarked_failures_are_caught(overrides):
     unmarked = integrity.unmarked_failures(region_months(**overrides))
     assert unmarked.region.tolist() == ["East"]
+
+
+def test_suspect_cell_published_at_its_reported_figure_is_caught():
+    df = region_months()
+    df.loc[1, "verdict"] = "suspect"
+    assert integrity.unmarked_failures(df).region.tolist() == ["West"]
+    df.loc[1, ["rate_of_record", "rate_of_record_source"]] = [0.88, "verified"]
+    assert integrity.unmarked_failures(df).empty
 
 
 def test_marked_failed_without_beautified_verdict_is_caught():

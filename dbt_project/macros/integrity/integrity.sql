@@ -93,3 +93,4 @@
 
 {#- An 8-byte float (dbt.type_float() is 4 bytes on DuckDB): p-values and log-factorials need it. -#}
 {#- cx_type_double() lives in macros/metrics/types.sql (shared). -#}
+

@@ -1,10 +1,24 @@
 {#- One row per order chain (an order and the re-creations that replaced it),
-    with the three views of its fulfillment side by side:
+    judged against its VALID promise (README, "Metric definitions"):
+      valid promise - the first promise, moved only by revisions logged
+                 strictly before the promise they replace fell due and before
+                 any recorded delivery (a customer's deferral asked for in
+                 time); the first late revision ends the run, it and every
+                 later one are ignored. A re-created order keeps its
+                 predecessor's valid promise. The chain is due in the month of
+                 its valid promise, and only once that date is on or before
+                 the data's cutoff (int_fulfillment__as_of).
+    Three on-time views side by side:
       reported - what the region's system computes: recorded delivery against
                  the promise as it stands now on the last order of the chain;
-      recorded - recorded delivery against the first promise;
+      recorded - recorded delivery against the valid promise;
       verified - customer-confirmed receipt (else a scan event) against the
-                 first promise; neither means unverified, never on time.
+                 valid promise. An open order with no delivery by anyone's
+                 record whose valid promise is more than the confirmation
+                 window before the cutoff is verified late (overdue). Any other
+                 order without a confirmation or scan is unverified: its
+                 verified flags are NULL and it leaves the verified rate's
+                 denominator (counted in verification coverage instead).
     Confirmations come from the customer's channel (mini program, SMS gateway),
     whose source_system is that channel, so they join on order_id alone. -#}
 with
@@ -58,6 +72,16 @@ promise_changes as (
 
 ),
 
+as_of as (
+
+    select
+        data_cutoff_date,
+        confirmation_window_days,
+        first_provisional_month_start
+    from {{ ref('int_fulfillment__as_of') }}
+
+),
+
 first_promises as (
 
     {#- The promise before any revision: the old date of the first change. -#}
@@ -67,6 +91,84 @@ first_promises as (
         old_promised_date as first_promised_date
     from promise_changes
     where change_number = 1
+
+),
+
+chain_first_records as (
+
+    select
+        members.source_system,
+        members.chain_order_id,
+        min(delivery_records.delivered_at) as first_recorded_delivered_at
+    from members
+    inner join {{ ref('stg_fulfillment__deliveries') }} as delivery_records
+        on members.source_system = delivery_records.source_system
+        and members.order_id = delivery_records.order_id
+    group by members.source_system, members.chain_order_id
+
+),
+
+root_change_timing as (
+
+    {#- The first order's revisions: in time when logged before the date they
+        replace and before any delivery on the chain was recorded. -#}
+    select
+        promise_changes.source_system,
+        promise_changes.order_id,
+        promise_changes.change_number,
+        promise_changes.new_promised_date,
+        case
+            when cast(promise_changes.changed_at as date) < promise_changes.old_promised_date
+                and (
+                    chain_first_records.first_recorded_delivered_at is null
+                    or promise_changes.changed_at < chain_first_records.first_recorded_delivered_at
+                )
+                then 1
+            else 0
+        end as is_in_time
+    from promise_changes
+    left join chain_first_records
+        on promise_changes.source_system = chain_first_records.source_system
+        and promise_changes.order_id = chain_first_records.chain_order_id
+
+),
+
+honoured_changes as (
+
+    select
+        source_system,
+        order_id,
+        change_number,
+        new_promised_date,
+        min(is_in_time) over (
+            partition by source_system, order_id
+            order by change_number
+            rows between unbounded preceding and current row
+        ) as is_honoured
+    from root_change_timing
+
+),
+
+valid_promises as (
+
+    select
+        source_system,
+        order_id,
+        new_promised_date as valid_promised_date,
+        honoured_change_count
+    from (
+        select
+            source_system,
+            order_id,
+            new_promised_date,
+            count(*) over (partition by source_system, order_id) as honoured_change_count,
+            row_number() over (
+                partition by source_system, order_id order by change_number desc
+            ) as honoured_rank
+        from honoured_changes
+        where is_honoured = 1
+    ) as ranked
+    where honoured_rank = 1
 
 ),
 
@@ -162,6 +264,15 @@ joined as (
         final_order.order_status as final_order_status,
         coalesce(first_promises.first_promised_date, root.current_promised_date)
             as first_promised_date,
+        coalesce(
+            valid_promises.valid_promised_date,
+            first_promises.first_promised_date,
+            root.current_promised_date
+        ) as valid_promised_date,
+        coalesce(valid_promises.honoured_change_count, 0) as honoured_change_count,
+        as_of.data_cutoff_date,
+        as_of.confirmation_window_days,
+        as_of.first_provisional_month_start,
         final_order.current_promised_date,
         coalesce(chain_changes.promise_change_count, 0) as promise_change_count,
         chain_changes.last_promise_changed_at,
@@ -180,6 +291,7 @@ joined as (
         confirmations.issue_type as confirmation_issue_type,
         confirmations.confirmed_at
     from chains
+    cross join as_of
     inner join orders as root
         on chains.source_system = root.source_system
         and chains.chain_order_id = root.order_id
@@ -189,6 +301,9 @@ joined as (
     left join first_promises
         on chains.source_system = first_promises.source_system
         and chains.chain_order_id = first_promises.order_id
+    left join valid_promises
+        on chains.source_system = valid_promises.source_system
+        and chains.chain_order_id = valid_promises.order_id
     left join chain_changes
         on chains.source_system = chain_changes.source_system
         and chains.chain_order_id = chain_changes.chain_order_id
@@ -212,6 +327,9 @@ dated as (
             when confirmed_received_date is not null then 'customer_confirmation'
             when scan_delivered_at is not null then 'scan_event'
             when recorded_delivered_at is not null then 'unverified'
+            when final_order_status = 'open'
+                and valid_promised_date < {{ dbt.dateadd('day', '-confirmation_window_days', 'data_cutoff_date') }}
+                then 'overdue_open'
             else 'not_delivered'
         end as verification_source,
         {#- In full: the customer's word, else the scanned quantity. -#}
@@ -224,6 +342,29 @@ dated as (
         final_order_status = 'cancelled' as is_cancelled,
         chain_order_count > 1 as is_recreated
     from joined
+
+),
+
+verified as (
+
+    select
+        *,
+        verification_source in ('customer_confirmation', 'scan_event', 'overdue_open')
+            as is_verified,
+        not is_cancelled and valid_promised_date <= data_cutoff_date as is_due,
+        {#- NULL when unverified: unknown is neither on time nor late. -#}
+        case
+            when verification_source = 'overdue_open' then false
+            when verification_source in ('customer_confirmation', 'scan_event')
+                then verified_delivery_date <= valid_promised_date
+        end as is_on_time_verified,
+        case
+            when verification_source = 'overdue_open' then false
+            when verification_source in ('customer_confirmation', 'scan_event')
+                then verified_delivery_date <= valid_promised_date
+                    and coalesce(is_in_full_verified, false)
+        end as is_otif_verified
+    from dated
 
 ),
 
@@ -248,8 +389,14 @@ final as (
         final_order_status,
         is_cancelled,
         first_promised_date,
+        valid_promised_date,
         current_promised_date,
-        cast({{ dbt.date_trunc('month', 'first_promised_date') }} as date) as due_month,
+        {{ cx_count('honoured_change_count') }} as honoured_change_count,
+        cast({{ dbt.date_trunc('month', 'valid_promised_date') }} as date) as due_month,
+        data_cutoff_date,
+        is_due,
+        cast({{ dbt.date_trunc('month', 'valid_promised_date') }} as date)
+            >= first_provisional_month_start as is_provisional,
         promise_change_count,
         last_promise_changed_at,
         coalesce(delivery_record_count, 0) as delivery_record_count,
@@ -270,23 +417,22 @@ final as (
         confirmed_at,
         verified_delivery_date,
         verification_source,
+        is_verified,
         is_in_full_verified,
         is_in_full_recorded,
         coalesce(recorded_delivery_date <= current_promised_date, false) as is_on_time_reported,
-        coalesce(recorded_delivery_date <= first_promised_date, false) as is_on_time_recorded,
-        coalesce(verified_delivery_date <= first_promised_date, false) as is_on_time_verified,
+        coalesce(recorded_delivery_date <= valid_promised_date, false) as is_on_time_recorded,
+        is_on_time_verified,
         coalesce(
             recorded_delivery_date <= current_promised_date and is_in_full_recorded, false
         ) as is_otif_reported,
         coalesce(
-            recorded_delivery_date <= first_promised_date and is_in_full_recorded, false
+            recorded_delivery_date <= valid_promised_date and is_in_full_recorded, false
         ) as is_otif_recorded,
-        coalesce(
-            verified_delivery_date <= first_promised_date and is_in_full_verified, false
-        ) as is_otif_verified,
-        {{ dbt.datediff('first_promised_date', 'verified_delivery_date', 'day') }}
+        is_otif_verified,
+        {{ dbt.datediff('valid_promised_date', 'verified_delivery_date', 'day') }}
             as verified_days_late
-    from dated
+    from verified
 
 )
 

@@ -3,8 +3,8 @@
     and its delivery-survey invitations.
 
     Defensible on time = the most an honest report could count as on time:
-    delivered on or before the first promise or a customer's legitimate
-    deferral (a revision made before the date it replaced, not flagged), by
+    delivered on or before the valid promise (the first promise, or a
+    customer's deferral asked for in time), by
     the customer's confirmed receipt (with the confirmation-lag tolerance),
     else a scan event, else - only when nothing on the chain is proven
     manipulated - the recorded delivery (benefit of the doubt for unverified
@@ -23,7 +23,10 @@ chains as (
         business_unit,
         due_month,
         is_cancelled,
+        is_due,
+        is_verified,
         first_promised_date,
+        valid_promised_date,
         current_promised_date,
         recorded_delivery_date,
         delivery_record_count,
@@ -63,23 +66,6 @@ signals as (
 
 ),
 
-deferrals as (
-
-    {#- A customer's deferral: revised later, before the date it replaced. -#}
-    select
-        members.source_system,
-        members.chain_order_id,
-        max(promise_changes.new_promised_date) as deferred_promised_date
-    from {{ ref('stg_fulfillment__promise_changes') }} as promise_changes
-    inner join members
-        on promise_changes.source_system = members.source_system
-        and promise_changes.order_id = members.order_id
-    where promise_changes.new_promised_date > promise_changes.old_promised_date
-        and cast(promise_changes.changed_at as date) < promise_changes.old_promised_date
-    group by members.source_system, members.chain_order_id
-
-),
-
 invitations as (
 
     select
@@ -114,12 +100,7 @@ joined as (
         coalesce(signals.has_late_record, 0) = 1 as has_late_record,
         coalesce(signals.has_in_full_contradicted, 0) = 1 as has_in_full_contradicted,
         signals.primary_pattern_number is not null as has_proven_signal,
-        case
-            when signals.primary_pattern_number is null
-                and deferrals.deferred_promised_date > chains.first_promised_date
-                then deferrals.deferred_promised_date
-            else chains.first_promised_date
-        end as defensible_promised_date,
+        chains.valid_promised_date as defensible_promised_date,
         coalesce(invitations.delivery_invitation_count, 0) as delivery_invitation_count,
         {#- Nothing recorded, confirmed or scanned yet, due within the record
             lag of the data cutoff: the data is pending, not the delivery. -#}
@@ -131,9 +112,6 @@ joined as (
     left join signals
         on chains.source_system = signals.source_system
         and chains.chain_order_id = signals.chain_order_id
-    left join deferrals
-        on chains.source_system = deferrals.source_system
-        and chains.chain_order_id = deferrals.chain_order_id
     left join invitations
         on chains.source_system = invitations.source_system
         and chains.chain_order_id = invitations.chain_order_id
@@ -149,13 +127,16 @@ select
     due_month,
     cast({{ dbt.date_trunc('month', 'current_promised_date') }} as date) as current_due_month,
     is_cancelled,
+    is_due,
+    is_verified,
     first_promised_date,
+    valid_promised_date,
     current_promised_date,
     defensible_promised_date,
     verified_delivery_date,
     verification_source,
     is_on_time_reported,
-    is_on_time_verified,
+    coalesce(is_on_time_verified, false) as is_on_time_verified,
     coalesce(
         case
             when confirmed_received_date is not null
@@ -179,8 +160,7 @@ select
     ) as is_on_time_supported_current,
     is_pending_data,
     verification_source = 'unverified' as is_unverified,
-    verification_source in ('customer_confirmation', 'scan_event') and not is_on_time_verified
-        as is_verified_late,
+    is_verified and not is_on_time_verified as is_verified_late,
     primary_pattern_number,
     has_proven_signal,
     has_promise_moved,

@@ -370,8 +370,9 @@ select
     chains.verified_delivery_date,
     chains.verification_source,
     chains.is_on_time_reported,
-    chains.is_on_time_verified,
-    chains.is_on_time_reported and not chains.is_on_time_verified as is_lifting_reported_rate
+    coalesce(chains.is_on_time_verified, false) as is_on_time_verified,
+    chains.is_on_time_reported and not coalesce(chains.is_on_time_verified, false)
+        as is_lifting_reported_rate
 from ranked
 inner join chains
     on ranked.source_system = chains.source_system

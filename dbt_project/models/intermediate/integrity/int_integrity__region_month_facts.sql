@@ -1,7 +1,8 @@
 {#- The verified side of every region x business unit x month (by the month
-    of the FIRST promise), plus a business_unit = 'all' row per region and
-    month for whole-region reports: orders due, on time verified and
-    defensible, orders carrying each proven pattern and how many of them the
+    of the VALID promise, orders due as of the data's cutoff), plus a
+    business_unit = 'all' row per region and month for whole-region reports:
+    orders due, verifiable (confirmed, scanned or overdue-open), on time
+    verified and defensible, orders carrying each proven pattern and how many of them the
     reported figure counts on time although the customer did not get them on
     time, delivery-survey invitations of late vs on-time orders, and the
     staff behind the signals. fct_integrity_region_months sets these against
@@ -49,6 +50,7 @@ by_first_{{ level }} as (
         {{ bu }} as business_unit,
         due_month as period_month_start,
         count(*) as orders_due_verified,
+        sum(case when is_verified then 1 else 0 end) as orders_verifiable,
         sum(case when is_on_time_verified then 1 else 0 end) as orders_on_time_verified,
         sum(case when is_on_time_defensible then 1 else 0 end) as orders_on_time_defensible,
         sum(case when is_on_time_reported then 1 else 0 end) as orders_on_time_recomputed,
@@ -75,6 +77,7 @@ by_first_{{ level }} as (
         sum(case when is_on_time_verified and delivery_invitation_count > 0 then 1 else 0 end)
             as orders_on_time_invited
     from chains
+    where is_due
     group by region, {{ bu if level == 'all' else 'business_unit' }}, due_month
 
 ),
@@ -129,6 +132,7 @@ cells_{{ level }} as (
         coalesce(c.orders_due_current_promise, 0) as orders_due_current_promise,
         coalesce(c.orders_on_time_recorded_current, 0) as orders_on_time_recorded_current,
         f.orders_due_verified,
+        f.orders_verifiable,
         f.orders_on_time_verified,
         f.orders_on_time_defensible,
         f.orders_on_time_recomputed,
@@ -182,6 +186,7 @@ select
     business_unit,
     period_month_start,
     coalesce(orders_due_verified, 0) as orders_due_verified,
+    coalesce(orders_verifiable, 0) as orders_verifiable,
     orders_due_current_promise,
     orders_on_time_recorded_current,
     coalesce(orders_on_time_verified, 0) as orders_on_time_verified,

@@ -93,8 +93,8 @@ final as (
             as orders_otif_verified,
         {{ cx_count('coalesce(fulfillment.orders_otif_recorded, 0)') }}
             as orders_otif_recorded,
-        case when fulfillment.orders_due > 0
-            then 1.0 * fulfillment.orders_otif_verified / fulfillment.orders_due
+        case when fulfillment.orders_verified > 0
+            then 1.0 * fulfillment.orders_otif_verified / fulfillment.orders_verified
         end as verified_otif_rate,
         case when fulfillment.orders_due > 0
             then 1.0 * fulfillment.orders_otif_recorded / fulfillment.orders_due

@@ -1,5 +1,5 @@
-{#- Fulfillment against NPS per region x business unit x month of the first
-    promise: verified, recorded and reported fulfillment side by side, scene
+{#- Fulfillment against NPS per region x business unit x month of the valid
+    promise (orders due as of the data's cutoff): verified, recorded and reported fulfillment side by side, scene
     NPS of the delivery surveys on that cell's orders split by on-time and
     late, and the relationship NPS of the customers the cell delivered to.
     business_unit 'all' is the whole region, matching region-level reports. -#}
@@ -136,8 +136,14 @@ integrity as (
         period_month_start as due_month,
         verdict,
         is_reported_figure_failed,
-        trusted_on_time_rate
+        rate_of_record
     from {{ ref('fct_integrity_region_months') }}
+
+),
+
+as_of as (
+
+    select first_provisional_month_start from {{ ref('int_fulfillment__as_of') }}
 
 ),
 
@@ -181,8 +187,11 @@ joined as (
         coalesce(relationship.relationship_detractors, 0) as relationship_detractors,
         integrity.verdict as integrity_verdict,
         integrity.is_reported_figure_failed,
-        integrity.trusted_on_time_rate
+        integrity.rate_of_record,
+        integrity.verdict is not null as has_integrity_verdict,
+        cells.due_month >= as_of.first_provisional_month_start as is_provisional
     from cells
+    cross join as_of
     left join fulfillment
         on cells.region is not distinct from fulfillment.region
         and cells.business_unit is not distinct from fulfillment.business_unit
@@ -219,12 +228,19 @@ final as (
         {{ cx_count('orders_on_time_recorded') }} as orders_on_time_recorded,
         {{ cx_count('orders_otif_recorded') }} as orders_otif_recorded,
         {{ cx_count('orders_on_time_system') }} as orders_on_time_system,
-        case when orders_due > 0 then 1.0 * orders_on_time_verified / orders_due end
+        {#- Verified rates over verifiable orders; coverage says how many. -#}
+        case when orders_verified > 0 then 1.0 * orders_on_time_verified / orders_verified end
             as verified_on_time_rate,
-        case when orders_due > 0 then 1.0 * orders_otif_verified / orders_due end
+        {{ cx_wilson_bound('orders_on_time_verified', 'orders_verified', 'lower') }}
+            as verified_on_time_ci_low,
+        {{ cx_wilson_bound('orders_on_time_verified', 'orders_verified', 'upper') }}
+            as verified_on_time_ci_high,
+        case when orders_verified > 0 then 1.0 * orders_otif_verified / orders_verified end
             as verified_otif_rate,
-        {{ cx_wilson_bound('orders_otif_verified', 'orders_due', 'lower') }} as verified_otif_ci_low,
-        {{ cx_wilson_bound('orders_otif_verified', 'orders_due', 'upper') }} as verified_otif_ci_high,
+        {{ cx_wilson_bound('orders_otif_verified', 'orders_verified', 'lower') }}
+            as verified_otif_ci_low,
+        {{ cx_wilson_bound('orders_otif_verified', 'orders_verified', 'upper') }}
+            as verified_otif_ci_high,
         case when orders_due > 0 then 1.0 * orders_otif_recorded / orders_due end
             as recorded_otif_rate,
         case when orders_due > 0 then 1.0 * orders_on_time_system / orders_due end
@@ -236,8 +252,8 @@ final as (
         cast(reported_on_time_rate as {{ cx_type_double() }}) as reported_on_time_rate,
         cast(reported_otif_rate as {{ cx_type_double() }}) as reported_otif_rate,
         reported_by,
-        case when orders_due > 0 and reported_on_time_rate is not null
-            then 100.0 * (reported_on_time_rate - 1.0 * orders_on_time_verified / orders_due)
+        case when orders_verified > 0 and reported_on_time_rate is not null
+            then 100.0 * (reported_on_time_rate - 1.0 * orders_on_time_verified / orders_verified)
         end as integrity_gap_points,
         {{ cx_count('scene_n') }} as scene_n,
         {{ cx_count('scene_promoters') }} as scene_promoters,
@@ -258,8 +274,9 @@ final as (
         {{ cx_count('relationship_detractors') }} as relationship_detractors,
         {{ cx_nps('relationship_promoters', 'relationship_detractors', 'relationship_n') }}
             as relationship_nps,
-        {#- A reported figure that fails integrity is never shown as the truth:
-            on_time_rate_of_record is the verified rate then (blocking rule). -#}
+        {#- The rate of record is fct_integrity_region_months' where the cell
+            was reported (the reported figure only when its verdict is ok);
+            the verified rate where nothing was reported. -#}
         integrity_verdict,
         coalesce(is_reported_figure_failed, false) as is_reported_figure_failed,
         case
@@ -269,10 +286,10 @@ final as (
             else 'passed'
         end as reported_figure_status,
         case
-            when is_reported_figure_failed or reported_on_time_rate is null
-                then case when orders_due > 0 then 1.0 * orders_on_time_verified / orders_due end
-            else cast(reported_on_time_rate as {{ cx_type_double() }})
-        end as on_time_rate_of_record
+            when has_integrity_verdict then rate_of_record
+            when orders_verified > 0 then 1.0 * orders_on_time_verified / orders_verified
+        end as on_time_rate_of_record,
+        is_provisional
     from joined
 
 )

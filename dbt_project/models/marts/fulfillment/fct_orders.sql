@@ -1,5 +1,8 @@
 {#- One row per order chain, with the customer it belongs to and the three
-    on-time views side by side (reported / recorded / verified). -#}
+    on-time views side by side (reported / recorded / verified), judged
+    against the valid promise (int_fulfillment__order_chains). is_due: the
+    valid promise is on or before the data's cutoff and the chain was not
+    cancelled. -#}
 with
 
 chains as (
@@ -22,7 +25,10 @@ chains as (
         amount_cny,
         final_order_status,
         is_cancelled,
+        is_due,
+        is_provisional,
         first_promised_date,
+        valid_promised_date,
         current_promised_date,
         due_month,
         promise_change_count,
@@ -39,6 +45,7 @@ chains as (
         confirmed_at,
         verified_delivery_date,
         verification_source,
+        is_verified,
         is_in_full_verified,
         is_on_time_reported,
         is_on_time_recorded,
@@ -83,8 +90,10 @@ final as (
         chains.amount_cny,
         chains.final_order_status,
         chains.is_cancelled,
-        not chains.is_cancelled as is_due,
+        chains.is_due,
+        chains.is_provisional,
         chains.first_promised_date,
+        chains.valid_promised_date,
         chains.current_promised_date,
         chains.due_month,
         chains.promise_change_count,
@@ -101,7 +110,7 @@ final as (
         chains.confirmed_at,
         chains.verified_delivery_date,
         chains.verification_source,
-        chains.verification_source in ('customer_confirmation', 'scan_event') as is_verified,
+        chains.is_verified,
         chains.is_in_full_verified,
         chains.is_on_time_reported,
         chains.is_on_time_recorded,

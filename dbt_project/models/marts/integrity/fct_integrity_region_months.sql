@@ -4,6 +4,12 @@
     gaming, the proven order patterns and how many points of the reported rate
     each explains, and a verdict (ok / suspect / beautified).
 
+    Verified on-time rate = orders verified on time / verifiable orders due
+    (valid promise, as of the data's cutoff), with its 95% Wilson interval and
+    the verification coverage (verifiable / due) beside it. The rate of record
+    is the reported figure only where the verdict is ok; otherwise the verified
+    estimate. Months inside the confirmation window are marked provisional.
+
     Significance: p_value = P(X >= reported on-time count), X ~ Binomial(
     reported orders due, defensible on-time rate): the chance that the verified
     history produces the reported count. The defensible rate gives unverified
@@ -50,6 +56,12 @@ facts as (
 
 ),
 
+as_of as (
+
+    select first_provisional_month_start from {{ ref('int_fulfillment__as_of') }}
+
+),
+
 joined as (
 
     select
@@ -63,6 +75,8 @@ joined as (
         reports.reported_orders_on_time,
         cast(reports.reported_on_time_rate as {{ cx_type_double() }}) as reported_on_time_rate,
         coalesce(facts.orders_due_verified, 0) as orders_due_verified,
+        coalesce(facts.orders_verifiable, 0) as orders_verifiable,
+        reports.period_month_start >= as_of.first_provisional_month_start as is_provisional,
         coalesce(facts.orders_due_current_promise, 0) as orders_due_current_promise,
         coalesce(facts.orders_on_time_recorded_current, 0) as orders_on_time_recorded_current,
         coalesce(facts.orders_on_time_verified, 0) as orders_on_time_verified,
@@ -83,12 +97,15 @@ joined as (
         facts.signal_staff_ids,
         facts.ten_cluster_senders,
         cast(facts.orders_on_time_verified as {{ cx_type_double() }})
-            / nullif(facts.orders_due_verified, 0) as verified_on_time_rate,
+            / nullif(facts.orders_verifiable, 0) as verified_on_time_rate,
+        cast(facts.orders_verifiable as {{ cx_type_double() }})
+            / nullif(facts.orders_due_verified, 0) as verification_coverage,
         cast(facts.orders_on_time_defensible as {{ cx_type_double() }})
             / nullif(facts.orders_due_verified, 0) as defensible_on_time_rate,
         cast(facts.orders_on_time_invited as {{ cx_type_double() }})
             / nullif(facts.orders_on_time_delivered, 0) as on_time_invitation_rate
     from reports
+    cross join as_of
     left join facts
         on reports.region is not distinct from facts.region
         and reports.business_unit is not distinct from facts.business_unit
@@ -328,8 +345,19 @@ select
     cast(orders_due_current_promise as {{ dbt.type_int() }}) as orders_due_current_promise,
     cast(orders_on_time_recorded_current as {{ dbt.type_int() }}) as orders_on_time_recorded_current,
     cast(orders_beyond_records as {{ dbt.type_int() }}) as orders_beyond_records,
+    cast(orders_verifiable as {{ dbt.type_int() }}) as orders_verifiable,
     cast(orders_on_time_verified as {{ dbt.type_int() }}) as orders_on_time_verified,
     cast(verified_on_time_rate as {{ cx_type_double() }}) as verified_on_time_rate,
+    cast(
+        {{ cx_wilson_bound('orders_on_time_verified', 'orders_verifiable', 'lower') }}
+        as {{ cx_type_double() }}
+    ) as verified_on_time_rate_low,
+    cast(
+        {{ cx_wilson_bound('orders_on_time_verified', 'orders_verifiable', 'upper') }}
+        as {{ cx_type_double() }}
+    ) as verified_on_time_rate_high,
+    cast(verification_coverage as {{ cx_type_double() }}) as verification_coverage,
+    is_provisional,
     cast(orders_on_time_defensible as {{ dbt.type_int() }}) as orders_on_time_defensible,
     cast(defensible_on_time_rate as {{ cx_type_double() }}) as defensible_on_time_rate,
     cast(orders_unverified as {{ dbt.type_int() }}) as orders_unverified,
@@ -372,10 +400,14 @@ select
     ten_cluster_senders,
     verdict,
     verdict = 'beautified' as is_reported_figure_failed,
+    {#- The rate of record: the reported figure only where nothing speaks
+        against it; otherwise the verified estimate (NULL when no order of the
+        cell could be verified: unknown, not the reported figure). -#}
     cast(
-        case when verdict = 'beautified' then verified_on_time_rate else reported_on_time_rate end
+        case when verdict = 'ok' then reported_on_time_rate else verified_on_time_rate end
         as {{ cx_type_double() }}
-    ) as trusted_on_time_rate,
+    ) as rate_of_record,
+    case when verdict = 'ok' then 'reported' else 'verified' end as rate_of_record_source,
     {{ dbt.concat([
         "case when is_gap_significant then 'reported ' || cast(round(100.0 * reported_on_time_rate, 1) as " ~ dbt.type_string() ~ ") || '% vs verified ' || coalesce(cast(round(100.0 * verified_on_time_rate, 1) as " ~ dbt.type_string() ~ ") || '%', 'n/a') || ' (p=' || cast(p_value as " ~ dbt.type_string() ~ ") || '); ' else '' end",
         "case when flag_cherry_picked_denominator then cast(denominator_shortfall as " ~ dbt.type_string() ~ ") || ' due orders missing from the reported denominator; ' else '' end",
