@@ -118,6 +118,63 @@ def order_scores(signals: pd.DataFrame, truth: pd.DataFrame) -> dict:
     return out
 
 
+def _mae(cells: pd.DataFrame, column: str) -> dict:
+    """Mean absolute error in points of `column` against the true on-time rate."""
+    both = cells.dropna(subset=[column, "true_on_time_rate"])
+    err = 100 * (both[column] - both.true_on_time_rate).abs()
+    return {
+        "cells": len(both),
+        "mae_points": round(float(err.mean()), 3) if len(both) else None,
+        "p90_points": round(float(err.quantile(0.9)), 3) if len(both) else None,
+        "max_points": round(float(err.max()), 3) if len(both) else None,
+    }
+
+
+def rate_scores(rates: pd.DataFrame, truth: pd.DataFrame) -> dict:
+    """Verified on-time rate and rate of record against what customers lived.
+
+    rates: fct_fulfillment_nps_region_months (region, business_unit,
+    period_month, verified_on_time_rate, on_time_rate_of_record,
+    is_provisional), with business_unit 'all' rows for whole regions.
+    truth: region_months.parquet. Scored per region x month (whole region)
+    and per region x business unit x month, on complete months; a cell is
+    "honest" when no pattern touched it, "manipulated" otherwise. Provisional
+    months are scored apart.
+    """
+    t = truth.assign(touched=truth.patterns.fillna("") != "")
+    whole = (
+        t.groupby(["region", "period_month"], as_index=False)
+        .agg(
+            orders_due_true=("orders_due_true", "sum"),
+            orders_on_time_true=("orders_on_time_true", "sum"),
+            touched=("touched", "max"),
+        )
+        .assign(business_unit="all")
+    )
+    whole["true_on_time_rate"] = whole.orders_on_time_true / whole.orders_due_true.where(
+        whole.orders_due_true > 0
+    )
+    levels = {"region_month": whole, "region_bu_month": t}
+    out: dict = {}
+    for level, cells in levels.items():
+        keys = ["region", "business_unit", "period_month"]
+        m = cells[[*keys, "true_on_time_rate", "touched", "orders_due_true"]].merge(
+            rates, on=keys, how="inner"
+        )
+        complete = m[~m.is_provisional.fillna(False).astype(bool)]
+        out[level] = {
+            "verified_honest": _mae(complete[~complete.touched], "verified_on_time_rate"),
+            "verified_manipulated": _mae(complete[complete.touched], "verified_on_time_rate"),
+            "verified_all": _mae(complete, "verified_on_time_rate"),
+            "record_all": _mae(complete, "on_time_rate_of_record"),
+            "record_manipulated": _mae(complete[complete.touched], "on_time_rate_of_record"),
+            "verified_provisional": _mae(
+                m[m.is_provisional.fillna(False).astype(bool)], "verified_on_time_rate"
+            ),
+        }
+    return out
+
+
 def evaluate(data_dir: Path, db: Path | None = None) -> dict:
     db = db or data_dir / "warehouse.duckdb"
     truth = data_dir / "ground_truth"
@@ -131,11 +188,16 @@ def evaluate(data_dir: Path, db: Path | None = None) -> dict:
             "select source_system, chain_order_id, signal_code "
             "from marts.fct_integrity_order_signals"
         ).df()
+        rates = con.execute(
+            "select region, business_unit, strftime(period_month_start, '%Y-%m') as period_month, "
+            "verified_on_time_rate, on_time_rate_of_record, is_provisional "
+            "from marts.fct_fulfillment_nps_region_months"
+        ).df()
+    region_truth = pd.read_parquet(truth / "region_months.parquet")
     return {
         "data_dir": str(data_dir),
-        "region_months": region_month_scores(
-            verdicts, pd.read_parquet(truth / "region_months.parquet")
-        ),
+        "region_months": region_month_scores(verdicts, region_truth),
+        "rates": rate_scores(rates, region_truth),
         "orders": order_scores(signals, pd.read_parquet(truth / "orders.parquet")),
     }
 
@@ -154,6 +216,13 @@ def render(result: dict) -> str:
             f"  own flag recall {p.get('own_flag_recall')}"
             f"  own flag on clean {p.get('own_flag_clean_rate')}"
         )
+    lines.append("on-time rates vs truth (complete months, MAE / p90 / max in points, cells):")
+    for level, scores in result.get("rates", {}).items():
+        for name, sc in scores.items():
+            lines.append(
+                f"  {level:<16} {name:<22} {sc['mae_points']} / {sc['p90_points']} / "
+                f"{sc['max_points']}  ({sc['cells']})"
+            )
     lines.append("orders:")
     for name, o in result["orders"].items():
         lines.append(
