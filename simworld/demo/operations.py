@@ -455,10 +455,14 @@ def recreated_orders(rng: np.random.Generator, o: pd.DataFrame) -> pd.DataFrame:
 
 def order_truth(o: pd.DataFrame) -> pd.DataFrame:
     """Per original order: the truth the warehouse should recover."""
+    # The warehouse's verified date: the earlier of the customer's receipt date
+    # and the scan (device events carry the true date), whichever exist.
+    scan = np.where(~o.manual.to_numpy(), o.true_date.to_numpy(), np.datetime64("NaT"))
+    received = np.where(o.confirmed, o.received_date.to_numpy(), np.datetime64("NaT"))
     verified_date = np.where(
-        o.confirmed,
-        o.received_date.to_numpy(),
-        np.where(~o.manual.to_numpy(), o.true_date.to_numpy(), np.datetime64("NaT")),
+        o.confirmed & ~o.manual.to_numpy(),
+        np.minimum(received, scan),
+        np.where(o.confirmed, received, scan),
     )
     return pd.DataFrame(
         {

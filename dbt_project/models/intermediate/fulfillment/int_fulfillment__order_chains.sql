@@ -12,8 +12,8 @@
       reported - what the region's system computes: recorded delivery against
                  the promise as it stands now on the last order of the chain;
       recorded - recorded delivery against the valid promise;
-      verified - customer-confirmed receipt (else a scan event) against the
-                 valid promise. An open order with no delivery by anyone's
+      verified - customer-confirmed receipt (else a scan event; the earlier
+                 of the two when both exist) against the valid promise. An open order with no delivery by anyone's
                  record whose valid promise is more than the confirmation
                  window before the cutoff is verified late (overdue). Any other
                  order without a confirmation or scan is unverified: its
@@ -321,8 +321,14 @@ dated as (
         *,
         cast(recorded_delivered_at as date) as recorded_delivery_date,
         cast(scan_delivered_at as date) as scan_delivery_date,
-        coalesce(confirmed_received_date, cast(scan_delivered_at as date))
-            as verified_delivery_date,
+        {#- Both the customer's word and a scan are beyond the region's reach;
+            when both exist, the earlier is when the goods demonstrably
+            arrived (a customer often taps the confirmation a day late). -#}
+        case
+            when confirmed_received_date is not null and scan_delivered_at is not null
+                then least(confirmed_received_date, cast(scan_delivered_at as date))
+            else coalesce(confirmed_received_date, cast(scan_delivered_at as date))
+        end as verified_delivery_date,
         case
             when confirmed_received_date is not null then 'customer_confirmation'
             when scan_delivered_at is not null then 'scan_event'
