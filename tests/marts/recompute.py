@@ -88,10 +88,11 @@ def order_chains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     pc = raw(con, "fulfillment__promise_changes")
     pc["changed_at"] = local_ts(pc.changed_at)
     pc["old_promised_date"] = to_date(pc.old_promised_date)
-    pc = pc.sort_values(["changed_at", "new_promised_date"]).drop_duplicates(
-        ["source_system", "order_id"], keep="first"
-    )
-    first = dict(zip(pc.source_system + "|" + pc.order_id, pc.old_promised_date, strict=True))
+    pc["new_promised_date"] = to_date(pc.new_promised_date)
+    pc = pc.drop_duplicates(["source_system", "order_id", "changed_at", "new_promised_date"])
+    pc = pc.sort_values(["changed_at", "new_promised_date"])
+    pc["key"] = pc.source_system + "|" + pc.order_id
+    first = pc.drop_duplicates("key", keep="first").set_index("key").old_promised_date
 
     d = raw(con, "fulfillment__deliveries")
     d["recorded_at"] = local_ts(d.recorded_at)
@@ -105,6 +106,12 @@ def order_chains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         scan_at=("scan_at", "max"),
         qty=("quantity_delivered", "sum"),
     )
+    # The first delivery recorded on any order of a chain.
+    first_record = (
+        d.assign(root=d.key.map(dict(zip(o.key, o.root, strict=True))))
+        .groupby("root")
+        .delivered_at.min()
+    )
 
     c = raw(con, "fulfillment__confirmations")
     c["confirmed_at"] = local_ts(c.confirmed_at)
@@ -112,6 +119,7 @@ def order_chains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     c["received_date"] = to_date(c.received_date)
     c["in_full"] = to_bool(c.received_in_full)
     c["issue"] = to_bool(c.issue_reported)
+    cutoff = data_cutoff(o, d, c, pc)
     c = c.sort_values(["confirmed_at", "confirmation_id"]).drop_duplicates("order_id", keep="last")
     cf = c.set_index("order_id")[["received_date", "in_full", "issue", "confirmed_at"]]
 
@@ -119,17 +127,17 @@ def order_chains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     finals = o[o.is_final].set_index("root")
     ch = pd.DataFrame(index=roots.index)
     ch["region"] = roots.region.str.strip()
-    ch["business_unit"] = roots.business_unit.str.strip()
-    ch["first_promise"] = [
-        first.get(k, p) for k, p in zip(roots.index, roots.promised_date, strict=True)
-    ]
-    ch["first_promise"] = pd.to_datetime(ch.first_promise)
+    ch["business_unit"] = roots.business_unit.str.strip().replace("", np.nan).fillna("unknown")
+    ch["first_promise"] = pd.to_datetime(first.reindex(ch.index).fillna(roots.promised_date))
+    ch["valid_promise"] = valid_promises(pc, first_record).reindex(ch.index)
+    ch["valid_promise"] = pd.to_datetime(ch.valid_promise.fillna(ch.first_promise))
     fin = finals.reindex(ch.index)
     ch["final_key"] = fin.key
     ch["final_order_id"] = fin.order_id
     ch["current_promise"] = fin.promised_date
     ch["quantity"] = fin.quantity
     ch["cancelled"] = fin.status == "cancelled"
+    ch["open"] = fin.status == "open"
     dl_f = dl.reindex(ch.final_key.to_numpy())
     ch["recorded_date"] = dl_f.recorded_at.dt.normalize().to_numpy()
     ch["scan_date"] = dl_f.scan_at.dt.normalize().to_numpy()
@@ -138,27 +146,68 @@ def order_chains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ch["received_date"] = cf_f.received_date.to_numpy()
     ch["confirmed_in_full"] = cf_f.in_full.to_numpy()
     ch["issue"] = cf_f.issue.to_numpy()
-    ch["verified_date"] = ch.received_date.fillna(ch.scan_date)
-    ch["verified"] = ch.verified_date.notna()
+    # The earlier of the customer's date and the scan.
+    ch["verified_date"] = ch[["received_date", "scan_date"]].min(axis=1)
+    ch["overdue_open"] = (
+        ch.open
+        & ch.verified_date.isna()
+        & ch.recorded_date.isna()
+        & (ch.valid_promise < cutoff - pd.Timedelta(days=CONFIRMATION_WINDOW_DAYS))
+    )
+    ch["verified"] = ch.verified_date.notna() | ch.overdue_open
+    ch["due"] = ~ch.cancelled & (ch.valid_promise <= cutoff)
     ch["in_full_verified"] = np.where(
         ch.received_date.notna(),
         ch.confirmed_in_full.fillna(False).astype(bool),
         ch.scan_date.notna() & (ch.qty_delivered >= ch.quantity),
     )
-    ch["on_time_verified"] = ch.verified & (ch.verified_date <= ch.first_promise)
-    ch["otif_verified"] = ch.on_time_verified & ch.in_full_verified
+    on_time = ch.verified_date <= ch.valid_promise
+    # Unknown (None) when unverified: neither late nor on time.
+    ch["on_time_verified"] = on_time.astype(object).where(ch.verified, None)
+    ch["otif_verified"] = (on_time & ch.in_full_verified).astype(object).where(ch.verified, None)
     ch["on_time_system"] = ch.recorded_date.notna() & (ch.recorded_date <= ch.current_promise)
-    ch["due_month"] = ch.first_promise.dt.to_period("M").dt.to_timestamp()
+    ch["due_month"] = ch.valid_promise.dt.to_period("M").dt.to_timestamp()
     return ch.reset_index(names="order_key")
 
 
+CONFIRMATION_WINDOW_DAYS = 14
+
+
+def data_cutoff(*frames: pd.DataFrame) -> pd.Timestamp:
+    """The latest fulfillment event loaded, as a date, never after today."""
+    columns = ("updated_at", "recorded_at", "confirmed_at", "changed_at")
+    latest_event = max(
+        f[col].max() for f in frames for col in columns if col in f.columns and f[col].notna().any()
+    )
+    return min(latest_event, pd.Timestamp.now()).normalize()
+
+
+def valid_promises(pc: pd.DataFrame, first_record: pd.Series) -> pd.Series:
+    """Per order: the last revision of the run of in-time revisions from the first.
+
+    In time = logged on a date before the promise it replaces, and before the
+    first delivery recorded on the order's chain.
+    """
+    pc = pc.sort_values(["key", "changed_at", "new_promised_date"]).copy()
+    recorded = pc.key.map(first_record)
+    in_time = (pc.changed_at.dt.normalize() < pc.old_promised_date) & (
+        recorded.isna() | (pc.changed_at < recorded)
+    )
+    pc["honoured"] = in_time.astype(int).groupby(pc.key).cummin().astype(bool)
+    return pc[pc.honoured].groupby("key").new_promised_date.last()
+
+
 def region_months(chains: pd.DataFrame) -> pd.DataFrame:
-    due = chains[~chains.cancelled]
+    due = chains[chains.due].assign(
+        on_time=lambda c: c.on_time_verified.fillna(False).astype(bool),
+        otif=lambda c: c.otif_verified.fillna(False).astype(bool),
+    )
     g = due.groupby(["region", "business_unit", "due_month"])
     return g.agg(
         orders_due=("order_key", "size"),
-        orders_on_time_verified=("on_time_verified", "sum"),
-        orders_otif_verified=("otif_verified", "sum"),
+        orders_verified=("verified", "sum"),
+        orders_on_time_verified=("on_time", "sum"),
+        orders_otif_verified=("otif", "sum"),
         orders_on_time_system=("on_time_system", "sum"),
     ).reset_index()
 

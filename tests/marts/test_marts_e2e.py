@@ -53,9 +53,22 @@ def test_one_order_row_per_chain_with_the_same_verified_outcome(built):
     assert len(mart) == len(mine)
     joined = mart.join(mine, rsuffix="_rc", how="inner")
     assert len(joined) == len(mart)
-    assert (joined.is_on_time_verified == joined.on_time_verified).all()
-    assert (joined.is_otif_verified == joined.otif_verified).all()
+    for mart_col, mine_col in (
+        ("is_on_time_verified", "on_time_verified"),
+        ("is_otif_verified", "otif_verified"),
+    ):
+        # Unverified orders are unknown (NULL) on both sides, never late or on time.
+        assert (joined[mart_col].isna() == joined[mine_col].isna()).all(), mart_col
+        known = joined[mart_col].notna()
+        assert (joined.loc[known, mart_col] == joined.loc[known, mine_col]).all(), mart_col
+    assert joined.is_on_time_verified.isna().any()
     assert (joined.is_cancelled == joined.cancelled).all()
+    assert (joined.is_due == joined.due).all()
+    assert (joined.is_verified == joined.verified).all()
+    assert (pd.to_datetime(joined.valid_promised_date) == joined.valid_promise).all()
+    # The demo world holds customers' in-time deferrals and late revisions both.
+    assert (joined.valid_promise != joined.first_promise).any()
+    assert (joined.valid_promise != pd.to_datetime(joined.current_promised_date)).any()
 
 
 def test_region_month_fulfillment_equals_the_recomputation(built):
@@ -67,6 +80,7 @@ def test_region_month_fulfillment_equals_the_recomputation(built):
     assert len(joined) == len(mine) > 100
     for col in (
         "orders_due",
+        "orders_verified",
         "orders_on_time_verified",
         "orders_otif_verified",
         "orders_on_time_system",
@@ -85,7 +99,7 @@ def test_reported_rate_and_integrity_gap_equal_the_raw_reports(built):
     mine = rc.region_months(built["chains"]).merge(
         reports, on=["region", "business_unit", "due_month"]
     )
-    mine["gap"] = 100 * (mine.rate - mine.orders_on_time_verified / mine.orders_due)
+    mine["gap"] = 100 * (mine.rate - mine.orders_on_time_verified / mine.orders_verified)
     mart = built["marts"]["fct_fulfillment_nps_region_months"].copy()
     mart["due_month"] = pd.to_datetime(mart.period_month_start)
     joined = mine.merge(mart, on=["region", "business_unit", "due_month"])
@@ -128,9 +142,13 @@ def test_journey_nps_ces_and_csat_equal_the_recomputation(built):
     r = built["responses"].copy()
     r["journey_stage"] = r.journey_stage.fillna("unknown")
     r["touchpoint"] = r.touchpoint.fillna("unknown")
+    responses = built["marts"]["fct_survey_responses"]
+    suspects = set(responses.response_id[responses.is_gaming_suspect])
+    r["suspect"] = r.response_id.isin(suspects)
     keys = ["month", "journey_stage", "touchpoint", "survey_type"]
+    honest = r[~r.suspect]
     mine = (
-        r.groupby(keys)
+        honest.groupby(keys)
         .agg(
             n=("response_id", "size"),
             nps=("nps", rc.nps),
@@ -139,14 +157,42 @@ def test_journey_nps_ces_and_csat_equal_the_recomputation(built):
         )
         .reset_index()
     )
+    set_aside = r[r.suspect & r.nps.notna()].groupby(keys).size().rename("n_suspect")
+    mine = mine.merge(set_aside.reset_index(), on=keys, how="outer")
+    mine["n"] = mine.n.fillna(0)
+    mine["n_suspect"] = mine.n_suspect.fillna(0)
     mart = built["marts"]["fct_journey_scores"].copy()
     mart["month"] = pd.to_datetime(mart.submitted_month)
     joined = mine.merge(mart, on=keys)
     assert len(joined) == len(mine) == len(mart)
     assert (joined.n == joined.n_responses).all()
+    assert (joined.n_suspect == joined.n_nps_answers_gaming_suspect).all()
+    assert joined.n_suspect.sum() == len(suspects) > 0
     assert np.allclose(joined.nps_x, joined.nps_y, equal_nan=True)
     assert np.allclose(joined.ces, joined.ces_mean, equal_nan=True)
     assert np.allclose(joined.csat, joined.csat_mean, equal_nan=True)
+
+
+def test_gaming_suspects_are_the_clerk_sent_delivery_surveys_and_lift_nps(built):
+    """The demo world games surveys in a few region-months: a clerk sends the
+    delivery surveys himself (sent_by), on-time orders only, and most answers
+    are 10s. Suspects are such responses only (no system-sent survey marked),
+    nearly all of them are found, every forced 10 among them, and NPS without
+    them is lower than with them in the months they answered."""
+    r = built["marts"]["fct_survey_responses"]
+    truth = pd.read_parquet(built["truth"] / "responses.parquet")
+    suspect = r[r.is_gaming_suspect]
+    staff_sent = r[r.invitation_sent_by.notna()]
+    assert len(suspect) > 20
+    assert (suspect.survey_type == "delivery").all()
+    assert suspect.invitation_sent_by.notna().all()  # precision 1 on the demo world
+    assert len(suspect) >= 0.8 * len(staff_sent)
+    forced_tens = set(truth.response_id[truth.gamed])
+    assert len(forced_tens) > 10
+    assert len(forced_tens & set(suspect.response_id)) >= 0.8 * len(forced_tens)
+    months = r[r.submitted_month.isin(suspect.submitted_month.unique()) & (r.has_nps == 1)]
+    honest = months[~months.is_gaming_suspect]
+    assert honest.nps_points.mean() < months.nps_points.mean()
 
 
 def test_driver_importance_equals_the_correlation_recomputed_from_raw(built):
@@ -268,12 +314,20 @@ def _mf_env(built) -> dict:
 
 
 def test_metricflow_nps_by_month_and_segment_equals_the_marts(built):
-    got = _mf_query(_mf_env(built), "nps,nps_answer_count", "metric_time__month,customer__segment")
+    """nps (the headline) leaves survey-gaming suspects out; nps_including_gamed
+    keeps them; each with its n."""
+    got = _mf_query(
+        _mf_env(built),
+        "nps,nps_answer_count,nps_including_gamed,nps_answer_count_including_gamed",
+        "metric_time__month,customer__segment",
+    )
     with duckdb.connect(built["db"], read_only=True) as con:
         want = con.execute(
             """
             select r.submitted_month as month, c.segment,
-                   sum(r.has_nps) as n, avg(r.nps_points) as nps
+                   sum(r.has_nps) filter (where not r.is_gaming_suspect) as n,
+                   avg(r.nps_points) filter (where not r.is_gaming_suspect) as nps,
+                   sum(r.has_nps) as n_all, avg(r.nps_points) as nps_all
             from marts.fct_survey_responses as r
             left join marts.dim_customer as c on r.customer_key = c.customer_key
             group by all
@@ -286,11 +340,18 @@ def test_metricflow_nps_by_month_and_segment_equals_the_marts(built):
     assert len(joined) == len(want) == len(got) > 20  # unresolved respondents: no segment
     assert (joined.n == joined.nps_answer_count).all()
     assert np.allclose(joined.nps_x, joined.nps_y, equal_nan=True)
+    assert (joined.n_all == joined.nps_answer_count_including_gamed).all()
+    assert np.allclose(joined.nps_all, joined.nps_including_gamed, equal_nan=True)
+    assert (joined.n < joined.n_all).any()
 
 
 def test_metricflow_fulfillment_and_coverage_equal_the_marts(built):
     env = _mf_env(built)
-    got = _mf_query(env, "verified_otif,reported_on_time_rate", "metric_time__month")
+    got = _mf_query(
+        env,
+        "verified_otif,verified_on_time_rate,verification_coverage,reported_on_time_rate",
+        "metric_time__month",
+    )
     got["month"] = pd.to_datetime(got.metric_time__month).dt.tz_localize(None)
     cov = _mf_query(env, "revenue_coverage", "metric_time__quarter")
     cov["quarter"] = pd.to_datetime(cov.metric_time__quarter).dt.tz_localize(None)
@@ -298,7 +359,9 @@ def test_metricflow_fulfillment_and_coverage_equal_the_marts(built):
         months = con.execute(
             """
             select period_month_start as month,
-                   sum(orders_otif_verified) / sum(orders_due) as verified_otif,
+                   sum(orders_otif_verified) / sum(orders_verified) as verified_otif,
+                   sum(orders_on_time_verified) / sum(orders_verified) as verified_on_time,
+                   sum(orders_verified) / sum(orders_due) as coverage,
                    sum(reported_orders_on_time) / sum(reported_orders_due) as reported
             from marts.fct_fulfillment_nps_region_months
             where business_unit != 'all'
@@ -313,6 +376,9 @@ def test_metricflow_fulfillment_and_coverage_equal_the_marts(built):
     joined = months.merge(got, on="month")
     assert len(joined) == len(months) > 12
     assert np.allclose(joined.verified_otif_x, joined.verified_otif_y, equal_nan=True)
+    assert np.allclose(joined.verified_on_time, joined.verified_on_time_rate, equal_nan=True)
+    assert np.allclose(joined.coverage, joined.verification_coverage, equal_nan=True)
+    assert (joined.coverage < 1).any()
     assert np.allclose(joined.reported, joined.reported_on_time_rate, equal_nan=True)
     quarters["quarter"] = pd.to_datetime(quarters.quarter)
     jq = quarters.merge(cov, on="quarter")
