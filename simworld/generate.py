@@ -2,14 +2,20 @@
 and the ground truth the pipeline never reads.
 
     python -m simworld.generate --scale small|medium|large --seed 42 --out data
-        [--manipulation normal|subtle|none]
+        [--manipulation normal|subtle|none] [--empty-rate 0.03]
+        [--drop-column-rate 0.1] [--empty-column TABLE.COLUMN=RATE ...]
 
 Writes <out>/landing/<source>/<table>/<file> and <out>/ground_truth/. The same
-scale and seed give byte-identical files. The simulation lives in
+scale, seed and flags give byte-identical files. The simulation lives in
 simworld/demo/ (world, operations, voice); this module turns it into files: the
 export layout of each source system, the awkward files real sources send
 (a GBK export, a re-sent file, upper-case and re-ordered headers, an extra
 column, a parquet file) and bad rows that each break exactly one contract rule.
+Every file is written in a form drawn by simworld/forms.py: optional values
+left empty (--empty-rate), optional columns left out (--drop-column-rate),
+timestamps, booleans, column names and order, csv/jsonl/parquet in every form
+the contract allows. The flags change how the world is written, not the world;
+ground_truth/manifest.json records what was emptied and which forms were used.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import io
 import json
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +39,7 @@ from simworld.demo import operations as ops
 from simworld.demo import vocab as v
 from simworld.demo import voice
 from simworld.demo import world as w
+from simworld.forms import FileForm, FormOptions, Forms, is_empty
 
 PERIOD_MONTHS = 3
 N_PERIODS = w.N_MONTHS // PERIOD_MONTHS
@@ -49,6 +56,15 @@ PERIOD_ENDS = [
     for p in range(N_PERIODS)
 ]
 OMS = tuple(f"oms_{r.lower()}" for r in w.REGIONS)
+# Optional columns whose landing (filled or not, latest version) the truth
+# records: the warehouse cannot know what did not land.
+LANDED_TRACKED: dict[str, tuple[str, ...]] = {
+    "fulfillment__orders": ("business_unit",),
+    "fulfillment__promise_changes": ("changed_by",),
+    "fulfillment__deliveries": ("recorded_by",),
+    "survey__invitations": ("order_id",),
+    "survey__responses": ("order_id",),
+}
 
 
 # --------------------------------------------------------------------------- formatting
@@ -65,24 +81,10 @@ def fmt_date(a: np.ndarray) -> np.ndarray:
     return s
 
 
-def fmt_ts(a: np.ndarray, style: str = "space") -> np.ndarray:
-    """Local (Asia/Shanghai) times as each source system writes them."""
-    a = np.asarray(a).astype("datetime64[s]")
-    s = pd.Series(np.datetime_as_string(a, unit="s"), dtype=object)
-    if style == "space":
-        s = s.str.replace("T", " ", regex=False)
-    elif style == "iso8":
-        s = s + "+08:00"
-    elif style == "utc":
-        s = s + "Z"
-    out = s.to_numpy(dtype=object, copy=True)
-    out[np.isnat(a)] = None
-    return out
-
-
-def fmt_bool(a: np.ndarray, style: str = "en") -> np.ndarray:
-    yes, no = {"en": ("true", "false"), "zh": ("是", "否"), "num": ("1", "0")}[style]
-    return np.where(np.asarray(a, dtype=bool), yes, no).astype(object)
+def local_ts(a: np.ndarray) -> np.ndarray:
+    """Local (Asia/Shanghai) wall times; each file writes them in its own form
+    (simworld/forms.py)."""
+    return np.asarray(a).astype("datetime64[s]")
 
 
 def fmt_num(a: np.ndarray, decimals: int = 0) -> np.ndarray:
@@ -162,12 +164,17 @@ BAD_TEMPLATES: dict[str, list[BadRow]] = {
 
 @dataclass
 class Landing:
+    """Writes landing files: each in the form `forms` draws for it, with the
+    bad rows of its table's budget, and notes what landed for the truth."""
+
     root: Path
     rng: np.random.Generator
     bad_budget: dict[str, int]
+    forms: Forms
     rows_per_file: dict[str, int] = field(default_factory=dict)
     bad_rows: list[dict] = field(default_factory=list)
     protected: set[str] = field(default_factory=set)
+    landed: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
 
     def path(self, table: str, name: str) -> Path:
         source, tbl = table.split("__")
@@ -177,6 +184,68 @@ class Landing:
 
     def rel(self, p: Path) -> str:
         return p.relative_to(self.root / "landing").as_posix()
+
+    def write(
+        self,
+        table: str,
+        name: str,
+        df: pd.DataFrame,
+        *,
+        fmt: str | None = None,
+        encoding: str | None = None,
+        header_case: str | None = None,
+        order: str | None = None,
+    ) -> Path:
+        """Write one file. `name` has no suffix; pinned arguments make a special
+        file keep that part of its form (format, encoding, header case, column
+        order `reversed`); everything else is drawn per file."""
+        t = c.TABLES_BY_NAME[table]
+        df = self.forms.empty_optional(t, df.reset_index(drop=True))
+        form = self.forms.draw(
+            t,
+            name,
+            list(df.columns),
+            fmt=fmt,
+            header_case=header_case,
+            keep_order=order is not None,
+            keep=[b.column for b in BAD_TEMPLATES.get(table, []) if b.column],
+        )
+        if encoding is not None:
+            form = replace(form, encoding=encoding)
+        self._note_landed(table, df, form)
+        df = self.forms.render(t, df, form, name)
+        if order == "reversed":
+            df = df[df.columns[::-1]]
+        p = self.path(table, f"{name}.{form.format}")
+        header = self.forms.header(list(df.columns), form, name)
+        if form.format == "csv":
+            self._write_csv(table, p, df, header, form)
+        elif form.format == "jsonl":
+            self._write_jsonl(table, p, df, header, form)
+        else:
+            self._write_parquet(p, df, header)
+        self.forms.log.files[self.rel(p)] = form.describe(t)
+        return p
+
+    def _note_landed(self, table: str, df: pd.DataFrame, form: FileForm) -> None:
+        """For the truth: which tracked values reached the landing zone."""
+        t = c.TABLES_BY_NAME[table]
+        for col in LANDED_TRACKED.get(table, ()):
+            notes = self.landed.setdefault(f"{table}.{col}", [])
+            extra = [x for x in ("order_id",) if x in df.columns and x not in t.key]
+            rec = df[[*t.key, *extra]].copy()
+            rec["_version"] = df[t.version_by] if t.version_by else pd.NaT
+            rec["_written"] = sum(map(len, notes)) + np.arange(len(df))
+            present = col in df.columns and col not in form.dropped
+            rec["landed"] = ~is_empty(df[col]) if present else False
+            notes.append(rec)
+
+    def landed_values(self, table: str, column: str) -> pd.DataFrame:
+        """Per record (latest version, as staging keeps it): did `column` land filled?"""
+        t = c.TABLES_BY_NAME[table]
+        recs = pd.concat(self.landed[f"{table}.{column}"], ignore_index=True)
+        recs = recs.sort_values(["_version", "_written"], kind="stable", na_position="first")
+        return recs.drop_duplicates(list(t.key), keep="last").drop(columns=["_version", "_written"])
 
     def _bad_for(self, table: str, name: str, n_rows: int) -> list[BadRow]:
         left = self.bad_budget.get(table, 0)
@@ -191,40 +260,31 @@ class Landing:
     def _positions(self, n_good: int, n_bad: int) -> list[int]:
         return sorted(int(x) + 1 for x in self.rng.choice(n_good + n_bad, n_bad, replace=False))
 
-    def write_csv(
-        self,
-        table: str,
-        name: str,
-        df: pd.DataFrame,
-        *,
-        encoding: str = "utf-8",
-        header_case: str = "lower",
-        bad: bool = True,
-    ) -> Path:
-        p = self.path(table, name)
-        df = df.reset_index(drop=True)
-        bads = self._bad_for(table, name, len(df)) if bad else []
-        header = [h.upper() if header_case == "upper" else h for h in df.columns]
+    def _write_csv(
+        self, table: str, p: Path, df: pd.DataFrame, header: list[str], form: FileForm
+    ) -> None:
+        bads = self._bad_for(table, p.stem, len(df))
         body = df.to_csv(index=False, header=False, lineterminator="\n").split("\n")[:-1]
         if bads:
             pos = self._positions(len(body), len(bads))
-            out: list[str] = []
             src_rows = self.rng.integers(0, len(df), len(bads))
-            bi, gi = 0, 0
-            for final in range(1, len(body) + len(bads) + 1):
-                if bi < len(bads) and pos[bi] == final:
-                    out.append(self._bad_csv_line(df, int(src_rows[bi]), bads[bi]))
-                    self._note(p, final, bads[bi])
-                    bi += 1
-                else:
-                    out.append(body[gi])
-                    gi += 1
-            body = out
+            lines = iter(body)
+            bad_at = dict(zip(pos, zip(src_rows, bads, strict=True), strict=True))
+            body = [
+                self._bad_csv_line(df, int(bad_at[k][0]), bad_at[k][1])
+                if k in bad_at
+                else next(lines)
+                for k in range(1, len(body) + len(bads) + 1)
+            ]
+            for k, (_, bad) in bad_at.items():
+                self._note(p, k, bad)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
-        p.write_bytes((buf.getvalue() + "".join(line + "\n" for line in body)).encode(encoding))
+        text = buf.getvalue() + "".join(line + "\n" for line in body)
+        if form.newline != "\n":
+            text = text.replace("\n", form.newline)
+        p.write_bytes(text.encode(form.encoding))
         self.rows_per_file[self.rel(p)] = len(body)
-        return p
 
     def _bad_csv_line(self, df: pd.DataFrame, i: int, bad: BadRow) -> str:
         row = ["" if pd.isna(x) else str(x) for x in df.iloc[i].tolist()]
@@ -246,12 +306,19 @@ class Landing:
             }
         )
 
-    def write_jsonl(self, table: str, name: str, df: pd.DataFrame) -> Path:
-        p = self.path(table, name)
-        df = df.reset_index(drop=True)
-        text = df.to_json(orient="records", lines=True, force_ascii=False) if len(df) else ""
+    def _write_jsonl(
+        self, table: str, p: Path, df: pd.DataFrame, header: list[str], form: FileForm
+    ) -> None:
+        """JSON lines; bad rows only where the table's bad rows are JSON-shaped
+        (a table whose contract format is csv keeps its CSV-shaped ones for CSV files)."""
+        out = df.set_axis(header, axis=1)
+        if form.json_empty == "":
+            out = out.astype(object).where(out.notna(), "")
+        text = out.to_json(orient="records", lines=True, force_ascii=False) if len(out) else ""
         records = [line for line in text.split("\n") if line]
-        bads = self._bad_for(table, name, len(records))
+        json_bads = c.TABLES_BY_NAME[table].file_format == "jsonl"
+        bads = self._bad_for(table, p.stem, len(records)) if json_bads else []
+        names = dict(zip(df.columns, header, strict=True))
         if bads:
             pos = self._positions(len(records), len(bads))
             good = list(records)
@@ -260,22 +327,17 @@ class Landing:
                 if bad.reason == c.REASON_MALFORMED_JSON:
                     line = json.dumps(rec, ensure_ascii=False)[: 40 + k]
                 else:
-                    rec[bad.column] = bad.value
+                    rec[names[bad.column]] = bad.value
                     line = json.dumps(rec, ensure_ascii=False)
                 records.insert(at - 1, line)
                 self._note(p, at, bad)
         p.write_text("".join(r + "\n" for r in records), encoding="utf-8")
         self.rows_per_file[self.rel(p)] = len(records)
-        return p
 
-    def write_parquet(self, table: str, name: str, df: pd.DataFrame) -> Path:
-        p = self.path(table, name)
-        arrow = pa.Table.from_pandas(
-            df.astype("string").reset_index(drop=True), preserve_index=False
-        )
-        pq.write_table(arrow, p)
+    def _write_parquet(self, p: Path, df: pd.DataFrame, header: list[str]) -> None:
+        out = df.astype("string").set_axis(header, axis=1).reset_index(drop=True)
+        pq.write_table(pa.Table.from_pandas(out, preserve_index=False), p)
         self.rows_per_file[self.rel(p)] = len(df)
-        return p
 
 
 # --------------------------------------------------------------------------- tables
@@ -297,8 +359,8 @@ def accounts_frame(acc: pd.DataFrame, updated: np.ndarray | None = None) -> pd.D
             "city": acc.city,
             "phone": acc.phone,
             "website": acc.website,
-            "created_at": fmt_ts(acc.created_at.to_numpy()),
-            "updated_at": fmt_ts(acc.updated_at.to_numpy() if updated is None else updated),
+            "created_at": local_ts(acc.created_at.to_numpy()),
+            "updated_at": local_ts(acc.updated_at.to_numpy() if updated is None else updated),
         }
     )
 
@@ -306,77 +368,82 @@ def accounts_frame(acc: pd.DataFrame, updated: np.ndarray | None = None) -> pd.D
 def write_crm(
     land: Landing, rng: np.random.Generator, acc: pd.DataFrame, con: pd.DataFrame, ct: pd.DataFrame
 ) -> dict[str, str]:
-    special = {}
+    special: dict[str, str] = {}
     for crm in w.CRMS:
-        a = acc[acc.source_system == crm]
-        frame = accounts_frame(a)
-        name = f"{crm}_accounts_2026-10-31.csv"
-        if crm == "bu_welfare":
-            p = land.write_csv("crm__accounts", name, frame, encoding="gbk")
-            special["gbk_file"] = land.rel(p)
-        elif crm == "crm_south":
-            frame["wechat_official_account"] = np.where(
-                rng.random(len(frame)) < 0.3, "gh_" + frame.account_id.str.lower(), None
-            )
-            p = land.write_csv("crm__accounts", name, frame)
-            special["extra_column_file"] = land.rel(p)
-        else:
-            land.write_csv("crm__accounts", name, frame)
-        # A later delta export: some accounts changed segment or manager.
-        changed = a[rng.random(len(a)) < 0.05].copy()
-        if len(changed):
-            changed["segment"] = np.where(rng.random(len(changed)) < 0.5, changed.segment, "key")
-            later = np.datetime64("2026-10-31T12:00:00") + rng.integers(
-                0, 3600 * 6, len(changed)
-            ) * np.timedelta64(1, "s")
-            land.write_csv(
-                "crm__accounts",
-                f"{crm}_accounts_delta_2026-11-01.csv",
-                accounts_frame(changed, later),
-            )
+        special |= write_accounts(land, rng, crm, acc[acc.source_system == crm])
+        special |= write_contacts(land, crm, con[con.source_system == crm])
+        write_contracts(land, crm, ct[ct.source_system == crm])
+    return special
 
-        cc = con[con.source_system == crm]
-        frame = pd.DataFrame(
-            {
-                "source_system": cc.source_system,
-                "contact_id": cc.contact_id,
-                "account_id": cc.account_id,
-                "full_name": cc.full_name,
-                "title": cc.title,
-                "department": cc.department,
-                "buying_role": cc.crm_role,
-                "email": cc.crm_email,
-                "phone": cc.crm_phone,
-                "is_active": cc.is_active,
-                "updated_at": fmt_ts(cc.updated_at.to_numpy()),
-            }
+
+def write_accounts(
+    land: Landing, rng: np.random.Generator, crm: str, a: pd.DataFrame
+) -> dict[str, str]:
+    special = {}
+    frame = accounts_frame(a)
+    name = f"{crm}_accounts_2026-10-31"
+    if crm == "bu_welfare":
+        p = land.write("crm__accounts", name, frame, fmt="csv", encoding="gbk")
+        special["gbk_file"] = land.rel(p)
+    elif crm == "crm_south":
+        frame["wechat_official_account"] = np.where(
+            rng.random(len(frame)) < 0.3, "gh_" + frame.account_id.str.lower(), None
         )
-        if crm == "crm_north":
-            p = land.write_csv(
-                "crm__contacts", f"{crm}_contacts_2026-10-31.csv", frame, header_case="upper"
-            )
-            special["upper_case_header_file"] = land.rel(p)
-        else:
-            land.write_csv("crm__contacts", f"{crm}_contacts_2026-10-31.csv", frame)
-
-        k = ct[ct.source_system == crm]
-        land.write_csv(
-            "crm__contracts",
-            f"{crm}_contracts_2026-10-31.csv",
-            pd.DataFrame(
-                {
-                    "source_system": k.source_system,
-                    "contract_id": k.contract_id,
-                    "account_id": k.account_id,
-                    "start_date": fmt_date(k.start.to_numpy()),
-                    "end_date": fmt_date(k.end.to_numpy()),
-                    "contract_value": fmt_num(k.value.to_numpy(), 2),
-                    "status": k.status,
-                    "renewed_by_contract_id": k.renewed_by_contract_id,
-                }
-            ),
+        p = land.write("crm__accounts", name, frame, fmt="csv")
+        special["extra_column_file"] = land.rel(p)
+    else:
+        land.write("crm__accounts", name, frame)
+    # A later delta export: some accounts changed segment or manager.
+    changed = a[rng.random(len(a)) < 0.05].copy()
+    if len(changed):
+        changed["segment"] = np.where(rng.random(len(changed)) < 0.5, changed.segment, "key")
+        later = np.datetime64("2026-10-31T12:00:00") + rng.integers(
+            0, 3600 * 6, len(changed)
+        ) * np.timedelta64(1, "s")
+        land.write(
+            "crm__accounts", f"{crm}_accounts_delta_2026-11-01", accounts_frame(changed, later)
         )
     return special
+
+
+def write_contacts(land: Landing, crm: str, cc: pd.DataFrame) -> dict[str, str]:
+    frame = pd.DataFrame(
+        {
+            "source_system": cc.source_system,
+            "contact_id": cc.contact_id,
+            "account_id": cc.account_id,
+            "full_name": cc.full_name,
+            "title": cc.title,
+            "department": cc.department,
+            "buying_role": cc.crm_role,
+            "email": cc.crm_email,
+            "phone": cc.crm_phone,
+            "is_active": cc.is_active,
+            "updated_at": local_ts(cc.updated_at.to_numpy()),
+        }
+    )
+    name = f"{crm}_contacts_2026-10-31"
+    if crm != "crm_north":
+        land.write("crm__contacts", name, frame)
+        return {}
+    p = land.write("crm__contacts", name, frame, fmt="csv", header_case="upper")
+    return {"upper_case_header_file": land.rel(p)}
+
+
+def write_contracts(land: Landing, crm: str, k: pd.DataFrame) -> None:
+    frame = pd.DataFrame(
+        {
+            "source_system": k.source_system,
+            "contract_id": k.contract_id,
+            "account_id": k.account_id,
+            "start_date": fmt_date(k.start.to_numpy()),
+            "end_date": fmt_date(k.end.to_numpy()),
+            "contract_value": fmt_num(k.value.to_numpy(), 2),
+            "status": k.status,
+            "renewed_by_contract_id": k.renewed_by_contract_id,
+        }
+    )
+    land.write("crm__contracts", f"{crm}_contracts_2026-10-31", frame)
 
 
 def order_exports(o: pd.DataFrame) -> pd.DataFrame:
@@ -435,150 +502,166 @@ def write_fulfillment(
     reports: pd.DataFrame,
 ) -> dict[str, str]:
     special: dict[str, str] = {}
+    o["category"] = product_categories(rng, o)
     exp = order_exports(o)
-    region_name = np.array(w.REGIONS, dtype=object)
-    bu_name = np.array(w.BUS, dtype=object)
+    for k, oms in enumerate(OMS):
+        special |= write_orders(land, oms, exp[o.region.to_numpy()[exp.row] == k], o, acc)
+        write_promise_changes(land, rng, oms, o[o.region == k], acc)
+        special |= write_deliveries(land, rng, oms, o[o.region == k])
+    write_confirmations(land, rng, o, persons)
+    write_regional_reports(land, rng, reports)
+    return special
+
+
+def product_categories(rng: np.random.Generator, o: pd.DataFrame) -> np.ndarray:
     cat = np.empty(len(o), dtype=object)
     for b, name in enumerate(w.BUS):
         m = o.bu.to_numpy() == b
         opts = np.array(v.BU_CATEGORIES[name], dtype=object)
         cat[m] = opts[rng.integers(0, len(opts), m.sum())]
-    o["category"] = cat
-    ts_style = {"oms_east": "iso8"}
-    for k, oms in enumerate(OMS):
-        style = ts_style.get(oms, "space")
-        for per in range(N_PERIODS):
-            e = exp[(exp.period == per) & (o.region.to_numpy()[exp.row] == k)]
-            r = o.iloc[e.row.to_numpy()]
-            frame = pd.DataFrame(
-                {
-                    "source_system": oms,
-                    "order_id": r.order_id.to_numpy(),
-                    "account_source_system": acc.source_system.to_numpy()[r.a_idx],
-                    "account_id": acc.account_id.to_numpy()[r.a_idx],
-                    "order_date": fmt_date(r.order_date.to_numpy()),
-                    "requested_date": fmt_date(r.requested_date.to_numpy()),
-                    "promised_date": fmt_date(e.promised.to_numpy()),
-                    "region": region_name[r.region],
-                    "business_unit": bu_name[r.bu],
-                    "product_category": r.category.to_numpy(),
-                    "quantity": fmt_num(r.quantity.to_numpy()),
-                    "amount": fmt_num(r.amount.to_numpy(), 2),
-                    "status": e.status.to_numpy(),
-                    "sales_rep_id": acc.account_manager_id.to_numpy()[r.a_idx],
-                    "replaces_order_id": r.replaces_order_id.to_numpy(),
-                    "updated_at": fmt_ts(e.updated_at.to_numpy(), style),
-                }
-            )
-            name = f"{oms}_orders_{PERIOD_LABELS[per]}.csv"
-            if oms == "oms_north" and per == 2:
-                land.protected.add(name)
-            p = land.write_csv("fulfillment__orders", name, frame)
-            if oms == "oms_north" and per == 2:
-                resent = p.with_name(f"{oms}_orders_{PERIOD_LABELS[per]}_resent.csv")
-                shutil.copyfile(p, resent)
-                land.rows_per_file[land.rel(resent)] = land.rows_per_file[land.rel(p)]
-                special["duplicate_file"] = land.rel(resent)
-                special["duplicate_of"] = land.rel(p)
+    return cat
 
-        # Promise changes.
-        pc = o[(o.region == k) & ~np.isnat(o.change_time.to_numpy().astype("datetime64[s]"))]
-        pc_per = period_of(pc.change_time.to_numpy())
-        for per in range(N_PERIODS):
-            r = pc[pc_per == per]
-            if not len(r):
-                continue
-            p1 = r.pattern.to_numpy() == ops.PROMISE_MOVED
-            land.write_csv(
-                "fulfillment__promise_changes",
-                f"{oms}_promise_changes_{PERIOD_LABELS[per]}.csv",
-                pd.DataFrame(
-                    {
-                        "source_system": oms,
-                        "order_id": r.order_id.to_numpy(),
-                        "old_promised_date": fmt_date(r.first_promise.to_numpy()),
-                        "new_promised_date": fmt_date(r.promise.to_numpy()),
-                        "changed_at": fmt_ts(r.change_time.to_numpy(), style),
-                        "changed_by": np.where(
-                            p1, r.staff.to_numpy(), acc.account_manager_id.to_numpy()[r.a_idx]
-                        ),
-                        "reason": np.where(
-                            p1,
-                            np.array(
-                                ["客户要求延期", "物流调整", "customer request"], dtype=object
-                            )[rng.integers(0, 3, len(r))],
-                            np.array(
-                                [
-                                    "客户要求延期",
-                                    "customer requested later date",
-                                    "客户现场未准备好",
-                                ],
-                                dtype=object,
-                            )[rng.integers(0, 3, len(r))],
-                        ),
-                    }
+
+def write_orders(
+    land: Landing, oms: str, exp: pd.DataFrame, o: pd.DataFrame, acc: pd.DataFrame
+) -> dict[str, str]:
+    """One export per period; oms_north's third is sent twice, byte for byte."""
+    special: dict[str, str] = {}
+    for per in range(N_PERIODS):
+        e = exp[exp.period == per]
+        r = o.iloc[e.row.to_numpy()]
+        frame = pd.DataFrame(
+            {
+                "source_system": oms,
+                "order_id": r.order_id.to_numpy(),
+                "account_source_system": acc.source_system.to_numpy()[r.a_idx],
+                "account_id": acc.account_id.to_numpy()[r.a_idx],
+                "order_date": fmt_date(r.order_date.to_numpy()),
+                "requested_date": fmt_date(r.requested_date.to_numpy()),
+                "promised_date": fmt_date(e.promised.to_numpy()),
+                "region": np.array(w.REGIONS, dtype=object)[r.region],
+                "business_unit": np.array(w.BUS, dtype=object)[r.bu],
+                "product_category": r.category.to_numpy(),
+                "quantity": fmt_num(r.quantity.to_numpy()),
+                "amount": fmt_num(r.amount.to_numpy(), 2),
+                "status": e.status.to_numpy(),
+                "sales_rep_id": acc.account_manager_id.to_numpy()[r.a_idx],
+                "replaces_order_id": r.replaces_order_id.to_numpy(),
+                "updated_at": local_ts(e.updated_at.to_numpy()),
+            }
+        )
+        name = f"{oms}_orders_{PERIOD_LABELS[per]}"
+        if oms != "oms_north" or per != 2:
+            land.write("fulfillment__orders", name, frame)
+            continue
+        land.protected.add(name)
+        p = land.write("fulfillment__orders", name, frame)
+        resent = p.with_name(f"{name}_resent{p.suffix}")
+        shutil.copyfile(p, resent)
+        land.rows_per_file[land.rel(resent)] = land.rows_per_file[land.rel(p)]
+        land.forms.log.files[land.rel(resent)] = land.forms.log.files[land.rel(p)]
+        special["duplicate_file"] = land.rel(resent)
+        special["duplicate_of"] = land.rel(p)
+    return special
+
+
+def write_promise_changes(
+    land: Landing, rng: np.random.Generator, oms: str, o: pd.DataFrame, acc: pd.DataFrame
+) -> None:
+    pc = o[~np.isnat(o.change_time.to_numpy().astype("datetime64[s]"))]
+    pc_per = period_of(pc.change_time.to_numpy())
+    moved = np.array(["客户要求延期", "物流调整", "customer request"], dtype=object)
+    asked = np.array(
+        ["客户要求延期", "customer requested later date", "客户现场未准备好"], dtype=object
+    )
+    for per in range(N_PERIODS):
+        r = pc[pc_per == per]
+        if not len(r):
+            continue
+        p1 = r.pattern.to_numpy() == ops.PROMISE_MOVED
+        frame = pd.DataFrame(
+            {
+                "source_system": oms,
+                "order_id": r.order_id.to_numpy(),
+                "old_promised_date": fmt_date(r.first_promise.to_numpy()),
+                "new_promised_date": fmt_date(r.promise.to_numpy()),
+                "changed_at": local_ts(r.change_time.to_numpy()),
+                "changed_by": np.where(
+                    p1, r.staff.to_numpy(), acc.account_manager_id.to_numpy()[r.a_idx]
                 ),
-            )
+                "reason": np.where(
+                    p1, moved[rng.integers(0, 3, len(r))], asked[rng.integers(0, 3, len(r))]
+                ),
+            }
+        )
+        land.write(
+            "fulfillment__promise_changes", f"{oms}_promise_changes_{PERIOD_LABELS[per]}", frame
+        )
 
-        # Deliveries, by the period the record was written.
-        d = o[
-            (o.region == k)
-            & o.delivered
-            & ~o.cancelled_final
-            & (
-                o.recorded_at.to_numpy()
-                <= w.END.astype("datetime64[s]") + np.timedelta64(86399, "s")
-            )
-        ]
-        d_per = period_of(d.recorded_at.to_numpy())
-        for per in range(N_PERIODS):
-            r = d[d_per == per]
-            if not len(r):
-                continue
-            manual = r.manual.to_numpy()
-            pod = np.where(
-                manual,
-                np.where(rng.random(len(r)) < 0.6, "true", None),
-                np.where(rng.random(len(r)) < 0.9, "true", "false"),
-            )
-            pod = np.where(r.pattern.to_numpy() == ops.EARLY_RECORD, None, pod)
-            frame = pd.DataFrame(
-                {
-                    "source_system": oms,
-                    "delivery_id": r.delivery_id.to_numpy(),
-                    "order_id": r.order_id.to_numpy(),
-                    "delivered_at": fmt_ts(r.delivered_at.to_numpy(), style),
-                    "quantity_delivered": fmt_num(r.qty_delivered.to_numpy()),
-                    "entry_channel": np.where(manual, "manual", "scan"),
-                    "recorded_by": r.recorded_by.to_numpy(),
-                    "recorded_at": fmt_ts(r.recorded_at.to_numpy(), style),
-                    "pod_signed": pod,
-                }
-            )
-            name = f"{oms}_deliveries_{PERIOD_LABELS[per]}"
-            if oms == "oms_west" and per == 4:
-                p = land.write_parquet("fulfillment__deliveries", name + ".parquet", frame)
-                special["parquet_file"] = land.rel(p)
-            elif oms == "oms_south" and per == 3:
-                p = land.write_csv(
-                    "fulfillment__deliveries", name + ".csv", frame[frame.columns[::-1]]
-                )
-                special["reordered_columns_file"] = land.rel(p)
-            else:
-                land.write_csv("fulfillment__deliveries", name + ".csv", frame)
 
-    # Confirmations: the customer's own channel.
-    cf = o[
-        o.confirmed
-        & ~o.cancelled_final
-        & (o.confirmed_at.to_numpy() <= w.END.astype("datetime64[s]") + np.timedelta64(86399, "s"))
-    ].copy()
+def write_deliveries(
+    land: Landing, rng: np.random.Generator, oms: str, o: pd.DataFrame
+) -> dict[str, str]:
+    """By the period the record was written; one parquet and one reordered file."""
+    special = {}
+    end = w.END.astype("datetime64[s]") + np.timedelta64(86399, "s")
+    d = o[o.delivered & ~o.cancelled_final & (o.recorded_at.to_numpy() <= end)]
+    d_per = period_of(d.recorded_at.to_numpy())
+    for per in range(N_PERIODS):
+        r = d[d_per == per]
+        if not len(r):
+            continue
+        manual = r.manual.to_numpy()
+        pod = np.where(
+            manual,
+            np.where(rng.random(len(r)) < 0.6, True, None),
+            rng.random(len(r)) < 0.9,
+        )
+        pod = np.where(r.pattern.to_numpy() == ops.EARLY_RECORD, None, pod)
+        frame = pd.DataFrame(
+            {
+                "source_system": oms,
+                "delivery_id": r.delivery_id.to_numpy(),
+                "order_id": r.order_id.to_numpy(),
+                "delivered_at": local_ts(r.delivered_at.to_numpy()),
+                "quantity_delivered": fmt_num(r.qty_delivered.to_numpy()),
+                "entry_channel": np.where(manual, "manual", "scan"),
+                "recorded_by": r.recorded_by.to_numpy(),
+                "recorded_at": local_ts(r.recorded_at.to_numpy()),
+                "pod_signed": pod,
+            }
+        )
+        name = f"{oms}_deliveries_{PERIOD_LABELS[per]}"
+        if oms == "oms_west" and per == 4:
+            p = land.write("fulfillment__deliveries", name, frame, fmt="parquet")
+            special["parquet_file"] = land.rel(p)
+        elif oms == "oms_south" and per == 3:
+            p = land.write(
+                "fulfillment__deliveries",
+                name,
+                frame,
+                fmt="csv",
+                header_case="lower",
+                order="reversed",
+            )
+            special["reordered_columns_file"] = land.rel(p)
+        else:
+            land.write("fulfillment__deliveries", name, frame)
+    return special
+
+
+def write_confirmations(
+    land: Landing, rng: np.random.Generator, o: pd.DataFrame, persons: pd.DataFrame
+) -> None:
+    """The customer's own channels: mini-program taps and SMS replies."""
+    end = w.END.astype("datetime64[s]") + np.timedelta64(86399, "s")
+    cf = o[o.confirmed & ~o.cancelled_final & (o.confirmed_at.to_numpy() <= end)].copy()
     cf["channel"] = np.where(rng.random(len(cf)) < 0.7, "mini_program", "sms_gateway")
     cf_per = period_of(cf.confirmed_at.to_numpy())
     pers = persons.iloc[cf.person_idx.to_numpy()]
     issue = cf.issue_type.to_numpy()
+    late_comments = np.array(v.SURVEY_COMMENTS["zh"]["late"], dtype=object)
     for ch in ("mini_program", "sms_gateway"):
-        style = "iso8" if ch == "mini_program" else "space"
         for per in range(N_PERIODS):
             m = (cf.channel.to_numpy() == ch) & (cf_per == per)
             r = cf[m]
@@ -586,36 +669,29 @@ def write_fulfillment(
                 continue
             pr = pers[m]
             has_issue = issue[m] != ""
-            late_txt = np.where(
-                issue[m] == "late",
-                np.array(v.SURVEY_COMMENTS["zh"]["late"], dtype=object)[rng.integers(0, 3, len(r))],
-                None,
+            late_txt = np.where(issue[m] == "late", late_comments[rng.integers(0, 3, len(r))], None)
+            frame = pd.DataFrame(
+                {
+                    "source_system": ch,
+                    "confirmation_id": r.confirmation_id.to_numpy(),
+                    "order_id": r.order_id.to_numpy(),
+                    "contact_phone": np.where(ch == "sms_gateway", pr.mobile.to_numpy(), None),
+                    "contact_email": np.where(ch == "mini_program", pr.email.to_numpy(), None),
+                    "confirmed_at": local_ts(r.confirmed_at.to_numpy()),
+                    "received_date": fmt_date(r.received_date.to_numpy()),
+                    "received_in_full": r.in_full.to_numpy(dtype=bool),
+                    "issue_reported": has_issue,
+                    "issue_type": np.where(has_issue, issue[m], None),
+                    "comment": np.where(rng.random(len(r)) < 0.5, late_txt, None),
+                }
             )
-            land.write_csv(
-                "fulfillment__confirmations",
-                f"{ch}_confirmations_{PERIOD_LABELS[per]}.csv",
-                pd.DataFrame(
-                    {
-                        "source_system": ch,
-                        "confirmation_id": r.confirmation_id.to_numpy(),
-                        "order_id": r.order_id.to_numpy(),
-                        "contact_phone": np.where(ch == "sms_gateway", pr.mobile.to_numpy(), None),
-                        "contact_email": np.where(ch == "mini_program", pr.email.to_numpy(), None),
-                        "confirmed_at": fmt_ts(r.confirmed_at.to_numpy(), style),
-                        "received_date": fmt_date(r.received_date.to_numpy()),
-                        "received_in_full": fmt_bool(
-                            r.in_full.to_numpy(), "en" if ch == "mini_program" else "zh"
-                        ),
-                        "issue_reported": fmt_bool(
-                            has_issue, "en" if ch == "mini_program" else "zh"
-                        ),
-                        "issue_type": np.where(has_issue, issue[m], None),
-                        "comment": np.where(rng.random(len(r)) < 0.5, late_txt, None),
-                    }
-                ),
+            land.write(
+                "fulfillment__confirmations", f"{ch}_confirmations_{PERIOD_LABELS[per]}", frame
             )
 
-    # Regional reports, by the period they were submitted; a few re-submissions.
+
+def write_regional_reports(land: Landing, rng: np.random.Generator, reports: pd.DataFrame) -> None:
+    """By the period they were submitted; a few re-submitted with the OTIF filled in."""
     rp = reports.copy()
     first_missing_otif = rng.random(len(rp)) < 0.04
     rp_per = period_of(rp.submitted_at.to_numpy())
@@ -630,23 +706,22 @@ def write_fulfillment(
             "on_time_rate": fmt_num(rp.on_time_rate.to_numpy(), 4),
             "otif_rate": np.where(first_missing_otif, None, fmt_num(rp.otif_rate.to_numpy(), 4)),
             "submitted_by": rp.submitted_by,
-            "submitted_at": fmt_ts(rp.submitted_at.to_numpy()),
+            "submitted_at": local_ts(rp.submitted_at.to_numpy()),
         }
     )
     for per in range(N_PERIODS):
-        land.write_csv(
+        land.write(
             "fulfillment__regional_reports",
-            f"regional_reports_{PERIOD_LABELS[per]}.csv",
+            f"regional_reports_{PERIOD_LABELS[per]}",
             frame[rp_per == per],
         )
     resub = frame[first_missing_otif].copy()
     resub["otif_rate"] = fmt_num(rp.otif_rate.to_numpy()[first_missing_otif], 4)
-    resub["submitted_at"] = fmt_ts(
+    resub["submitted_at"] = local_ts(
         rp.submitted_at.to_numpy()[first_missing_otif] + np.timedelta64(5, "D")
     )
     if len(resub):
-        land.write_csv("fulfillment__regional_reports", "regional_reports_resubmitted.csv", resub)
-    return special
+        land.write("fulfillment__regional_reports", "regional_reports_resubmitted", resub)
 
 
 def write_surveys(
@@ -654,6 +729,17 @@ def write_surveys(
     rng: np.random.Generator,
     spec: pd.DataFrame,
     resp: pd.DataFrame,
+    persons: pd.DataFrame,
+    o: pd.DataFrame,
+) -> None:
+    write_invitations(land, rng, spec, persons, o)
+    write_responses(land, resp)
+
+
+def write_invitations(
+    land: Landing,
+    rng: np.random.Generator,
+    spec: pd.DataFrame,
     persons: pd.DataFrame,
     o: pd.DataFrame,
 ) -> None:
@@ -674,7 +760,7 @@ def write_surveys(
             "survey_id": spec.survey_id,
             "survey_type": spec.survey_type,
             "channel": channel,
-            "sent_at": fmt_ts(spec.sent_at.to_numpy()),
+            "sent_at": local_ts(spec.sent_at.to_numpy()),
             "contact_email": np.where(channel == "email", p.email.to_numpy(), None),
             "contact_phone": np.where(channel != "email", p.mobile.to_numpy(), None),
             "order_id": order_id,
@@ -683,109 +769,53 @@ def write_surveys(
     )
     inv_per = period_of(spec.sent_at.to_numpy())
     for per in range(N_PERIODS):
-        land.write_csv(
-            "survey__invitations", f"invitations_{PERIOD_LABELS[per]}.csv", inv[inv_per == per]
-        )
-    cols = [
-        "response_id",
-        "survey_id",
-        "survey_type",
-        "invitation_id",
-        "journey_stage",
-        "touchpoint",
-        "respondent_name",
-        "respondent_email",
-        "respondent_phone",
-        "company_name",
-        "respondent_role",
-        "order_id",
-        "submitted_at",
-        "nps",
-        "ces",
-        "csat",
-        *[
-            f"rate_{k}"
-            for k in (
-                "product",
-                "price",
-                "fulfillment",
-                "ease",
-                "recognition",
-                "trust",
-                "sales_process",
-                "billing",
-                "communication",
-                "safety",
-                "sustainability",
-            )
-        ],
-        "comment",
-    ]
+        land.write("survey__invitations", f"invitations_{PERIOD_LABELS[per]}", inv[inv_per == per])
+
+
+def write_responses(land: Landing, resp: pd.DataFrame) -> None:
+    cols = list(c.table("survey", "responses").column_names)
     frame = resp.copy()
-    for col in ("nps", "ces", "csat", *[x for x in cols if x.startswith("rate_")]):
+    scores = [x for x in cols if x in ("nps", "ces", "csat") or x.startswith("rate_")]
+    for col in scores:
         frame[col] = fmt_num(frame[col].to_numpy())
-    frame["submitted_at"] = fmt_ts(frame.submitted_at.to_numpy(), "iso8")
+    frame["submitted_at"] = local_ts(frame.submitted_at.to_numpy())
     r_per = period_of(resp.submitted_at.to_numpy())
     for per in range(N_PERIODS):
-        land.write_csv(
-            "survey__responses",
-            f"responses_{PERIOD_LABELS[per]}.csv",
-            frame.loc[r_per == per, cols],
+        land.write(
+            "survey__responses", f"responses_{PERIOD_LABELS[per]}", frame.loc[r_per == per, cols]
         )
 
 
 def write_posts(land: Landing, posts: pd.DataFrame) -> None:
+    """JSON lines (the contract's format for public opinion). The simulation's
+    times are UTC; the writer takes local wall time."""
+    local = posts.published_at.to_numpy() + np.timedelta64(8, "h")
     frame = pd.DataFrame(
         {
             "post_id": posts.post_id,
             "platform": posts.platform,
-            "published_at": fmt_ts(posts.published_at.to_numpy(), "utc"),
+            "published_at": local_ts(local),
             "author_id": posts.author_id,
             "author_type": posts.author_type,
             "title": posts.title,
             "text": posts.text,
             "url": posts.url,
-            "lang": np.where(np.arange(len(posts)) % 7 == 0, None, posts.lang),
+            "lang": posts.lang,
             "likes": posts.likes,
             "shares": posts.shares,
             "comments": posts.comments,
         }
     )
-    per = period_of(posts.published_at.to_numpy() + np.timedelta64(8, "h"))
+    per = period_of(local)
     for k in range(N_PERIODS):
-        land.write_jsonl(
-            "public_opinion__posts", f"posts_{PERIOD_LABELS[k]}.jsonl", frame[per == k]
-        )
+        land.write("public_opinion__posts", f"posts_{PERIOD_LABELS[k]}", frame[per == k])
 
 
-# --------------------------------------------------------------------------- main
+# --------------------------------------------------------------------------- the world
 
 
-def generate(
-    out: Path, scale_name: str = "small", seed: int = 42, manipulation: str = "normal"
-) -> dict:
-    t0 = time.perf_counter()
-    scale = w.SCALES[scale_name]
-    rng = np.random.default_rng(seed)
-    for sub in ("landing", "ground_truth"):
-        shutil.rmtree(out / sub, ignore_errors=True)
-    truth_dir = out / "ground_truth"
-    truth_dir.mkdir(parents=True)
-
-    cust = w.make_customers(rng, scale.customers)
-    w.assign_account_managers(rng, cust)
-    w.sites_and_units(rng, cust)
-    ops.satisfaction(cust)
-    acc = w.make_accounts(rng, cust)
-    persons = w.make_persons(rng, cust)
-    contacts = w.make_contacts(rng, persons, acc)
-    contracts = ops.make_contracts(rng, cust, acc)
-    actors = ops.plan_manipulation(rng, manipulation)
-    o = ops.simulate_orders(rng, cust, acc, persons, scale, actors)
-    new = ops.recreated_orders(rng, o)
-    reports, region_truth = ops.regional_reports(rng, o, new, actors)
-
-    # One frame of every order record the OMS holds: originals, then re-creations.
+def order_records(o: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """One frame of every order record the OMS holds: originals, then re-creations."""
     n_orig = len(o)
     o["replaces_idx"] = -1
     allo = pd.concat([o, new], ignore_index=True)
@@ -815,48 +845,42 @@ def generate(
     allo["confirmation_id"] = (
         "CF" + pd.Series(np.arange(len(allo)) + 70_000_001).astype(str).to_numpy()
     )
+    return allo
 
-    land = Landing(out, rng, bad_budget={})
-    n_bad = scale.bad_rows
-    tables = list(BAD_TEMPLATES)
-    per_table = {
-        t: max(
-            len(BAD_TEMPLATES[t]),
-            n_bad * len(BAD_TEMPLATES[t]) // sum(map(len, BAD_TEMPLATES.values())),
-        )
-        for t in tables
-    }
-    land.bad_budget = dict(per_table)
 
-    special = write_crm(land, rng, acc, contacts, contracts)
-    special |= write_fulfillment(land, rng, allo, acc, persons, reports)
+def bad_budget(n_bad: int) -> dict[str, int]:
+    """Bad rows per table: each template at least once, the rest pro rata."""
+    total = sum(map(len, BAD_TEMPLATES.values()))
+    return {t: max(len(b), n_bad * len(b) // total) for t, b in BAD_TEMPLATES.items()}
 
-    final = allo[~allo.cancelled_final.to_numpy()].copy()
-    final["cell"] = allo.cell.to_numpy()[~allo.cancelled_final.to_numpy()]
+
+RESPONSE_SPEC_COLUMNS = [
+    "invitation_id",
+    "survey_id",
+    "survey_type",
+    "submitted_at",
+    "stage",
+    "touchpoint",
+    "order_row",
+    "p_idx",
+    "staff_sent",
+]
+
+
+def survey_responses(
+    rng: np.random.Generator,
+    cust: pd.DataFrame,
+    persons: pd.DataFrame,
+    acc: pd.DataFrame,
+    allo: pd.DataFrame,
+    actors: list,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Invitations sent, and the responses (customers' and prospects')."""
     spec = voice.survey_specs(rng, cust, persons, acc, allo, actors)
     responded = spec[spec.responded].copy()
     scores = voice.score(rng, cust, persons, allo, responded)
     fields = voice.respondent_fields(rng, cust, persons, responded)
-    resp = pd.concat(
-        [
-            responded[
-                [
-                    "invitation_id",
-                    "survey_id",
-                    "survey_type",
-                    "submitted_at",
-                    "stage",
-                    "touchpoint",
-                    "order_row",
-                    "p_idx",
-                    "staff_sent",
-                ]
-            ],
-            fields,
-            scores,
-        ],
-        axis=1,
-    )
+    resp = pd.concat([responded[RESPONSE_SPEC_COLUMNS], fields, scores], axis=1)
     resp = resp.rename(columns={"stage": "journey_stage"})
     resp["order_id"] = np.where(
         resp.order_row >= 0,
@@ -869,9 +893,19 @@ def generate(
     )
     resp["person_id"] = persons.person_id.to_numpy()[resp.p_idx]
     resp["customer_id"] = persons.customer_id.to_numpy()[resp.p_idx]
-    # Anonymous journey answers from prospects (no invitation, no customer).
-    pros = voice.prospect_specs(rng, max(10, len(resp) // 40))
-    pros_rows = pd.DataFrame(
+    resp = (
+        pd.concat([resp, prospect_responses(rng, len(resp))], ignore_index=True)
+        .sort_values("submitted_at", kind="stable")
+        .reset_index(drop=True)
+    )
+    resp["response_id"] = "R" + pd.Series(np.arange(len(resp)) + 300_000_001).astype(str).to_numpy()
+    return spec, resp
+
+
+def prospect_responses(rng: np.random.Generator, n_customer: int) -> pd.DataFrame:
+    """Anonymous journey answers from prospects (no invitation, no customer)."""
+    pros = voice.prospect_specs(rng, max(10, n_customer // 40))
+    return pd.DataFrame(
         {
             "invitation_id": None,
             "survey_id": "JRN-" + pros.stage,
@@ -891,99 +925,127 @@ def generate(
             "staff_sent": False,
         }
     )
-    resp = (
-        pd.concat([resp, pros_rows], ignore_index=True)
-        .sort_values("submitted_at", kind="stable")
-        .reset_index(drop=True)
-    )
-    resp["response_id"] = "R" + pd.Series(np.arange(len(resp)) + 300_000_001).astype(str).to_numpy()
-    write_surveys(land, rng, spec, resp, persons, allo)
 
-    posts = voice.posts(rng, cust, scale.posts)
-    write_posts(land, posts)
 
-    # Ground truth.
-    acc_truth = acc[
+# --------------------------------------------------------------------------- ground truth
+
+CUSTOMER_TRUTH_COLUMNS = [
+    "customer_id",
+    "legal_name_zh",
+    "legal_name_en",
+    "credit_code",
+    "industry",
+    "segment",
+    "home_region",
+    "city_en",
+    "group_id",
+    "am_id",
+    "satisfaction",
+    "z_fulfillment",
+    "z_trust",
+    "z_product",
+    "z_ease",
+    "z_price",
+    "z_recognition",
+]
+
+
+def write_identity_truth(
+    truth_dir: Path,
+    cust: pd.DataFrame,
+    acc: pd.DataFrame,
+    persons: pd.DataFrame,
+    contacts: pd.DataFrame,
+) -> None:
+    """Which records are the same customer or person (no landing form changes that)."""
+    acc[
         ["source_system", "account_id", "customer_id", "primary", "credit_code_mistyped"]
-    ]
-    acc_truth.to_parquet(truth_dir / "accounts.parquet", index=False)
+    ].to_parquet(truth_dir / "accounts.parquet", index=False)
     contacts[["source_system", "contact_id", "person_id", "customer_id"]].to_parquet(
         truth_dir / "contacts.parquet", index=False
     )
     persons[
         ["person_id", "customer_id", "role", "name_zh", "name_en", "email", "mobile"]
     ].to_parquet(truth_dir / "persons.parquet", index=False)
-    cust[
-        [
-            "customer_id",
-            "legal_name_zh",
-            "legal_name_en",
-            "credit_code",
-            "industry",
-            "segment",
-            "home_region",
-            "city_en",
-            "group_id",
-            "am_id",
-            "satisfaction",
-            "z_fulfillment",
-            "z_trust",
-            "z_product",
-            "z_ease",
-            "z_price",
-            "z_recognition",
-        ]
-    ].to_parquet(truth_dir / "customers.parquet", index=False)
-    resp[
-        ["response_id", "person_id", "customer_id", "survey_type", "order_id", "gamed"]
-    ].to_parquet(truth_dir / "responses.parquet", index=False)
+    cust[CUSTOMER_TRUTH_COLUMNS].to_parquet(truth_dir / "customers.parquet", index=False)
+
+
+def _landed(
+    land: Landing, table: str, column: str, keys: pd.DataFrame, on: list[str]
+) -> np.ndarray:
+    """Per row of `keys`: did the column land filled (latest version)? False when
+    the record never landed."""
+    got = land.landed_values(table, column).drop_duplicates(on, keep="last")
+    merged = keys[on].merge(got[[*on, "landed"]], on=on, how="left")
+    return merged.landed.fillna(False).to_numpy(bool)
+
+
+def order_truth(
+    o: pd.DataFrame, allo: pd.DataFrame, cust: pd.DataFrame, land: Landing
+) -> pd.DataFrame:
+    """Per order chain (before the OMS rows were split), with what of it landed:
+    `landed_business_unit` is the business unit as the warehouse can know it
+    (empty where the landing left it out); `staff_id_landed` says whether the
+    staff id behind a pattern-1/2 order reached the landing zone."""
+    n_orig = len(o)
     orig = allo.iloc[:n_orig]
-    ot = ops.order_truth(o)  # per order chain, before the OMS rows were split
+    ot = ops.order_truth(o)
     replaced_by = pd.Series(
         allo.order_id.to_numpy()[n_orig:], index=allo.replaces_idx.to_numpy()[n_orig:]
     )
+    bu = np.array(w.BUS, dtype=object)[orig.bu.to_numpy()]
     ot.insert(0, "source_system", np.array(OMS, dtype=object)[orig.region.to_numpy()])
     ot.insert(1, "order_id", orig.order_id.to_numpy())
     ot.insert(2, "replaced_by_order_id", replaced_by.reindex(np.arange(n_orig)).to_numpy())
     ot.insert(3, "customer_id", cust.customer_id.to_numpy()[orig.c_idx])
     ot.insert(4, "region", np.array(w.REGIONS, dtype=object)[orig.region.to_numpy()])
-    ot.insert(5, "business_unit", np.array(w.BUS, dtype=object)[orig.bu.to_numpy()])
-    ot.to_parquet(truth_dir / "orders.parquet", index=False)
-    region_truth.to_parquet(truth_dir / "region_months.parquet", index=False)
-    posts[
-        ["platform", "post_id", "lang", "topic", "sentiment", "customer_id", "mentions_brand"]
-    ].to_parquet(truth_dir / "posts.parquet", index=False)
-    bad = pd.DataFrame(land.bad_rows, columns=["file", "row_number", "column", "reason"])
-    bad.to_csv(truth_dir / "bad_rows.csv", index=False)
+    ot.insert(5, "business_unit", bu)
+    keys = ot[["source_system", "order_id"]]
+    bu_landed = _landed(land, "fulfillment__orders", "business_unit", keys, list(keys.columns))
+    ot["landed_business_unit"] = np.where(bu_landed, bu, None)
+    by_p1 = _landed(land, "fulfillment__promise_changes", "changed_by", keys, list(keys.columns))
+    by_p2 = _landed(land, "fulfillment__deliveries", "recorded_by", keys, list(keys.columns))
+    pattern = ot.pattern.to_numpy()
+    staff = np.where(
+        pattern == "promise_moved",
+        by_p1,
+        np.where(pattern == "delivery_recorded_early", by_p2, None),
+    )
+    ot["staff_id_landed"] = pd.array(staff, dtype="boolean")
+    return ot
 
-    manifest = {
-        "scale": scale_name,
-        "seed": seed,
-        "manipulation": manipulation,
-        "counts": {
-            "customers": len(cust),
-            "accounts": len(acc),
-            "persons": len(persons),
-            "contacts": len(contacts),
-            "contracts": len(contracts),
-            "orders": int(n_orig),
-            "recreated_orders": len(new),
-            "invitations": len(spec),
-            "responses": len(resp),
-            "posts": len(posts),
-            "bad_rows": len(bad),
-        },
+
+def response_truth(resp: pd.DataFrame, spec: pd.DataFrame, land: Landing) -> pd.DataFrame:
+    """Who answered; `order_link_landed` says whether the response's order can be
+    known from the landing (its own order_id, or its invitation's)."""
+    truth = resp[["response_id", "person_id", "customer_id", "survey_type", "order_id", "gamed"]]
+    truth = truth.copy()
+    own = _landed(land, "survey__responses", "order_id", resp, ["response_id"])
+    inv = resp[["invitation_id"]].fillna("")
+    via_inv = _landed(land, "survey__invitations", "order_id", inv, ["invitation_id"])
+    truth["order_link_landed"] = np.where(resp.order_id.notna(), own | via_inv, None)
+    truth["order_link_landed"] = truth.order_link_landed.astype("boolean")
+    return truth
+
+
+def build_manifest(
+    land: Landing,
+    counts: dict[str, int],
+    actors: list,
+    special: dict[str, str],
+    header: dict[str, object],
+) -> dict:
+    return {
+        **header,
+        "counts": counts,
         "rows_per_file": land.rows_per_file,
-        "bad_rows": len(bad),
+        "bad_rows": len(land.bad_rows),
         "driver_weights": voice.DRIVER_WEIGHTS,
         "actors": [
             {
                 "region": w.REGIONS[a.region],
                 "business_unit": w.BUS[a.bu],
-                "months": [
-                    PERIOD_LABELS[0][:0] + np.datetime_as_string(w.MONTH_STARTS[m], unit="M")
-                    for m in a.months
-                ],
+                "months": [np.datetime_as_string(w.MONTH_STARTS[m], unit="M") for m in a.months],
                 "patterns": [ops.PATTERN_NAMES[p] for p in a.patterns],
                 "staff_id": a.staff,
                 "intensity": round(a.intensity, 3),
@@ -991,12 +1053,88 @@ def generate(
             for a in actors
         ],
         **special,
-        "seconds": round(time.perf_counter() - t0, 2),
+        "forms": land.forms.log.summary(land.forms.opts),
     }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def generate(
+    out: Path,
+    scale_name: str = "small",
+    seed: int = 42,
+    manipulation: str = "normal",
+    forms: FormOptions | None = None,
+) -> dict:
+    t0 = time.perf_counter()
+    scale = w.SCALES[scale_name]
+    opts = forms or FormOptions()
+    rng = np.random.default_rng(seed)
+    for sub in ("landing", "ground_truth"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    truth_dir = out / "ground_truth"
+    truth_dir.mkdir(parents=True)
+
+    cust = w.make_customers(rng, scale.customers)
+    w.assign_account_managers(rng, cust)
+    w.sites_and_units(rng, cust)
+    ops.satisfaction(cust)
+    acc = w.make_accounts(rng, cust)
+    persons = w.make_persons(rng, cust)
+    contacts = w.make_contacts(rng, persons, acc)
+    contracts = ops.make_contracts(rng, cust, acc)
+    actors = ops.plan_manipulation(rng, manipulation)
+    o = ops.simulate_orders(rng, cust, acc, persons, scale, actors)
+    new = ops.recreated_orders(rng, o)
+    reports, region_truth = ops.regional_reports(rng, o, new, actors)
+    allo = order_records(o, new)
+
+    land = Landing(out, rng, bad_budget(scale.bad_rows), Forms(seed, opts))
+    special = write_crm(land, rng, acc, contacts, contracts)
+    special |= write_fulfillment(land, rng, allo, acc, persons, reports)
+    spec, resp = survey_responses(rng, cust, persons, acc, allo, actors)
+    write_surveys(land, rng, spec, resp, persons, allo)
+    posts = voice.posts(rng, cust, scale.posts)
+    write_posts(land, posts)
+
+    write_identity_truth(truth_dir, cust, acc, persons, contacts)
+    response_truth(resp, spec, land).to_parquet(truth_dir / "responses.parquet", index=False)
+    order_truth(o, allo, cust, land).to_parquet(truth_dir / "orders.parquet", index=False)
+    region_truth.to_parquet(truth_dir / "region_months.parquet", index=False)
+    posts[
+        ["platform", "post_id", "lang", "topic", "sentiment", "customer_id", "mentions_brand"]
+    ].to_parquet(truth_dir / "posts.parquet", index=False)
+    bad = pd.DataFrame(land.bad_rows, columns=["file", "row_number", "column", "reason"])
+    bad.to_csv(truth_dir / "bad_rows.csv", index=False)
+
+    counts = {
+        "customers": len(cust),
+        "accounts": len(acc),
+        "persons": len(persons),
+        "contacts": len(contacts),
+        "contracts": len(contracts),
+        "orders": len(o),
+        "recreated_orders": len(new),
+        "invitations": len(spec),
+        "responses": len(resp),
+        "posts": len(posts),
+        "bad_rows": len(bad),
+    }
+    header = {"scale": scale_name, "seed": seed, "manipulation": manipulation}
+    manifest = build_manifest(land, counts, actors, special, header)
+    manifest["seconds"] = round(time.perf_counter() - t0, 2)
     (truth_dir / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
     )
     return manifest
+
+
+def _column_rate(text: str) -> tuple[str, float]:
+    name, _, rate = text.partition("=")
+    if "." not in name or not rate:
+        raise argparse.ArgumentTypeError(f"expected TABLE.COLUMN=RATE, got {text!r}")
+    return name, float(rate)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1007,8 +1145,29 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", type=Path, default=Path("data"))
     ap.add_argument("--manipulation", choices=("normal", "subtle", "none"), default="normal")
+    ap.add_argument(
+        "--empty-rate",
+        type=float,
+        default=FormOptions.empty_rate,
+        help="share of each optional column's values left empty (0 = none, overrides included)",
+    )
+    ap.add_argument(
+        "--drop-column-rate",
+        type=float,
+        default=FormOptions.drop_column_rate,
+        help="chance that a file leaves out one or two optional columns altogether",
+    )
+    ap.add_argument(
+        "--empty-column",
+        type=_column_rate,
+        action="append",
+        default=[],
+        metavar="TABLE.COLUMN=RATE",
+        help="empty rate of one column, e.g. fulfillment__orders.business_unit=0.2",
+    )
     args = ap.parse_args(argv)
-    m = generate(args.out, args.scale, args.seed, args.manipulation)
+    opts = FormOptions(args.empty_rate, args.drop_column_rate, dict(args.empty_column))
+    m = generate(args.out, args.scale, args.seed, args.manipulation, opts)
     files = len(m["rows_per_file"])
     print(
         f"generated {args.scale} (seed {args.seed}) in {m['seconds']} s: {files} files, "
@@ -1016,6 +1175,13 @@ def main(argv: list[str] | None = None) -> None:
         f"-> {args.out / 'landing'}"
     )
     print("counts: " + ", ".join(f"{k}={v:,}" for k, v in m["counts"].items()))
+    emptied = m["forms"]["emptied_values"]
+    n = sum(x["emptied"] for x in emptied.values())
+    cols = sum(1 for x in emptied.values() if x["emptied"])
+    print(
+        f"forms: {n:,} optional values emptied in {cols} columns, "
+        f"{len(m['forms']['dropped_columns'])} files leave optional columns out"
+    )
 
 
 if __name__ == "__main__":
