@@ -37,6 +37,16 @@ def test_beautified_region_months_are_flagged(scores):
         assert p["recall"] >= 0.95 or p["region_months"] == 0, (name, p)
 
 
+def test_verified_on_time_matches_what_customers_lived(scores):
+    """Per region-month (whole region, complete months), against the ground truth."""
+    rates = scores["rates"]["region_month"]
+    assert rates["verified_honest"]["cells"] > 50
+    assert rates["verified_honest"]["mae_points"] <= 1.0, rates
+    assert rates["verified_manipulated"]["mae_points"] <= 1.5, rates
+    cells = scores["rates"]["region_bu_month"]
+    assert cells["record_all"]["mae_points"] <= 1.5, cells
+
+
 @pytest.mark.parametrize("pattern", ORDER_PATTERNS)
 def test_order_signals_precision_and_recall(scores, pattern):
     s = scores["orders"][pattern]
@@ -49,10 +59,17 @@ def test_region_month_mart_marks_failed_figures(small_warehouse):
     with duckdb.connect(small_warehouse["db"], read_only=True) as con:
         failed = con.execute(
             """select count(*),
-                      count(*) filter (where trusted_on_time_rate is distinct from
+                      count(*) filter (where rate_of_record is distinct from
                                        verified_on_time_rate),
                       count(*) filter (where coalesce(evidence, '') = '')
                from marts.fct_integrity_region_months where is_reported_figure_failed"""
+        ).fetchone()
+        # No region-month is published at its reported figure unless its verdict is ok.
+        published_reported = con.execute(
+            """select count(*) filter (where verdict <> 'ok'),
+                      count(*) filter (where verdict = 'ok')
+               from marts.fct_integrity_region_months
+               where rate_of_record_source = 'reported'"""
         ).fetchone()
         explained = con.execute(
             """select sum(points_promise_moved + points_delivery_recorded_early
@@ -64,6 +81,7 @@ def test_region_month_mart_marks_failed_figures(small_warehouse):
             "where is_proven_pattern and staff_role = 'actor'"
         ).fetchone()[0]
     assert failed[0] > 0 and failed[1] == 0 and failed[2] == 0
+    assert published_reported[0] == 0 and published_reported[1] > 0
     assert explained > 0
     assert staff >= 1
 
@@ -113,6 +131,8 @@ def test_clean_world_gives_no_alarm(clean_warehouse):
         )
     assert proven == 0
     assert set(verdicts) == {"ok"}
+    rates = s["rates"]["region_month"]
+    assert rates["verified_all"]["mae_points"] <= 1.0, rates
     evals = evaluations(clean_warehouse["result"])
     assert evals["reported_figures_integrity"].passed
     assert evals["integrity_failures_marked"].passed
