@@ -1,6 +1,8 @@
 {#- Account NPS input: each contact's latest relationship answer per
     customer and quarter, with its buying-role weight. A respondent with no
-    resolved contact counts as one voice of its own (its response). -#}
+    resolved contact counts as one voice of its own (its response). Survey-
+    gaming suspects (fct_survey_responses.is_gaming_suspect) are left out
+    before the latest answer is picked: account NPS is the honest one. -#}
 with
 
 responses as (
@@ -19,6 +21,7 @@ responses as (
     where survey_type = 'relationship'
         and nps_score is not null
         and customer_key is not null
+        and not is_gaming_suspect
 
 ),
 

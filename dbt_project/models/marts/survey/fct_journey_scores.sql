@@ -1,5 +1,8 @@
 {#- NPS, CES and CSAT per month, journey stage and touchpoint, with the
-    additive parts (counts and sums) so any roll-up stays exact. -#}
+    additive parts (counts and sums) so any roll-up stays exact. Survey-gaming
+    suspects (fct_survey_responses.is_gaming_suspect) are left out of every
+    score and counted on their own (the *_gaming_suspect columns), so the NPS
+    including them can be rebuilt exactly. -#}
 with
 
 responses as (
@@ -9,6 +12,7 @@ responses as (
         coalesce(journey_stage, 'unknown') as journey_stage,
         coalesce(touchpoint, 'unknown') as touchpoint,
         survey_type,
+        coalesce(is_gaming_suspect, false) as is_gaming_suspect,
         has_nps,
         is_promoter,
         is_detractor,
@@ -25,14 +29,17 @@ summed as (
         journey_stage,
         touchpoint,
         survey_type,
-        count(*) as n_responses,
-        sum(has_nps) as n_nps_answers,
-        sum(is_promoter) as n_promoters,
-        sum(is_detractor) as n_detractors,
-        count(ces_score) as n_ces_answers,
-        sum(ces_score) as ces_sum,
-        count(csat_score) as n_csat_answers,
-        sum(csat_score) as csat_sum
+        sum(case when is_gaming_suspect then 0 else 1 end) as n_responses,
+        sum(case when is_gaming_suspect then 0 else has_nps end) as n_nps_answers,
+        sum(case when is_gaming_suspect then 0 else is_promoter end) as n_promoters,
+        sum(case when is_gaming_suspect then 0 else is_detractor end) as n_detractors,
+        count(case when not is_gaming_suspect then ces_score end) as n_ces_answers,
+        sum(case when not is_gaming_suspect then ces_score end) as ces_sum,
+        count(case when not is_gaming_suspect then csat_score end) as n_csat_answers,
+        sum(case when not is_gaming_suspect then csat_score end) as csat_sum,
+        sum(case when is_gaming_suspect then has_nps else 0 end) as n_nps_answers_gaming_suspect,
+        sum(case when is_gaming_suspect then is_promoter else 0 end) as n_promoters_gaming_suspect,
+        sum(case when is_gaming_suspect then is_detractor else 0 end) as n_detractors_gaming_suspect
     from responses
     group by submitted_month, journey_stage, touchpoint, survey_type
 
@@ -53,5 +60,8 @@ select
     case when n_ces_answers > 0 then 1.0 * ces_sum / n_ces_answers end as ces_mean,
     {{ cx_count('n_csat_answers') }} as n_csat_answers,
     {{ cx_count('csat_sum') }} as csat_sum,
-    case when n_csat_answers > 0 then 1.0 * csat_sum / n_csat_answers end as csat_mean
+    case when n_csat_answers > 0 then 1.0 * csat_sum / n_csat_answers end as csat_mean,
+    {{ cx_count('n_nps_answers_gaming_suspect') }} as n_nps_answers_gaming_suspect,
+    {{ cx_count('n_promoters_gaming_suspect') }} as n_promoters_gaming_suspect,
+    {{ cx_count('n_detractors_gaming_suspect') }} as n_detractors_gaming_suspect
 from summed

@@ -1,6 +1,9 @@
 {#- One row per survey response: NPS category and every rating, who answered
-    (resolved contact, buying role, customer) and, for responses about an
-    order, that order chain's verified fulfillment outcome. -#}
+    (resolved contact, buying role, customer), for responses about an order,
+    that order chain's verified fulfillment outcome, and whether the response
+    is a survey-gaming suspect (int_integrity__gamed_survey_responses). Every
+    response stays here; NPS is reported without the suspects (the headline)
+    and with them. -#}
 with
 
 responses as (
@@ -97,6 +100,15 @@ orders as (
 
 ),
 
+gaming as (
+
+    select
+        response_id,
+        gaming_reason
+    from {{ ref('int_integrity__gamed_survey_responses') }}
+
+),
+
 final as (
 
     select
@@ -160,7 +172,9 @@ final as (
             when not orders.is_verified then 'unverified'
             when orders.is_on_time_verified then 'on_time'
             else 'late'
-        end as order_outcome
+        end as order_outcome,
+        gaming.response_id is not null as is_gaming_suspect,
+        gaming.gaming_reason
     from responses
     left join respondents
         on responses.response_id = respondents.response_id
@@ -173,6 +187,8 @@ final as (
     left join orders
         on order_members.source_system = orders.source_system
         and order_members.chain_order_id = orders.chain_order_id
+    left join gaming
+        on responses.response_id = gaming.response_id
 
 )
 
