@@ -8,9 +8,24 @@
       renewal        - 100 if its latest decided contract renewed, 0 if churned
       alert_free     - share of its survey answers in the window that were not detractors
     Tiers: below var cx_health_high_risk_below is high churn risk, below
-    cx_health_medium_risk_below medium, else low. -#}
+    cx_health_medium_risk_below medium, else low.
+
+    Lost customers get their own tier, `lost`, whatever their score: every
+    contract they have is churned or has ended (end date before the data's
+    cutoff) without being renewed, and they have had no activity (an order, a
+    delivery confirmation or a survey response) in the var
+    cx_lost_inactive_days days up to the cutoff. The cutoff is the latest
+    such event loaded (capped at today), never the wall clock, so a rebuild of
+    old data finds the same customers. A customer with no contract at all is
+    never lost (a prospect, or contracts not loaded): it is scored like any
+    other. Lost customers are not churn risks any more - the churn happened -
+    so they stay out of the high-risk lists; winning them back is another list.
+
+    Survey answers of survey-gaming suspects (fct_survey_responses.
+    is_gaming_suspect) are left out of alert_free. -#}
 {%- set w = var('cx_health_weights') -%}
 {%- set months = var('cx_health_window_months') -%}
+{%- set lost_days = var('cx_lost_inactive_days') -%}
 with
 
 anchor as (
@@ -101,7 +116,74 @@ answers as (
     cross join window_start
     where responses.customer_key is not null
         and responses.submitted_month >= window_start.start_month
+        and not responses.is_gaming_suspect
     group by responses.customer_key
+
+),
+
+activity_events as (
+
+    select
+        customer_key,
+        order_date as activity_date
+    from {{ ref('fct_orders') }}
+    union all
+    select
+        customer_key,
+        cast(confirmed_at as date) as activity_date
+    from {{ ref('fct_orders') }}
+    union all
+    select
+        customer_key,
+        cast(submitted_at as date) as activity_date
+    from {{ ref('fct_survey_responses') }}
+
+),
+
+cutoff as (
+
+    {#- The data's cutoff: the latest activity event loaded, capped at today
+        so one future-dated row cannot make every customer look inactive. -#}
+    select
+        cast(
+            least(
+                coalesce(max(activity_date), cast({{ dbt.current_timestamp() }} as date)),
+                cast({{ dbt.current_timestamp() }} as date)
+            ) as date
+        ) as data_cutoff_date
+    from activity_events
+
+),
+
+activity as (
+
+    select
+        customer_key,
+        max(activity_date) as last_activity_date
+    from activity_events
+    where customer_key is not null
+    group by customer_key
+
+),
+
+contract_status as (
+
+    {#- A contract is live unless churned, or ended before the cutoff without
+        a renewal: its own renewal is a new contract, live or not by itself.
+        An unknown end date is live (in force until it is known to end). -#}
+    select
+        contracts.customer_key,
+        count(*) as contract_count,
+        sum(case
+            when not coalesce(contracts.is_churned, false)
+                and coalesce(contracts.end_date >= cutoff.data_cutoff_date, true)
+                then 1
+            else 0
+        end) as live_contract_count
+    from {{ ref('fct_contracts') }} as contracts
+    cross join cutoff
+    where contracts.customer_key is not null
+    group by contracts.customer_key
 
 ),
 
@@ -124,12 +206,26 @@ measures as (
             then 100.0 * (1 - 1.0 * answers.n_detractors / answers.n_answers)
         end as alert_free_score,
         coalesce(orders.orders_due, 0) as orders_due_in_window,
-        coalesce(answers.n_answers, 0) as answers_in_window
+        coalesce(answers.n_answers, 0) as answers_in_window,
+        coalesce(contract_status.contract_count, 0) as contract_count,
+        coalesce(contract_status.live_contract_count, 0) > 0 as has_live_contract,
+        activity.last_activity_date,
+        cutoff.data_cutoff_date,
+        coalesce(contract_status.contract_count, 0) > 0
+            and coalesce(contract_status.live_contract_count, 0) = 0
+            and coalesce(
+                activity.last_activity_date
+                    < {{ dbt.dateadd('day', -lost_days, 'cutoff.data_cutoff_date') }},
+                true
+            ) as is_lost
     from customers
+    cross join cutoff
     left join account_nps on customers.customer_key = account_nps.customer_key
     left join orders on customers.customer_key = orders.customer_key
     left join renewal on customers.customer_key = renewal.customer_key
     left join answers on customers.customer_key = answers.customer_key
+    left join contract_status on customers.customer_key = contract_status.customer_key
+    left join activity on customers.customer_key = activity.customer_key
 
 ),
 
@@ -168,11 +264,21 @@ final as (
         cast(weight_present as {{ cx_type_double() }}) as weight_present,
         case when weight_present > 0 then weighted_sum / weight_present end as health_score,
         case
+            when is_lost then 'lost'
             when weight_present = 0 then 'unknown'
             when weighted_sum / weight_present < {{ var('cx_health_high_risk_below') }} then 'high'
             when weighted_sum / weight_present < {{ var('cx_health_medium_risk_below') }} then 'medium'
             else 'low'
-        end as churn_risk_tier
+        end as churn_risk_tier,
+        {{ cx_count('contract_count') }} as contract_count,
+        has_live_contract,
+        cast(last_activity_date as date) as last_activity_date,
+        cast(
+            {{ dbt.datediff('last_activity_date', 'data_cutoff_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_since_last_activity,
+        data_cutoff_date,
+        is_lost
     from weighted
 
 )
