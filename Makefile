@@ -20,12 +20,13 @@ MANIFEST := target/manifest.json
 DEMO := $(CX_DATA_DIR)/ground_truth/manifest.json
 DBT_SOURCES := $(shell find dbt_project -type f) dbt_project.yml profiles.yml
 
-.PHONY: help install demo-data manifest run ui test test-fast bench lint clean browser dashboard docs
+.PHONY: help install demo-data manifest run ui test test-fast test-slow bench lint clean browser dashboard docs
 
 help:
 	@echo "make run    - install, generate demo data ($(SCALE)), build the warehouse via Dagster, print a summary"
 	@echo "make ui     - Dagster UI on http://localhost:3000 (lineage, runs, checks)"
 	@echo "make test   - install and run the test suite (unit + end-to-end on small demo data)"
+	@echo "make test-slow - the long tests: 100 fuzzed contract-valid landing sets through the job"
 	@echo "make bench  - benchmark ingest + staging on medium demo data (time, peak memory)"
 	@echo "make lint   - ruff"
 	@echo "make dashboard - role dashboards on the published snapshot, http://localhost:8501"
@@ -93,8 +94,12 @@ docs: $(STAMP)
 	CX_DBT_TARGET=reader $(BIN)/dbt docs generate --target-path target/docs --quiet
 	CX_DBT_TARGET=reader $(BIN)/dbt docs serve --target-path target/docs --host 127.0.0.1 --port 8080 --no-browser
 
+# Tests marked `slow` (e.g. 100 fuzzed builds, tests/fuzz/) run in `make test-slow`.
 test: $(STAMP) $(MANIFEST) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+test-slow: $(STAMP) $(MANIFEST)
+	$(BIN)/pytest -m slow
 
 test-fast: $(STAMP) $(MANIFEST)
 	$(BIN)/pytest -m "not e2e"
