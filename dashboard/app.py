@@ -102,6 +102,7 @@ def view_executive(p: Page) -> None:
                 labels={"quarter_start": "", "nps": "NPS"},
             )
             st.plotly_chart(fig, width="stretch")
+    _survey_nps_headline(p)
 
     st.subheader(p.t("fulfillment_section"))
     try:
@@ -149,15 +150,47 @@ def view_executive(p: Page) -> None:
     st.subheader(p.t("churn_section"))
     try:
         risky = q.churn_risk_customers(p.con, p.f)
+        lost = q.lost_customers(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
     else:
         p.not_applied("period", "business_unit")
-        st.metric(p.t("high_risk_customers"), fmt.count(len(risky)))
+        c = st.columns(2)
+        c[0].metric(p.t("high_risk_customers"), fmt.count(len(risky)))
+        c[1].metric(p.t("lost_customers"), fmt.count(len(lost)))
         st.dataframe(risky, hide_index=True, width="stretch")
+        # Lost customers apart: the churn has happened, they are not a risk to act on.
+        st.markdown(f"**{p.t('lost_customers')}**")
+        st.caption(p.t("lost_customers_note"))
+        st.dataframe(lost, hide_index=True, width="stretch")
 
     st.subheader(p.t("sentiment_section"))
     _sentiment_overview(p)
+
+
+def _gaming_pair(p: Page, cols, figures: dict, label: str) -> None:
+    """The honest NPS (survey-gaming suspects left out) with its n; beside it, when the
+    suspects change it, the NPS including them, labelled, with its n."""
+    cols[0].metric(p.t(label), fmt.nps(figures["nps"]))
+    cols[0].caption(f"n = {fmt.count(figures['n'])}")
+    if figures["n_gaming_suspect"]:
+        cols[1].metric(p.t(f"{label}_including_gamed"), fmt.nps(figures["nps_including_gamed"]))
+        cols[1].caption(
+            f"n = {fmt.count(figures['n_including_gamed'])} · "
+            + p.t("gaming_suspects_n", n=fmt.count(figures["n_gaming_suspect"]))
+        )
+    else:
+        cols[1].caption(p.t("no_gaming_suspects"))
+
+
+def _survey_nps_headline(p: Page) -> None:
+    try:
+        figures = q.survey_nps(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    _gaming_pair(p, st.columns(2), figures, "survey_nps")
+    st.caption(p.t("gaming_note"))
 
 
 def _integrity_verdicts(p: Page) -> None:
@@ -459,6 +492,13 @@ def view_region_head(p: Page) -> None:
         st.plotly_chart(
             px.bar(bars, x="group", y="nps", text="n", labels={"group": ""}), width="stretch"
         )
+    try:
+        gaming = q.scene_nps_gaming(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+    else:
+        _gaming_pair(p, st.columns(2), gaming, "scene_nps")
+        st.caption(p.t("gaming_note"))
 
 
 def view_account_manager(p: Page) -> None:

@@ -38,6 +38,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "role_weighted_nps": ("Role-weighted NPS", "角色加权 NPS"),
     "nps_unweighted": ("NPS (unweighted)", "NPS（未加权）"),
     "nps_n": ("n (answers)", "样本量（答卷）"),
+    "survey_nps": ("Survey NPS (excl. gaming suspects)", "调研 NPS（剔除刷分嫌疑）"),
+    "survey_nps_including_gamed": (
+        "Survey NPS incl. gaming suspects",
+        "调研 NPS（含刷分嫌疑答卷）",
+    ),
+    "scene_nps": ("Scene NPS (excl. gaming suspects)", "场景 NPS（剔除刷分嫌疑）"),
+    "scene_nps_including_gamed": ("Scene NPS incl. gaming suspects", "场景 NPS（含刷分嫌疑答卷）"),
+    "gaming_suspects_n": ("{n} gaming suspects", "刷分嫌疑答卷 {n} 份"),
+    "no_gaming_suspects": (
+        "No survey-gaming suspects in the selection.",
+        "所选范围内无刷分嫌疑答卷。",
+    ),
+    "gaming_note": (
+        "Gaming suspects: delivery surveys sent by staff whose 10s cluster, or about orders in "
+        "region-months whose late orders were not invited. The headline leaves them out.",
+        "刷分嫌疑：由满分异常集中的员工发出的交付调研，或延迟订单未被邀请评价的区域月份中的交付调研。"
+        "主指标已将其剔除。",
+    ),
     "accounts_answered": ("Accounts answered", "有答卷的客户数"),
     "revenue_coverage": ("Revenue coverage", "收入覆盖率"),
     "latest_period": ("latest period {period}", "最近期间 {period}"),
@@ -61,6 +79,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "top_driver": ("Top driver", "首要驱动因素"),
     "churn_section": ("Churn-risk customers", "流失风险客户"),
     "high_risk_customers": ("High churn-risk customers", "高流失风险客户"),
+    "lost_customers": ("Lost customers", "已流失客户"),
+    "lost_customers_note": (
+        "Every contract churned or ended without renewal, and no order, confirmation or survey "
+        "answer in the inactivity window before the data's cutoff. Not in the risk list.",
+        "所有合同均已流失或到期未续约，且在数据截止日前的不活跃窗口内无订单、签收确认或调研答卷。"
+        "不计入风险名单。",
+    ),
     "sentiment_section": ("Public sentiment", "舆情"),
     # region head
     "otif_section": ("Verified OTIF by month", "按月核实准时足额率"),

@@ -140,6 +140,63 @@ def account_nps_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
     )
 
 
+def _gaming_nps(row: tuple) -> dict:
+    n, nps, n_all, nps_all = row
+    return {
+        "n": int(n or 0),
+        "nps": nps,
+        "n_including_gamed": int(n_all or 0),
+        "nps_including_gamed": nps_all,
+        "n_gaming_suspect": int(n_all or 0) - int(n or 0),
+    }
+
+
+def survey_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """NPS over every survey answer submitted in the period (segment filter), without the
+    survey-gaming suspects (the headline, `n` beside it) and with them, as the `nps` and
+    `nps_including_gamed` metrics define it. Region and business unit do not apply."""
+    require(con, "marts.fct_survey_responses", "marts.dim_customer")
+    row = con.execute(
+        _F
+        + """
+        select count(*) filter (where not r.is_gaming_suspect),
+               avg(r.nps_points) filter (where not r.is_gaming_suspect),
+               count(*),
+               avg(r.nps_points)
+        from marts.fct_survey_responses r
+        left join marts.dim_customer c using (customer_key), f
+        where r.has_nps = 1 and r.submitted_month between f.d0 and f.d1
+          and (f.seg = 'all' or coalesce(c.segment, 'unknown') = f.seg)
+        """,
+        f.params(),
+    ).fetchone()
+    return _gaming_nps(row)
+
+
+def scene_nps_gaming(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Scene (delivery-survey) NPS over the selection (region / BU of the surveyed order,
+    segment), without and with the survey-gaming suspects, each with its n."""
+    require(con, "marts.fct_survey_responses", "marts.dim_customer")
+    row = con.execute(
+        _F
+        + """
+        select count(*) filter (where not r.is_gaming_suspect),
+               avg(r.nps_points) filter (where not r.is_gaming_suspect),
+               count(*),
+               avg(r.nps_points)
+        from marts.fct_survey_responses r
+        left join marts.dim_customer c using (customer_key), f
+        where r.has_nps = 1 and r.survey_type = 'delivery'
+          and r.submitted_month between f.d0 and f.d1
+          and (f.region = 'all' or r.order_region = f.region)
+          and (f.bu = 'all' or r.order_business_unit = f.bu)
+          and (f.seg = 'all' or coalesce(c.segment, 'unknown') = f.seg)
+        """,
+        f.params(),
+    ).fetchone()
+    return _gaming_nps(row)
+
+
 def fulfillment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Verified vs reported fulfillment per month over the selected region / BU.
     The mart also carries 'all' roll-up rows (a whole region; every region): the queries
@@ -274,6 +331,29 @@ def churn_risk_customers(
         order by h.health_score, h.customer_key
         """,
         [*f.params(), tier],
+    )
+
+
+def lost_customers(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Lost customers (tier `lost`: every contract churned or ended unrenewed, no activity
+    in the window before the data's cutoff), latest activity first. Never in the risk list."""
+    require(con, "marts.fct_customer_health", "marts.dim_customer")
+    return _df(
+        con,
+        _F
+        + """
+        select h.customer_key, h.customer_name, h.segment, h.industry, h.last_activity_date,
+               h.days_since_last_activity, h.contract_count, h.health_score,
+               h.data_cutoff_date
+        from marts.fct_customer_health h
+        join marts.dim_customer c using (customer_key), f
+        where h.churn_risk_tier = 'lost'
+        """
+        + _CUSTOMER_FILTER
+        + """
+        order by h.last_activity_date desc nulls last, h.customer_key
+        """,
+        f.params(),
     )
 
 

@@ -55,14 +55,22 @@ create table marts.dim_customer (customer_key varchar, customer_name varchar, se
 insert into marts.dim_customer values
     ('C1', '甲公司', 'key', 'retail', 'East', 'East', 'AM-1, AM-2', 1000),
     ('C2', '乙公司', null, 'energy', 'West', 'West', 'AM-2', 500),
-    ('C3', 'Gamma', 'standard', 'it', 'East, West', 'East', 'AM-3', 0);
+    ('C3', 'Gamma', 'standard', 'it', 'East, West', 'East', 'AM-3', 0),
+    ('C4', 'Delta', 'standard', 'it', 'West', 'West', '', 0),
+    ('C5', 'Epsilon', 'key', 'it', 'East', 'East', '', 0);
 create table marts.fct_customer_health (customer_key varchar, customer_name varchar,
     segment varchar, industry varchar, health_score double, account_nps_score double,
-    verified_otif_score double, renewal_score double, churn_risk_tier varchar);
+    verified_otif_score double, renewal_score double, churn_risk_tier varchar,
+    contract_count bigint, last_activity_date date, days_since_last_activity bigint,
+    data_cutoff_date date);
 insert into marts.fct_customer_health values
-    ('C1', '甲公司', 'key', 'retail', 30, 10, 50, 0, 'high'),
-    ('C2', '乙公司', 'unknown', 'energy', 20, 5, 40, 0, 'high'),
-    ('C3', 'Gamma', 'standard', 'it', 90, 90, 90, 100, 'low');
+    ('C1', '甲公司', 'key', 'retail', 30, 10, 50, 0, 'high', 2, '2026-03-01', 30, '2026-03-31'),
+    ('C2', '乙公司', 'unknown', 'energy', 20, 5, 40, 0, 'high', 1, '2026-02-01', 58,
+        '2026-03-31'),
+    ('C3', 'Gamma', 'standard', 'it', 90, 90, 90, 100, 'low', 3, '2026-03-30', 1, '2026-03-31'),
+    ('C4', 'Delta', 'standard', 'it', 0, null, null, 0, 'lost', 1, '2025-06-01', 303,
+        '2026-03-31'),
+    ('C5', 'Epsilon', 'key', 'it', 0, null, null, 0, 'lost', 2, null, null, '2026-03-31');
 create table marts.fct_driver_importance (scope_type varchar, scope_value varchar, lens varchar,
     attribute varchar, n_answers bigint, performance double, importance double,
     importance_rank bigint, lens_mean_importance double, lens_mean_performance double,
@@ -78,14 +86,22 @@ insert into marts.dim_contact values
     ('P2', 'C1', '李四', 'Buyer', 'purchaser', true);
 create table marts.fct_survey_responses (response_id varchar, person_key varchar,
     customer_key varchar, survey_type varchar, submitted_at timestamp, submitted_date date,
-    submitted_month date, nps_score bigint, nps_category varchar, has_nps integer);
+    submitted_month date, nps_score bigint, nps_category varchar, has_nps integer,
+    nps_points integer, is_gaming_suspect boolean, order_region varchar,
+    order_business_unit varchar);
 insert into marts.fct_survey_responses values
     ('R1', 'P1', 'C1', 'relationship', '2026-01-05 10:00', '2026-01-05', '2026-01-01', 3,
-        'detractor', 1),
+        'detractor', 1, -100, false, null, null),
     ('R2', 'P1', 'C1', 'delivery', '2026-03-20 10:00', '2026-03-20', '2026-03-01', 9,
-        'promoter', 1),
+        'promoter', 1, 100, false, 'East', 'mro'),
     ('R3', 'P1', 'C1', 'delivery', '2026-05-20 10:00', '2026-05-20', '2026-05-01', 0,
-        'detractor', 1);
+        'detractor', 1, -100, false, 'East', 'mro'),
+    ('R4', 'P9', 'C2', 'delivery', '2026-02-10 10:00', '2026-02-10', '2026-02-01', 10,
+        'promoter', 1, 100, true, 'West', 'mro'),
+    ('R5', 'P9', 'C2', 'delivery', '2026-02-11 10:00', '2026-02-11', '2026-02-01', 10,
+        'promoter', 1, 100, true, 'West', 'mro'),
+    ('R6', 'P7', 'C3', 'delivery', '2026-01-15 10:00', '2026-01-15', '2026-01-01', 5,
+        'detractor', 1, -100, false, 'East', 'office');
 create table marts.fct_orders (order_key varchar, customer_key varchar, region varchar,
     business_unit varchar, order_date date, first_promised_date date,
     verified_delivery_date date, verification_source varchar, is_due boolean, due_month date,
@@ -173,6 +189,39 @@ def test_scene_nps_late_vs_on_time(con):
     s = q.scene_nps_late_vs_on_time(con, q.Filters(FULL.start, FULL.end, region="East"))
     assert s["n_late"] == 4 and s["nps_late"] == pytest.approx(100 * (1 - 2) / 4)
     assert s["n_on_time"] == 5 and s["nps_on_time"] == pytest.approx(80)
+
+
+def test_survey_nps_headline_leaves_gaming_suspects_out(con):
+    """R4 and R5 (two 10s) are survey-gaming suspects: the headline is over R1, R2 and R6
+    (-100, +100, -100), the figure including them over all five."""
+    s = q.survey_nps(con, FULL)
+    assert s["n"] == 3 and s["nps"] == pytest.approx(-100 / 3)
+    assert s["n_including_gamed"] == 5 and s["nps_including_gamed"] == pytest.approx(20)
+    assert s["n_gaming_suspect"] == 2
+    key = q.survey_nps(con, q.Filters(FULL.start, FULL.end, segment="key"))
+    assert key["n"] == key["n_including_gamed"] == 2 and key["n_gaming_suspect"] == 0
+    assert key["nps"] == key["nps_including_gamed"] == pytest.approx(0)
+
+
+def test_scene_nps_with_and_without_gaming_suspects_follows_the_region(con):
+    s = q.scene_nps_gaming(con, FULL)
+    assert s["n"] == 2 and s["nps"] == pytest.approx(0)
+    assert s["n_including_gamed"] == 4 and s["nps_including_gamed"] == pytest.approx(50)
+    west = q.scene_nps_gaming(con, q.Filters(FULL.start, FULL.end, region="West"))
+    assert west["n"] == 0 and west["nps"] is None
+    assert west["n_including_gamed"] == 2 and west["nps_including_gamed"] == pytest.approx(100)
+    east_mro = q.scene_nps_gaming(con, q.Filters(FULL.start, FULL.end, "East", "mro"))
+    assert east_mro["n"] == 1 and east_mro["n_gaming_suspect"] == 0
+
+
+def test_lost_customers_are_listed_apart_from_the_risk_list(con):
+    lost = q.lost_customers(con, FULL)
+    assert list(lost["customer_key"]) == ["C4", "C5"]  # latest activity first, none last
+    assert set(lost["customer_key"]).isdisjoint(q.churn_risk_customers(con, FULL)["customer_key"])
+    west = q.lost_customers(con, q.Filters(FULL.start, FULL.end, region="West"))
+    assert list(west["customer_key"]) == ["C4"]
+    key = q.lost_customers(con, q.Filters(FULL.start, FULL.end, segment="key"))
+    assert list(key["customer_key"]) == ["C5"]
 
 
 def test_drivers_follow_the_segment(con):
