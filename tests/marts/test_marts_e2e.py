@@ -291,6 +291,45 @@ def test_the_driver_the_generator_made_matter_most_ranks_first(built):
     assert top.importance_ci_low.item() > 0
 
 
+def test_lost_customers_recomputed_and_never_in_the_high_risk_list(built):
+    """Lost = at least one contract, none live (not churned, ending on or after the
+    cutoff), and no order, confirmation or survey response in the 180 days up to the
+    cutoff - the latest such event loaded, not today."""
+    import yaml
+
+    days = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
+        "cx_lost_inactive_days"
+    ]
+    with duckdb.connect(built["db"], read_only=True) as con:
+        health = con.execute("select * from marts.fct_customer_health").df()
+        contracts = con.execute(
+            "select customer_key, end_date, is_churned from marts.fct_contracts "
+            "where customer_key is not null"
+        ).df()
+        events = con.execute(
+            """
+            select customer_key, order_date as d from marts.fct_orders
+            union all select customer_key, cast(confirmed_at as date) from marts.fct_orders
+            union all select customer_key, cast(submitted_at as date)
+            from marts.fct_survey_responses
+            """
+        ).df()
+    events["d"] = pd.to_datetime(events.d)
+    cutoff = events.d.max()
+    assert (pd.to_datetime(health.data_cutoff_date) == cutoff).all()
+    contracts["live"] = ~contracts.is_churned & ~(pd.to_datetime(contracts.end_date) < cutoff)
+    has_contract = set(contracts.customer_key)
+    live = set(contracts.customer_key[contracts.live])
+    last = events.dropna().groupby("customer_key").d.max()
+    active = set(last.index[last >= cutoff - pd.Timedelta(days=days)])
+    mine = {c for c in health.customer_key if c in has_contract - live - active}
+    lost = set(health.customer_key[health.is_lost])
+    assert lost == mine and len(lost) > 10
+    assert set(health.customer_key[health.churn_risk_tier == "lost"]) == lost
+    assert not lost & set(health.customer_key[health.churn_risk_tier == "high"])
+    assert (health.contract_count[health.is_lost] > 0).all()
+
+
 # ----------------------------------------------------------------------- MetricFlow
 
 
