@@ -141,6 +141,12 @@ def _normalise_names(names: list[str]) -> list[str]:
     return out
 
 
+def _positional(names: list[str]) -> list[str]:
+    """Names for the scanned columns by position, so that no header can collide with a
+    name the scan itself gives a meaning (DuckDB's `rowid`, `file_row_number`)."""
+    return [f"_col{i}" for i in range(1, len(names) + 1)]
+
+
 @dataclass(frozen=True)
 class _Parsed:
     """A file parsed into the temp table `_parsed` plus its structural rejects in `_rejects`."""
@@ -174,7 +180,8 @@ def _parse_csv(con: duckdb.DuckDBPyConnection, table: c.Table, path: Path) -> _P
     header = _normalise_names(_csv_header(path))
     if not header:
         raise ValueError("file has no header row")
-    columns = "{" + ", ".join(f"{literal(h)}: 'VARCHAR'" for h in header) + "}"
+    scanned = _positional(header)
+    columns = "{" + ", ".join(f"{literal(p)}: 'VARCHAR'" for p in scanned) + "}"
     # Insertion order is preserved (DuckDB's default), so rowid follows the
     # file's record order (offset inside a transaction, hence `- min(rowid)`);
     # rejected records are numbered by DuckDB itself.
@@ -197,8 +204,10 @@ def _parse_csv(con: duckdb.DuckDBPyConnection, table: c.Table, path: Path) -> _P
         select row_number - row_number() over (order by row_number) as good_before
         from _rejects"""
     )
-    present = {h: ident(h) for h in header if h in table.column_names}
-    extras = {h: ident(h) for h in header if h not in table.column_names}
+    present = {h: ident(p) for h, p in zip(header, scanned, strict=True) if h in table.column_names}
+    extras = {
+        h: ident(p) for h, p in zip(header, scanned, strict=True) if h not in table.column_names
+    }
     con.execute(
         f"""create or replace temp table _parsed as
         with numbered as (
@@ -275,15 +284,21 @@ def _parse_parquet(con: duckdb.DuckDBPyConnection, table: c.Table, path: Path) -
     described = con.execute(f"describe select * from read_parquet({literal(str(path))})").fetchall()
     names = [row[0] for row in described]
     normalised = _normalise_names(names)
-    exprs = {
-        n: f"cast({ident(orig)} as varchar)" for orig, n in zip(names, normalised, strict=True)
-    }
+    scanned = _positional(names)
+    # Columns renamed by position (a file may name one `file_row_number` or `rowid`);
+    # insertion order is preserved, so rowid follows the file's row order.
+    con.execute(
+        f"""create or replace temp table _scan as select *
+        from read_parquet({literal(str(path))}) as _file({", ".join(ident(p) for p in scanned)})"""
+    )
+    exprs = {n: f"cast({ident(p)} as varchar)" for n, p in zip(normalised, scanned, strict=True)}
     present = {n: e for n, e in exprs.items() if n in table.column_names}
     extras = {n: e for n, e in exprs.items() if n not in table.column_names}
     con.execute(
         f"""create or replace temp table _parsed as
-        select file_row_number + 1 as _row_number, {_select_list(table, present, extras)}
-        from read_parquet({literal(str(path))}, file_row_number = true)"""
+        select rowid - (select min(rowid) from _scan) + 1 as _row_number,
+               {_select_list(table, present, extras)}
+        from _scan"""
     )
     con.execute(
         """create or replace temp table _rejects (row_number bigint, reason varchar,
@@ -402,7 +417,10 @@ def load_file(
             )
             _record(con, table, load_id, res, size, fmt, [], started)
         finally:
-            con.execute("drop table if exists _parsed; drop table if exists _rejects")
+            con.execute(
+                "drop table if exists _parsed; drop table if exists _rejects; "
+                "drop table if exists _scan"
+            )
     return res
 
 

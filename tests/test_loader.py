@@ -180,6 +180,49 @@ def test_headers_are_case_insensitive_and_unknown_columns_kept(con, landing):
     assert json.loads(extra) == {"remark": "VIP customer"}
 
 
+# Unknown extra columns may have any name, also one the scan itself gives a meaning
+# (DuckDB's rowid pseudo-column, read_parquet's file_row_number) or the loader's own.
+LOADER_NAMES = ("rowid", "file_row_number", "_row_number", "_extra", "_raw", "_load_id")
+
+
+def test_extra_csv_columns_named_like_the_scans_own_columns_are_kept(con, landing):
+    header = ACCOUNTS_HEADER + "," + ",".join(LOADER_NAMES)
+    rows = [account_row(f"A{i}") + "," + ",".join(f"x{i}" for _ in LOADER_NAMES) for i in (1, 2)]
+    write(landing, "crm/accounts/a.csv", header + "\n" + "\n".join(rows) + "\n")
+    [res] = loader.load_table(con, ACCOUNTS, landing)
+    assert (res.status, res.rows_loaded, res.rows_quarantined) == ("loaded", 2, 0), res.error
+    got = con.execute(
+        "select account_id, _row_number, _extra from raw.crm__accounts order by 2"
+    ).fetchall()
+    assert [(a, n) for a, n, _ in got] == [("A1", 1), ("A2", 2)]
+    assert json.loads(got[1][2]) == dict.fromkeys(LOADER_NAMES, "x2")
+
+
+def test_extra_parquet_columns_named_like_the_scans_own_columns_are_kept(con, landing):
+    df = pd.DataFrame(
+        {
+            "source_system": ["oms_east", "oms_east"],
+            "delivery_id": ["D1", "D2"],
+            "order_id": ["O1", "O2"],
+            "delivered_at": ["2025-03-01 10:00", "2025-03-02 10:00"],
+            "quantity_delivered": ["5", "6"],
+            "entry_channel": ["scan", "manual"],
+            "recorded_at": ["2025-03-01 10:05", "2025-03-02 11:00"],
+            **{name: ["a", "b"] for name in LOADER_NAMES},
+        }
+    )
+    path = landing / "fulfillment/deliveries/d.parquet"
+    path.parent.mkdir(parents=True)
+    df.to_parquet(path)
+    [res] = loader.load_table(con, DELIVERIES, landing)
+    assert (res.status, res.rows_loaded, res.rows_quarantined) == ("loaded", 2, 0), res.error
+    got = con.execute(
+        "select delivery_id, _row_number, _extra from raw.fulfillment__deliveries order by 2"
+    ).fetchall()
+    assert [(d, n) for d, n, _ in got] == [("D1", 1), ("D2", 2)]
+    assert json.loads(got[1][2]) == dict.fromkeys(LOADER_NAMES, "b")
+
+
 def test_a_missing_required_column_quarantines_every_row(con, landing):
     header = ACCOUNTS_HEADER.replace(",updated_at", "")
     row = account_row("A1").rsplit(",", 1)[0]
