@@ -195,10 +195,12 @@ class Landing:
         encoding: str | None = None,
         header_case: str | None = None,
         order: str | None = None,
+        bad: bool = True,
     ) -> Path:
         """Write one file. `name` has no suffix; pinned arguments make a special
         file keep that part of its form (format, encoding, header case, column
-        order `reversed`); everything else is drawn per file."""
+        order `reversed`); everything else is drawn per file. `bad`: the file
+        takes its share of the table's bad rows."""
         t = c.TABLES_BY_NAME[table]
         df = self.forms.empty_optional(t, df.reset_index(drop=True))
         form = self.forms.draw(
@@ -219,11 +221,11 @@ class Landing:
         p = self.path(table, f"{name}.{form.format}")
         header = self.forms.header(list(df.columns), form, name)
         if form.format == "csv":
-            self._write_csv(table, p, df, header, form)
+            self._write_csv(table, p, df, header, form, bad)
         elif form.format == "jsonl":
-            self._write_jsonl(table, p, df, header, form)
+            self._write_jsonl(table, p, df, header, form, bad)
         else:
-            self._write_parquet(p, df, header)
+            self._write_parquet(table, p, df, header, bad)
         self.forms.log.files[self.rel(p)] = form.describe(t)
         return p
 
@@ -260,24 +262,39 @@ class Landing:
     def _positions(self, n_good: int, n_bad: int) -> list[int]:
         return sorted(int(x) + 1 for x in self.rng.choice(n_good + n_bad, n_bad, replace=False))
 
+    def _draw_bads(self, table: str, name: str, n_rows: int) -> list[tuple[int, int, BadRow]]:
+        """A file's bad rows: (row number in the file, row copied, template).
+        Drawn the same way whatever format the file is written in, so the
+        simulation's random stream never depends on the forms."""
+        bads = self._bad_for(table, name, n_rows)
+        if not bads:
+            return []
+        pos = self._positions(n_rows, len(bads))
+        if c.TABLES_BY_NAME[table].file_format == "csv":
+            src = [int(x) for x in self.rng.integers(0, n_rows, len(bads))]
+        else:
+            src = [int(self.rng.integers(0, n_rows)) for _ in bads]
+        return list(zip(pos, src, bads, strict=True))
+
+    def _note(self, p: Path, row: int, column: str | None, reason: str) -> None:
+        self.bad_rows.append(
+            {"file": self.rel(p), "row_number": row, "column": column or "", "reason": reason}
+        )
+
     def _write_csv(
-        self, table: str, p: Path, df: pd.DataFrame, header: list[str], form: FileForm
+        self, table: str, p: Path, df: pd.DataFrame, header: list[str], form: FileForm, bad: bool
     ) -> None:
-        bads = self._bad_for(table, p.stem, len(df))
+        bads = self._draw_bads(table, p.stem, len(df)) if bad else []
         body = df.to_csv(index=False, header=False, lineterminator="\n").split("\n")[:-1]
         if bads:
-            pos = self._positions(len(body), len(bads))
-            src_rows = self.rng.integers(0, len(df), len(bads))
+            bad_at = {at: (src, b) for at, src, b in bads}
             lines = iter(body)
-            bad_at = dict(zip(pos, zip(src_rows, bads, strict=True), strict=True))
             body = [
-                self._bad_csv_line(df, int(bad_at[k][0]), bad_at[k][1])
-                if k in bad_at
-                else next(lines)
+                self._bad_csv_line(df, *bad_at[k]) if k in bad_at else next(lines)
                 for k in range(1, len(body) + len(bads) + 1)
             ]
-            for k, (_, bad) in bad_at.items():
-                self._note(p, k, bad)
+            for at, _, b in bads:
+                self._note(p, at, b.column, b.reason)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
         text = buf.getvalue() + "".join(line + "\n" for line in body)
@@ -296,48 +313,46 @@ class Landing:
         csv.writer(buf, lineterminator="").writerow(row)
         return buf.getvalue()
 
-    def _note(self, p: Path, row: int, bad: BadRow) -> None:
-        self.bad_rows.append(
-            {
-                "file": self.rel(p),
-                "row_number": row,
-                "column": bad.column or "",
-                "reason": bad.reason,
-            }
-        )
-
     def _write_jsonl(
-        self, table: str, p: Path, df: pd.DataFrame, header: list[str], form: FileForm
+        self, table: str, p: Path, df: pd.DataFrame, header: list[str], form: FileForm, bad: bool
     ) -> None:
-        """JSON lines; bad rows only where the table's bad rows are JSON-shaped
-        (a table whose contract format is csv keeps its CSV-shaped ones for CSV files)."""
+        """JSON lines; a malformed bad row is a line that is not a JSON object."""
         out = df.set_axis(header, axis=1)
         if form.json_empty == "":
             out = out.astype(object).where(out.notna(), "")
         text = out.to_json(orient="records", lines=True, force_ascii=False) if len(out) else ""
         records = [line for line in text.split("\n") if line]
-        json_bads = c.TABLES_BY_NAME[table].file_format == "jsonl"
-        bads = self._bad_for(table, p.stem, len(records)) if json_bads else []
         names = dict(zip(df.columns, header, strict=True))
-        if bads:
-            pos = self._positions(len(records), len(bads))
-            good = list(records)
-            for k, (at, bad) in enumerate(zip(pos, bads, strict=True)):
-                rec = json.loads(good[int(self.rng.integers(0, len(good)))])
-                if bad.reason == c.REASON_MALFORMED_JSON:
-                    line = json.dumps(rec, ensure_ascii=False)[: 40 + k]
-                else:
-                    rec[names[bad.column]] = bad.value
-                    line = json.dumps(rec, ensure_ascii=False)
-                records.insert(at - 1, line)
-                self._note(p, at, bad)
+        good = list(records)
+        for k, (at, src, b) in enumerate(self._draw_bads(table, p.stem, len(df)) if bad else []):
+            rec = json.loads(good[src])
+            if b.column is None:
+                line, column, reason = json.dumps(rec, ensure_ascii=False)[: 40 + k], None, None
+            else:
+                rec[names[b.column]] = b.value
+                line, column, reason = json.dumps(rec, ensure_ascii=False), b.column, b.reason
+            records.insert(at - 1, line)
+            self._note(p, at, column, reason or c.REASON_MALFORMED_JSON)
         p.write_text("".join(r + "\n" for r in records), encoding="utf-8")
         self.rows_per_file[self.rel(p)] = len(records)
 
-    def _write_parquet(self, p: Path, df: pd.DataFrame, header: list[str]) -> None:
-        out = df.astype("string").set_axis(header, axis=1).reset_index(drop=True)
+    def _write_parquet(
+        self, table: str, p: Path, df: pd.DataFrame, header: list[str], bad: bool
+    ) -> None:
+        """Parquet, every value as text; a parquet file cannot hold a malformed
+        record, so that bad row becomes one without its first required value."""
+        rows = list(df.astype(object).to_numpy())
+        good = list(rows)
+        first = next(x.name for x in c.TABLES_BY_NAME[table].columns if x.required and x.name in df)
+        for at, src, b in self._draw_bads(table, p.stem, len(df)) if bad else []:
+            row = good[src].copy()
+            column = b.column or first
+            row[list(df.columns).index(column)] = b.value
+            rows.insert(at - 1, row)
+            self._note(p, at, column, b.reason if b.column else c.REASON_MISSING_VALUE)
+        out = pd.DataFrame(rows, columns=header, dtype=object).astype("string")
         pq.write_table(pa.Table.from_pandas(out, preserve_index=False), p)
-        self.rows_per_file[self.rel(p)] = len(df)
+        self.rows_per_file[self.rel(p)] = len(out)
 
 
 # --------------------------------------------------------------------------- tables
@@ -633,7 +648,7 @@ def write_deliveries(
         )
         name = f"{oms}_deliveries_{PERIOD_LABELS[per]}"
         if oms == "oms_west" and per == 4:
-            p = land.write("fulfillment__deliveries", name, frame, fmt="parquet")
+            p = land.write("fulfillment__deliveries", name, frame, fmt="parquet", bad=False)
             special["parquet_file"] = land.rel(p)
         elif oms == "oms_south" and per == 3:
             p = land.write(

@@ -17,7 +17,14 @@ TRUE = {"true", "1", "是", "yes", "y", "t"}
 
 
 def raw(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    return con.execute(f"select * from raw.{table}").df()
+    """A raw table; an empty or blank value is missing (the contract's `?`),
+    whichever way the file wrote it (an empty CSV field, JSON "" or null)."""
+    df = con.execute(f"select * from raw.{table}").df()
+    text = [col for col in df.columns if pd.api.types.is_string_dtype(df[col])]
+    for col in text:
+        blank = df[col].astype("string").str.strip().eq("").fillna(False)
+        df[col] = df[col].mask(blank.to_numpy(bool))
+    return df
 
 
 def local_ts(s: pd.Series) -> pd.Series:

@@ -301,3 +301,35 @@ def test_emptying_is_decided_per_record_and_follows_the_rate():
     assert (again.business_unit.isna().to_numpy() == hit.to_numpy()).all()  # per record
     assert once.replaces_order_id.notna().all()  # never emptied
     assert f.FormOptions(empty_rate=0, overrides={"x.y": 0.5}).rate("x", "y") == 0
+
+
+# --------------------------------------------------------------------------- the real loader
+
+
+@pytest.mark.e2e
+def test_the_loader_takes_every_form_and_quarantines_exactly_the_bad_rows(small, tmp_path):
+    """Every file of the small world through ingest.loader: none unreadable,
+    the bad rows (in csv, jsonl and parquet files) and nothing else quarantined."""
+    from ingest.loader import load_table
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        results = [r for t in c.TABLES for r in load_table(con, t, small / "landing")]
+        quarantined = set(
+            con.execute(
+                "select file_path, row_number, reason, coalesce(column_name, '') "
+                "from raw._quarantine"
+            ).fetchall()
+        )
+        ledger = dict(
+            con.execute(
+                "select file_path, rows_in from raw._load_ledger where status = 'loaded'"
+            ).fetchall()
+        )
+    assert [r.file_path for r in results if r.status == "rejected"] == []
+    bad = pd.read_csv(small / "ground_truth/bad_rows.csv", dtype=str, keep_default_na=False)
+    assert quarantined == {
+        (r.file, int(r.row_number), r.reason, r.column) for r in bad.itertuples()
+    }
+    assert {Path(f).suffix for f in bad.file} == {".csv", ".jsonl", ".parquet"}
+    m = _manifest(small)
+    assert ledger == {k: v for k, v in m["rows_per_file"].items() if k != m["duplicate_file"]}
