@@ -3,7 +3,7 @@
     months of the data; a measure a customer has no data for is left out and
     the other weights re-scaled, so the score is explainable term by term:
       account_nps    - latest quarter's role-weighted account NPS, (NPS+100)/2
-      verified_otif  - verified OTIF rate of its orders due in the window
+      verified_otif  - verified OTIF rate of its verifiable orders due in the window
       complaint_free - share of its confirmed orders with no issue reported
       renewal        - 100 if its latest decided contract renewed, 0 if churned
       alert_free     - share of its survey answers in the window that were not detractors
@@ -75,6 +75,7 @@ orders as (
     select
         orders.customer_key,
         count(*) as orders_due,
+        sum(case when orders.is_verified then 1 else 0 end) as orders_verified,
         sum(case when orders.is_otif_verified then 1 else 0 end) as orders_otif_verified,
         sum(case when orders.confirmed_at is not null then 1 else 0 end) as orders_confirmed,
         sum(case when orders.is_confirmation_issue_reported then 1 else 0 end) as orders_with_issue
@@ -195,8 +196,8 @@ measures as (
         customers.segment,
         customers.industry,
         (account_nps.account_nps + 100.0) / 2 as account_nps_score,
-        case when orders.orders_due > 0
-            then 100.0 * orders.orders_otif_verified / orders.orders_due
+        case when orders.orders_verified > 0
+            then 100.0 * orders.orders_otif_verified / orders.orders_verified
         end as verified_otif_score,
         case when orders.orders_confirmed > 0
             then 100.0 * (1 - 1.0 * orders.orders_with_issue / orders.orders_confirmed)
