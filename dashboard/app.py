@@ -46,8 +46,14 @@ def snapshot_path() -> Path:
 class Page:
     """One render: the language, the filters and the connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, lang: str, filters: q.Filters):
-        self.con, self.lang, self.f = con, lang, filters
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        lang: str,
+        filters: q.Filters,
+        as_of: object = None,
+    ):
+        self.con, self.lang, self.f, self.as_of = con, lang, filters, as_of
 
     def t(self, key: str, **kw) -> str:
         return t(key, self.lang, **kw)
@@ -112,12 +118,14 @@ def view_executive(p: Page) -> None:
         p.unavailable(exc)
     else:
         p.not_applied("segment")
-        c = st.columns(5)
+        c = st.columns(6)
         c[0].metric(p.t("verified_on_time"), fmt.pct(tot["verified_on_time_rate"]))
         c[1].metric(p.t("reported_on_time"), fmt.pct(tot["reported_on_time_rate"]))
         c[2].metric(p.t("integrity_gap"), fmt.points(tot["gap_points"]))
         c[3].metric(p.t("verified_otif"), fmt.pct(tot["verified_otif_rate"]))
-        c[4].metric(p.t("orders_due"), fmt.count(tot["orders_due"]))
+        c[4].metric(p.t("verification_coverage"), fmt.pct(tot["verification_coverage"]))
+        c[5].metric(p.t("orders_due"), fmt.count(tot["orders_due"]))
+        st.caption(p.t("verified_note"))
         if not monthly.empty:
             long = monthly.melt(
                 id_vars=["month", "orders_due"],
@@ -140,6 +148,7 @@ def view_executive(p: Page) -> None:
                 labels={"month": "", "rate": ""},
             )
             fig.update_yaxes(tickformat=".0%")
+            _mark_provisional(p, fig, monthly)
             st.plotly_chart(fig, width="stretch")
     st.markdown(f"**{p.t('integrity_verdicts')}**")
     _integrity_verdicts(p)
@@ -166,6 +175,25 @@ def view_executive(p: Page) -> None:
 
     st.subheader(p.t("sentiment_section"))
     _sentiment_overview(p)
+
+
+def _mark_provisional(p: Page, fig, monthly) -> None:
+    """Shade the months still inside the confirmation window, and say why."""
+    provisional = monthly[monthly["is_provisional"].fillna(False).astype(bool)]
+    if provisional.empty:
+        return
+    for month in provisional["month"]:
+        start = pd.Timestamp(month)
+        fig.add_vrect(
+            x0=start - pd.Timedelta(days=15),
+            x1=start + pd.Timedelta(days=15),
+            fillcolor="#999999",
+            opacity=0.15,
+            line_width=0,
+            annotation_text=p.t("provisional"),
+            annotation_position="top left",
+        )
+    st.caption(p.t("provisional_note", cutoff=p.as_of or "?"))
 
 
 def _gaming_pair(p: Page, cols, figures: dict, label: str) -> None:
@@ -427,6 +455,7 @@ def view_region_head(p: Page) -> None:
                     name="95% CI",
                 )
             fig.update_yaxes(tickformat=".0%")
+            _mark_provisional(p, fig, monthly)
             st.plotly_chart(fig, width="stretch")
         st.dataframe(rows, hide_index=True, width="stretch")
 
@@ -720,7 +749,7 @@ def main() -> None:
             start, end = st.sidebar.select_slider(
                 t("period", lang),
                 options=months,
-                value=(months[0], months[-1]),
+                value=q.default_period(months, opts["last_complete_month"]),
                 format_func=lambda d: d.strftime("%Y-%m"),
                 key="period",
             )
@@ -743,7 +772,7 @@ def main() -> None:
         bu = pick("business_unit", opts["business_units"], "business_unit")
         segment = pick("segment", opts["segments"], "segment")
         filters = q.Filters(start, end, region, bu, segment)
-        RENDER[view](Page(con, lang, filters))
+        RENDER[view](Page(con, lang, filters, opts.get("as_of")))
     finally:
         con.close()
 

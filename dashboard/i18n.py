@@ -58,6 +58,20 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "accounts_answered": ("Accounts answered", "有答卷的客户数"),
     "revenue_coverage": ("Revenue coverage", "收入覆盖率"),
+    "verification_coverage": ("Verification coverage", "核实覆盖率"),
+    "provisional": ("provisional", "暂定"),
+    "provisional_note": (
+        "Shaded months are provisional: confirmations and delivery records may still arrive "
+        "(data as of {cutoff}). The default period ends at the last complete month.",
+        "阴影月份为暂定数据：客户确认和交付记录可能仍在回传（数据截至 {cutoff}）。"
+        "默认期间截止于最近一个完整月份。",
+    ),
+    "verified_note": (
+        "Verified on-time: customer-confirmed receipt (else a scan) on or before the valid "
+        "promise, over the orders that can be verified; coverage says how many can.",
+        "核实准时率：以客户确认收货（或扫描记录）不晚于有效承诺日期计，分母为可核实订单；"
+        "核实覆盖率表示可核实订单占比。",
+    ),
     "latest_period": ("latest period {period}", "最近期间 {period}"),
     "fulfillment_section": (
         "Fulfillment: verified vs reported, with integrity verdicts",

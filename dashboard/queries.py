@@ -116,7 +116,27 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
             sql = f"select distinct {column} from {table} where {column} is not null"
             months |= {r[0] for r in con.execute(sql).fetchall()}
     out["months"] = sorted(months)
+    out["last_complete_month"], out["as_of"] = as_of(con, have)
     return out
+
+
+def as_of(con: duckdb.DuckDBPyConnection, have: set[str]) -> tuple[date | None, date | None]:
+    """The latest complete month (outside the confirmation window of the data's cutoff:
+    the default end of the period; later months are provisional) and the cutoff."""
+    if "marts.fct_fulfillment_nps_region_months" not in have:
+        return None, None
+    row = con.execute(
+        "select max(period_month_start) filter (where not is_provisional), "
+        "max(data_cutoff_date) from marts.fct_fulfillment_nps_region_months"
+    ).fetchone()
+    return row[0], row[1]
+
+
+def default_period(months: list[date], last_complete: date | None) -> tuple[date, date]:
+    """Twelve months ending at the last complete month (all months if none is complete)."""
+    end = last_complete if last_complete in months else months[-1]
+    i = months.index(end)
+    return months[max(0, i - 11)], end
 
 
 # --------------------------------------------------------------------------- executive
@@ -209,13 +229,16 @@ def fulfillment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFr
         + """
         select m.period_month_start as month,
                sum(m.orders_due) as orders_due,
-               sum(m.orders_on_time_verified) / nullif(sum(m.orders_due), 0)
+               sum(m.orders_verified) as orders_verified,
+               sum(m.orders_on_time_verified) / nullif(sum(m.orders_verified), 0)
                    as verified_on_time_rate,
-               sum(m.orders_otif_verified) / nullif(sum(m.orders_due), 0) as verified_otif_rate,
+               sum(m.orders_otif_verified) / nullif(sum(m.orders_verified), 0)
+                   as verified_otif_rate,
                sum(m.orders_otif_recorded) / nullif(sum(m.orders_due), 0) as recorded_otif_rate,
                sum(m.reported_orders_on_time) / nullif(sum(m.reported_orders_due), 0)
                    as reported_on_time_rate,
-               sum(m.orders_verified) / nullif(sum(m.orders_due), 0) as verification_coverage
+               sum(m.orders_verified) / nullif(sum(m.orders_due), 0) as verification_coverage,
+               bool_or(m.is_provisional) as is_provisional
         from marts.fct_fulfillment_nps_region_months m, f
         where m.period_month_start between f.d0 and f.d1
           and (f.region = 'all' or m.region = f.region)
@@ -234,9 +257,11 @@ def fulfillment_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
         _F
         + """
         select sum(m.orders_due),
-               sum(m.orders_on_time_verified) / nullif(sum(m.orders_due), 0),
-               sum(m.orders_otif_verified) / nullif(sum(m.orders_due), 0),
-               sum(m.reported_orders_on_time) / nullif(sum(m.reported_orders_due), 0)
+               sum(m.orders_on_time_verified) / nullif(sum(m.orders_verified), 0),
+               sum(m.orders_otif_verified) / nullif(sum(m.orders_verified), 0),
+               sum(m.reported_orders_on_time) / nullif(sum(m.reported_orders_due), 0),
+               sum(m.orders_verified) / nullif(sum(m.orders_due), 0),
+               coalesce(bool_or(m.is_provisional), false)
         from marts.fct_fulfillment_nps_region_months m, f
         where m.period_month_start between f.d0 and f.d1
           and (f.region = 'all' or m.region = f.region)
@@ -245,14 +270,16 @@ def fulfillment_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
         """,
         f.params(),
     ).fetchone()
-    due, verified, otif, reported = row
+    due, verified, otif, reported, coverage, provisional = row
     gap = None if verified is None or reported is None else 100 * (reported - verified)
     return {
         "orders_due": int(due or 0),
         "verified_on_time_rate": verified,
         "verified_otif_rate": otif,
         "reported_on_time_rate": reported,
+        "verification_coverage": coverage,
         "gap_points": gap,
+        "includes_provisional": bool(provisional),
     }
 
 
@@ -270,7 +297,8 @@ def integrity_verdicts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFra
         + """
         select i.period_month_start, i.region, i.business_unit, i.verdict,
                i.is_reported_figure_failed, i.reported_on_time_rate, i.verified_on_time_rate,
-               i.trusted_on_time_rate, i.gap_points, i.p_value, i.signal_staff_ids, i.evidence
+               i.rate_of_record, i.rate_of_record_source, i.verification_coverage,
+               i.gap_points, i.p_value, i.signal_staff_ids, i.evidence
         from marts.fct_integrity_region_months i, f
         where i.period_month_start between f.d0 and f.d1
           and (f.region = 'all' or i.region = f.region)
@@ -370,6 +398,8 @@ def region_months(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
         select m.period_month_start as month, m.region, m.business_unit, m.orders_due,
                m.verified_otif_rate, m.verified_otif_ci_low, m.verified_otif_ci_high,
                m.verified_on_time_rate, m.reported_on_time_rate, m.integrity_gap_points,
+               m.orders_verified, m.verification_coverage, m.on_time_rate_of_record,
+               m.is_provisional,
                m.scene_n, m.scene_nps, m.scene_n_late, m.scene_nps_late,
                m.scene_n_on_time, m.scene_nps_on_time
         from marts.fct_fulfillment_nps_region_months m, f

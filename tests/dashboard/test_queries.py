@@ -35,20 +35,22 @@ create table marts.fct_fulfillment_nps_region_months (region varchar, business_u
     reported_on_time_rate double, integrity_gap_points double, scene_n bigint, scene_nps double,
     scene_n_late bigint, scene_promoters_late bigint, scene_detractors_late bigint,
     scene_nps_late double, scene_n_on_time bigint, scene_promoters_on_time bigint,
-    scene_detractors_on_time bigint, scene_nps_on_time double);
+    scene_detractors_on_time bigint, scene_nps_on_time double, verification_coverage double,
+    on_time_rate_of_record double, is_provisional boolean, data_cutoff_date date);
+-- West 2026-02 has two unverified orders (due 10, verified 8) and is provisional.
 insert into marts.fct_fulfillment_nps_region_months values
     ('East', 'mro', '2026-01-01', 10, 10, 8, 7, 9, 10, 10, 0.7, 0.4, 0.9, 0.8, 1.0, 20,
-        5, 0, 2, 0, 2, -100, 3, 3, 0, 100),
+        5, 0, 2, 0, 2, -100, 3, 3, 0, 100, 1.0, 0.8, false, '2026-03-05'),
     ('East', 'office', '2026-01-01', 30, 30, 27, 24, 29, 28, 27, 0.8, 0.6, 0.9, 0.9, 0.96, 6,
-        4, 0, 2, 1, 0, 50, 2, 1, 0, 50),
+        4, 0, 2, 1, 0, 50, 2, 1, 0, 50, 1.0, 0.96, false, '2026-03-05'),
     ('East', 'all', '2026-01-01', 40, 40, 35, 31, 38, null, null, 0.775, 0.6, 0.9, 0.875, null,
-        null, 9, 0, 4, 1, 2, -25, 5, 4, 0, 80),
-    ('West', 'mro', '2026-02-01', 10, 10, 5, 5, 6, 10, 9, 0.5, 0.2, 0.8, 0.5, 0.9, 40,
-        1, 0, 1, 0, 1, -100, 0, 0, 0, null),
-    ('West', 'all', '2026-02-01', 10, 10, 5, 5, 6, null, null, 0.5, 0.2, 0.8, 0.5, null, null,
-        1, 0, 1, 0, 1, -100, 0, 0, 0, null),
+        null, 9, 0, 4, 1, 2, -25, 5, 4, 0, 80, 1.0, 0.875, false, '2026-03-05'),
+    ('West', 'mro', '2026-02-01', 10, 8, 5, 5, 6, 10, 9, 0.625, 0.3, 0.9, 0.625, 0.9, 27.5,
+        1, 0, 1, 0, 1, -100, 0, 0, 0, null, 0.8, 0.625, true, '2026-03-05'),
+    ('West', 'all', '2026-02-01', 10, 8, 5, 5, 6, null, null, 0.625, 0.3, 0.9, 0.625, null, null,
+        1, 0, 1, 0, 1, -100, 0, 0, 0, null, 0.8, 0.625, true, '2026-03-05'),
     ('West', 'mro', '2025-06-01', 99, 99, 0, 0, 0, 99, 99, 0, 0, 0, 0, 1, 100,
-        0, 0, 0, 0, 0, null, 0, 0, 0, null);
+        0, 0, 0, 0, 0, null, 0, 0, 0, null, 1.0, 0.0, false, '2026-03-05');
 create table marts.dim_customer (customer_key varchar, customer_name varchar, segment varchar,
     industry varchar, order_regions varchar, crm_regions varchar, account_manager_ids varchar,
     active_contract_value_cny decimal(18, 2));
@@ -175,14 +177,32 @@ def test_account_nps_trend_uses_the_marts_rows(con):
 def test_fulfillment_totals_do_not_double_count_rollups(con):
     tot = q.fulfillment_totals(con, FULL)
     assert tot["orders_due"] == 50
-    assert tot["verified_on_time_rate"] == pytest.approx(40 / 50)
-    assert tot["verified_otif_rate"] == pytest.approx(36 / 50)
+    # Unverified orders leave the verified rates' denominator (48 of 50 verifiable).
+    assert tot["verified_on_time_rate"] == pytest.approx(40 / 48)
+    assert tot["verified_otif_rate"] == pytest.approx(36 / 48)
+    assert tot["verification_coverage"] == pytest.approx(48 / 50)
     assert tot["reported_on_time_rate"] == pytest.approx(46 / 48)
-    assert tot["gap_points"] == pytest.approx(100 * (46 / 48 - 40 / 50))
+    assert tot["gap_points"] == pytest.approx(100 * (46 / 48 - 40 / 48))
+    assert tot["includes_provisional"]
     east_mro = q.fulfillment_totals(con, q.Filters(FULL.start, FULL.end, "East", "mro"))
     assert east_mro["verified_otif_rate"] == pytest.approx(0.7)
+    assert not east_mro["includes_provisional"]
     monthly = q.fulfillment_monthly(con, q.Filters(FULL.start, FULL.end, region="East"))
     assert list(monthly["orders_due"]) == [40]
+    west = q.fulfillment_monthly(con, q.Filters(FULL.start, FULL.end, region="West"))
+    assert list(west["is_provisional"]) == [True]
+    assert list(west["verified_on_time_rate"]) == [pytest.approx(5 / 8)]
+
+
+def test_the_period_defaults_to_twelve_months_ending_at_the_last_complete_month(con):
+    opts = q.filter_options(con)
+    assert opts["last_complete_month"] == date(2026, 1, 1)
+    assert opts["as_of"] == date(2026, 3, 5)
+    months = [date(2025, m, 1) for m in range(1, 13)] + [date(2026, 1, 1), date(2026, 2, 1)]
+    assert q.default_period(months, date(2026, 1, 1)) == (date(2025, 2, 1), date(2026, 1, 1))
+    assert q.default_period(months[:3], date(2025, 2, 1)) == (date(2025, 1, 1), date(2025, 2, 1))
+    # Nothing complete yet: every month.
+    assert q.default_period(months, None) == (date(2025, 3, 1), date(2026, 2, 1))
 
 
 def test_scene_nps_late_vs_on_time(con):

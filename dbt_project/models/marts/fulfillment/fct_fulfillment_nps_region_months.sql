@@ -143,7 +143,8 @@ integrity as (
 
 as_of as (
 
-    select first_provisional_month_start from {{ ref('int_fulfillment__as_of') }}
+    select data_cutoff_date, first_provisional_month_start
+    from {{ ref('int_fulfillment__as_of') }}
 
 ),
 
@@ -189,7 +190,8 @@ joined as (
         integrity.is_reported_figure_failed,
         integrity.rate_of_record,
         integrity.verdict is not null as has_integrity_verdict,
-        cells.due_month >= as_of.first_provisional_month_start as is_provisional
+        cells.due_month >= as_of.first_provisional_month_start as is_provisional,
+        as_of.data_cutoff_date
     from cells
     cross join as_of
     left join fulfillment
@@ -289,7 +291,8 @@ final as (
             when has_integrity_verdict then rate_of_record
             when orders_verified > 0 then 1.0 * orders_on_time_verified / orders_verified
         end as on_time_rate_of_record,
-        is_provisional
+        is_provisional,
+        data_cutoff_date
     from joined
 
 )
