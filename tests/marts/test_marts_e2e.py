@@ -118,6 +118,12 @@ def _scene(built) -> pd.DataFrame:
         **dict(zip(ch.final_order_id, ch.order_key, strict=True)),
     }
     d = r[(r.survey_type == "delivery") & r.nps.notna() & r.order_id.notna()].copy()
+    # Scene NPS leaves survey-gaming suspects out; the marking itself is pinned by
+    # test_gaming_suspects_are_the_clerk_sent_delivery_surveys_and_lift_nps and the dbt
+    # unit tests, so it is taken from the mart here.
+    marked = built["marts"]["fct_survey_responses"]
+    suspects = set(marked.loc[marked.is_gaming_suspect, "response_id"])
+    d = d[~d.response_id.isin(suspects)]
     d["order_key"] = d.order_id.map(by_order)
     d = d.merge(ch[["order_key", "verified", "on_time_verified", "region"]], on="order_key")
     d["outcome"] = np.where(

@@ -16,6 +16,8 @@ answers as (
         order_outcome
     from {{ ref('fct_survey_responses') }}
     where survey_type = 'delivery'
+        {#- Scene NPS leaves survey-gaming suspects out, as the metric does. -#}
+        and not is_gaming_suspect
         and nps_score is not null
         and order_outcome in ('on_time', 'late')
 

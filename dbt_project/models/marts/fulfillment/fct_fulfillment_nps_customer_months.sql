@@ -54,6 +54,7 @@ scene as (
     inner join {{ ref('fct_survey_responses') }} as responses
         on orders.order_key = responses.order_key
     where responses.survey_type = 'delivery'
+        and not responses.is_gaming_suspect
     group by orders.customer_key, orders.due_month
 
 ),

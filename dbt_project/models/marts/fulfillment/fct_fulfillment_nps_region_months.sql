@@ -83,6 +83,8 @@ scene as (
     inner join {{ ref('fct_survey_responses') }} as responses
         on scoped_orders.order_key = responses.order_key
     where responses.survey_type = 'delivery'
+        {#- Scene NPS leaves survey-gaming suspects out, as the metric does. -#}
+        and not responses.is_gaming_suspect
     group by scoped_orders.region, scoped_orders.business_unit, scoped_orders.due_month
 
 ),
