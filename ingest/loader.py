@@ -321,11 +321,13 @@ def _already_seen(con: duckdb.DuckDBPyConnection, rel_path: str, file_hash: str)
     )
 
 
-def _loaded_as(con: duckdb.DuckDBPyConnection, file_hash: str) -> str | None:
+def _loaded_as(con: duckdb.DuckDBPyConnection, table: c.Table, file_hash: str) -> str | None:
+    """The file of the same table already loaded with this content (a re-sent batch).
+    Another table's file with the same bytes (e.g. two empty exports) is no re-send."""
     row = con.execute(
         f"select file_path from {LEDGER} where file_hash = ? and status = '{STATUS_LOADED}' "
-        "order by finished_at limit 1",
-        [file_hash],
+        "and source = ? and table_name = ? order by finished_at limit 1",
+        [file_hash, table.source, table.name],
     ).fetchone()
     return row[0] if row else None
 
@@ -380,7 +382,7 @@ def load_file(
     started = _now()
     fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
 
-    original = _loaded_as(con, file_hash)
+    original = _loaded_as(con, table, file_hash)
     if original is not None:
         res = FileLoadResult(rel_path, file_hash, STATUS_DUPLICATE, duplicate_of=original)
         _record(con, table, load_id, res, size, fmt, [], started)

@@ -149,6 +149,21 @@ def test_a_resent_file_under_another_name_loads_once(con, landing):
     assert con.execute("select count(*) from raw.crm__accounts").fetchone()[0] == 1
 
 
+def test_the_same_bytes_in_another_table_are_not_a_resend(con, landing):
+    # Two empty exports (0 rows) of different tables share their content hash.
+    write(landing, "public_opinion/posts/2025-01.jsonl", b"")
+    write(landing, "survey/invitations/2025-01.jsonl", b"")
+    invitations = c.table("survey", "invitations")
+    [posts] = loader.load_table(con, POSTS, landing)
+    [invites] = loader.load_table(con, invitations, landing)
+    assert (posts.status, posts.rows_in) == (loader.STATUS_LOADED, 0)
+    assert (invites.status, invites.rows_in, invites.duplicate_of) == (
+        loader.STATUS_LOADED,
+        0,
+        None,
+    )
+
+
 def test_loading_again_loads_nothing_and_records_nothing(con, landing):
     write(landing, "crm/accounts/a.csv", ACCOUNTS_HEADER + "\n" + account_row("A1") + "\n")
     loader.load_table(con, ACCOUNTS, landing)
