@@ -91,6 +91,52 @@
 {% endmacro %}
 
 
+{#- Beta-binomial tail per row of `tests` (key columns, trials n, successes k
+    and the Beta parameters a, b of the success probability):
+      tail='upper' -> P(X >= k), X ~ BetaBinomial(n, a, b).
+    The region-month test draws the reported count from the verified
+    (defensible) history's rate as it is KNOWN: estimated from that history's
+    own n orders (Jeffreys prior, a = on time + 0.5, b = late + 0.5), so a
+    cell with one or two verified orders cannot fail a report on its own, while
+    a cell with hundreds behaves like the plain binomial. -#}
+{% macro cx_beta_binomial_tail(tests, key_columns, n, k, a, b) %}
+    select
+        {% for c in key_columns %}t.{{ c }}, {% endfor %}
+        case
+            when max(t.{{ n }}) is null or max(t.{{ a }}) is null or max(t.{{ b }}) is null
+                then null
+            when max(t.{{ k }}) <= 0 then 1.0
+            when max(t.{{ k }}) > max(t.{{ n }}) then 0.0
+            else least(1.0, sum(exp(
+                lf_n.log_factorial - lf_i.log_factorial - lf_rest.log_factorial
+                + {{ cx_lgamma('lf_i.n + t.' ~ a) }}
+                + {{ cx_lgamma('t.' ~ n ~ ' - lf_i.n + t.' ~ b) }}
+                - {{ cx_lgamma('t.' ~ n ~ ' + t.' ~ a ~ ' + t.' ~ b) }}
+                - {{ cx_lgamma('t.' ~ a) }} - {{ cx_lgamma('t.' ~ b) }}
+                + {{ cx_lgamma('t.' ~ a ~ ' + t.' ~ b) }}
+            )))
+        end as p_value
+    from {{ tests }} as t
+    left join log_factorials as lf_n
+        on lf_n.n = t.{{ n }}
+    left join log_factorials as lf_i
+        on lf_i.n between t.{{ k }} and t.{{ n }}
+    left join log_factorials as lf_rest
+        on lf_rest.n = t.{{ n }} - lf_i.n
+    group by {% for c in key_columns %}t.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
+{% endmacro %}
+
+
+{#- ln Gamma(x), x > 0. -#}
+{% macro cx_lgamma(x) %}
+    {{- return(adapter.dispatch('cx_lgamma', 'cx_warehouse')(x)) -}}
+{% endmacro %}
+
+{% macro default__cx_lgamma(x) -%}
+    lgamma({{ x }})
+{%- endmacro %}
+
+
 {#- An 8-byte float (dbt.type_float() is 4 bytes on DuckDB): p-values and log-factorials need it. -#}
 {#- cx_type_double() lives in macros/metrics/types.sql (shared). -#}
 

@@ -10,11 +10,12 @@
     is the reported figure only where the verdict is ok; otherwise the verified
     estimate. Months inside the confirmation window are marked provisional.
 
-    Significance: p_value = P(X >= reported on-time count), X ~ Binomial(
-    reported orders due, defensible on-time rate): the chance that the verified
-    history produces the reported count. The defensible rate gives unverified
-    orders the benefit of the doubt, so a small p_value is not explained by
-    missing confirmations. Thresholds: var cx_integrity (macro cx_integrity). -#}
+    Significance: p_value = P(X >= reported on-time count), X ~ BetaBinomial(
+    reported orders due, defensible on-time + 0.5, defensible late + 0.5): the
+    chance that the verified history produces the reported count, with the
+    history's rate only as certain as its own number of orders. The defensible
+    rate gives unverified orders the benefit of the doubt, so a small p_value
+    is not explained by missing confirmations. Thresholds: var cx_integrity (macro cx_integrity). -#}
 {%- set alpha_fail = cx_integrity('alpha_fail') -%}
 {%- set alpha_suspect = cx_integrity('alpha_suspect') -%}
 {%- set min_gap = cx_integrity('min_gap_points') -%}
@@ -121,15 +122,17 @@ gap_tests as (
         period_month_start,
         reported_orders_due as trials,
         reported_orders_on_time as successes,
-        defensible_on_time_rate as probability
+        {#- The defensible rate as its own history knows it (Jeffreys prior). -#}
+        orders_on_time_defensible + 0.5 as rate_a,
+        orders_due_verified - orders_on_time_defensible + 0.5 as rate_b
     from joined
 
 ),
 
 gap_tails as (
 
-    {{ cx_binomial_tail('gap_tests', ['region', 'business_unit', 'period_month_start'],
-        'trials', 'successes', 'probability', tail='upper') }}
+    {{ cx_beta_binomial_tail('gap_tests', ['region', 'business_unit', 'period_month_start'],
+        'trials', 'successes', 'rate_a', 'rate_b') }}
 
 ),
 
