@@ -130,7 +130,28 @@ def _mae(cells: pd.DataFrame, column: str) -> dict:
     }
 
 
-def rate_scores(rates: pd.DataFrame, truth: pd.DataFrame) -> dict:
+def landed_cells(orders: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """The true on-time rate per region x business unit x month as the warehouse can
+    file it: by the business unit that reached the landing zone (an order whose
+    latest export left it empty is filed under 'unknown'), orders by their valid
+    promise's month, customer cancellations out. Touched = a pattern touched the
+    world's cell."""
+    o = orders[~orders.customer_cancelled].assign(
+        business_unit=orders.landed_business_unit.fillna("unknown"),
+        period_month=pd.to_datetime(orders.valid_promised_date).dt.strftime("%Y-%m"),
+    )
+    cells = o.groupby(["region", "business_unit", "period_month"], as_index=False).agg(
+        orders_due_true=("order_id", "size"), orders_on_time_true=("true_on_time", "sum")
+    )
+    cells["true_on_time_rate"] = cells.orders_on_time_true / cells.orders_due_true
+    touched = truth.assign(touched=truth.patterns.fillna("") != "")[
+        ["region", "business_unit", "period_month", "touched"]
+    ]
+    cells = cells.merge(touched, on=["region", "business_unit", "period_month"], how="left")
+    return cells.assign(touched=cells.touched.fillna(False).astype(bool))
+
+
+def rate_scores(rates: pd.DataFrame, truth: pd.DataFrame, orders: pd.DataFrame) -> dict:
     """Verified on-time rate and rate of record against what customers lived.
 
     rates: fct_fulfillment_nps_region_months (region, business_unit,
@@ -154,25 +175,34 @@ def rate_scores(rates: pd.DataFrame, truth: pd.DataFrame) -> dict:
     whole["true_on_time_rate"] = whole.orders_on_time_true / whole.orders_due_true.where(
         whole.orders_due_true > 0
     )
-    levels = {"region_month": whole, "region_bu_month": t}
-    out: dict = {}
-    for level, cells in levels.items():
-        keys = ["region", "business_unit", "period_month"]
-        m = cells[[*keys, "true_on_time_rate", "touched", "orders_due_true"]].merge(
-            rates, on=keys, how="inner"
-        )
-        complete = m[~m.is_provisional.fillna(False).astype(bool)]
-        out[level] = {
+    keys = ["region", "business_unit", "period_month"]
+    cols = [*keys, "true_on_time_rate", "touched"]
+
+    def scored(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        m = cells[cols].merge(rates, on=keys, how="inner")
+        provisional = m.is_provisional.fillna(False).astype(bool)
+        return m[~provisional], m[provisional]
+
+    def scores(verified_cells: pd.DataFrame, record_cells: pd.DataFrame) -> dict:
+        complete, provisional = scored(verified_cells)
+        record, _ = scored(record_cells)
+        return {
             "verified_honest": _mae(complete[~complete.touched], "verified_on_time_rate"),
             "verified_manipulated": _mae(complete[complete.touched], "verified_on_time_rate"),
             "verified_all": _mae(complete, "verified_on_time_rate"),
-            "record_all": _mae(complete, "on_time_rate_of_record"),
-            "record_manipulated": _mae(complete[complete.touched], "on_time_rate_of_record"),
-            "verified_provisional": _mae(
-                m[m.is_provisional.fillna(False).astype(bool)], "verified_on_time_rate"
-            ),
+            "record_all": _mae(record, "on_time_rate_of_record"),
+            "record_manipulated": _mae(record[record.touched], "on_time_rate_of_record"),
+            "verified_provisional": _mae(provisional, "verified_on_time_rate"),
         }
-    return out
+
+    # The verified rate is computed from the orders as they landed, so it is scored
+    # against the truth of the same orders; the rate of record speaks for the
+    # world's cell (a region reports its business units whole), so it is scored
+    # against the world's cells.
+    return {
+        "region_month": scores(whole, whole),
+        "region_bu_month": scores(landed_cells(orders, t), t),
+    }
 
 
 def evaluate(data_dir: Path, db: Path | None = None) -> dict:
@@ -194,11 +224,12 @@ def evaluate(data_dir: Path, db: Path | None = None) -> dict:
             "from marts.fct_fulfillment_nps_region_months"
         ).df()
     region_truth = pd.read_parquet(truth / "region_months.parquet")
+    orders = pd.read_parquet(truth / "orders.parquet")
     return {
         "data_dir": str(data_dir),
         "region_months": region_month_scores(verdicts, region_truth),
-        "rates": rate_scores(rates, region_truth),
-        "orders": order_scores(signals, pd.read_parquet(truth / "orders.parquet")),
+        "rates": rate_scores(rates, region_truth, orders),
+        "orders": order_scores(signals, orders),
     }
 
 
