@@ -10,9 +10,11 @@
     - clustered senders (pattern 6b): staff whose delivery surveys collect
       10s far beyond system-sent ones (int_integrity__survey_senders).
 
-    Business-unit cells only: a response belongs to its order's business
-    unit, and a whole-region ('all') test would also mark the business units
-    that sent honestly. Unlike the mart, every cell is tested, reported or not. -#}
+    Every cell is tested, reported or not, 'all' (whole-region) rows too: this
+    is the one definition of the selectivity flag, and
+    fct_integrity_region_months reads it. The survey marking joins a response
+    by its order's business unit, never 'all', so a whole-region test never
+    marks the business units that sent honestly. -#}
 {%- set alpha_fail = cx_integrity('alpha_fail') -%}
 with
 
@@ -34,7 +36,6 @@ facts as (
         orders_on_time_invited,
         ten_cluster_senders
     from {{ ref('int_integrity__region_month_facts') }}
-    where business_unit is distinct from 'all'
 
 ),
 

@@ -102,9 +102,7 @@ joined as (
         cast(facts.orders_verifiable as {{ cx_type_double() }})
             / nullif(facts.orders_due_verified, 0) as verification_coverage,
         cast(facts.orders_on_time_defensible as {{ cx_type_double() }})
-            / nullif(facts.orders_due_verified, 0) as defensible_on_time_rate,
-        cast(facts.orders_on_time_invited as {{ cx_type_double() }})
-            / nullif(facts.orders_on_time_delivered, 0) as on_time_invitation_rate
+            / nullif(facts.orders_due_verified, 0) as defensible_on_time_rate
     from reports
     cross join as_of
     left join facts
@@ -136,24 +134,17 @@ gap_tails as (
 
 ),
 
-survey_tests as (
+survey_cells as (
 
+    {#- The selectivity test (were late orders invited as often as on-time
+        ones?) has one definition, shared with the survey marking. -#}
     select
         region,
         business_unit,
         period_month_start,
-        orders_late_delivered as trials,
-        orders_late_invited as successes,
-        on_time_invitation_rate as probability
-    from joined
-
-),
-
-survey_tails as (
-
-    {#- Were late orders invited as often as on-time ones? Lower tail. -#}
-    {{ cx_binomial_tail('survey_tests', ['region', 'business_unit', 'period_month_start'],
-        'trials', 'successes', 'probability', tail='lower') }}
+        survey_selection_p_value,
+        is_survey_selective
+    from {{ ref('int_integrity__gamed_survey_cells') }}
 
 ),
 
@@ -162,7 +153,8 @@ tested as (
     select
         joined.*,
         gap_tails.p_value,
-        survey_tails.p_value as survey_selection_p_value,
+        survey_cells.survey_selection_p_value,
+        coalesce(survey_cells.is_survey_selective, false) as is_survey_selective,
         {{ dbt.datediff("cast('2000-01-01' as date)", 'joined.period_month_start', 'month') }}
             as month_number,
         joined.reported_on_time_rate >= {{ perfect }}
@@ -172,10 +164,10 @@ tested as (
         on joined.region is not distinct from gap_tails.region
         and joined.business_unit is not distinct from gap_tails.business_unit
         and joined.period_month_start = gap_tails.period_month_start
-    left join survey_tails
-        on joined.region is not distinct from survey_tails.region
-        and joined.business_unit is not distinct from survey_tails.business_unit
-        and joined.period_month_start = survey_tails.period_month_start
+    left join survey_cells
+        on joined.region is not distinct from survey_cells.region
+        and joined.business_unit is not distinct from survey_cells.business_unit
+        and joined.period_month_start = survey_cells.period_month_start
 
 ),
 
@@ -285,13 +277,7 @@ flagged as (
             and excess_points >= {{ min_gap }},
             false
         ) as flag_too_perfect_report,
-        coalesce(
-            orders_late_delivered >= {{ cx_integrity('survey_min_late_orders') }}
-            and survey_selection_p_value < {{ alpha_fail }}
-            and orders_late_invited <= {{ cx_integrity('survey_max_relative_invitation_rate') }}
-                * on_time_invitation_rate * orders_late_delivered,
-            false
-        ) or ten_cluster_senders is not null as flag_survey_gaming,
+        is_survey_selective or ten_cluster_senders is not null as flag_survey_gaming,
         coalesce(
             orders_beyond_records >= {{ cx_integrity('beyond_records_min_orders') }}
             and 100.0 * orders_beyond_records / nullif(reported_orders_due, 0) >= {{ min_gap }},
