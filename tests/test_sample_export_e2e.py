@@ -24,6 +24,7 @@ from ingest import contract as c
 from orchestration.assets.publish import PUBLISH_KEY
 from orchestration.publishing import read_manifest
 from quality.ledger import ledger_imbalances
+from tests.fixed_data_dir import FixedDataDir
 from tests.pipeline import check_results, run_build, warehouse_env
 
 pytestmark = pytest.mark.e2e
@@ -46,10 +47,12 @@ def _resent_files(landing: Path) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def sample_build(tmp_path_factory):
-    data = tmp_path_factory.mktemp("sample_export") / "data"
-    shutil.copytree(SAMPLE, data / "landing")
-    with warehouse_env(data) as env, dg.instance_for_test() as instance:
-        result = run_build(instance)
+    fixed = FixedDataDir(tmp_path_factory.mktemp("sample_export"))
+    fixed.prepare()
+    with fixed.fresh() as data:
+        shutil.copytree(SAMPLE, data / "landing")
+        with warehouse_env(data) as env, dg.instance_for_test() as instance:
+            result = run_build(instance)
         yield {"data": data, "env": env, "result": result}
 
 
