@@ -163,29 +163,58 @@ def _tables(con) -> set[str]:
 
 
 def _period(con) -> tuple:
-    """The dashboard's default period: every month of the fulfillment and survey marts."""
-    return con.execute(
-        "select min(m), max(m) from ("
-        " select period_month_start as m from marts.fct_fulfillment_nps_region_months"
-        " union all select submitted_month from marts.fct_survey_responses)"
-    ).fetchone()
+    """The dashboard's default period: twelve months ending at the last complete month
+    (later months are provisional), over the months of the fulfillment and survey marts."""
+    months = [
+        r[0]
+        for r in con.execute(
+            "select distinct m from ("
+            " select period_month_start as m from marts.fct_fulfillment_nps_region_months"
+            " union all select submitted_month from marts.fct_survey_responses)"
+            " where m is not null order by m"
+        ).fetchall()
+    ]
+    last_complete = con.execute(
+        "select max(period_month_start) from marts.fct_fulfillment_nps_region_months"
+        " where not is_provisional"
+    ).fetchone()[0]
+    end = last_complete if last_complete in months else months[-1]
+    i = months.index(end)
+    return months[max(0, i - 11)], end
+
+
+def test_the_default_period_ends_before_the_provisional_months(marts):
+    d0, d1 = _period(marts)
+    provisional = marts.execute(
+        "select min(period_month_start) from marts.fct_fulfillment_nps_region_months"
+        " where is_provisional"
+    ).fetchone()[0]
+    assert provisional is not None and d1 < provisional
+    assert (d1.year - d0.year) * 12 + d1.month - d0.month == 11
 
 
 def test_executive_view(browser, server, marts):
+    d0, d1 = _period(marts)
     nps = marts.execute(
         "select revenue_weighted_nps, n_voices, revenue_coverage"
         " from marts.fct_account_nps_quarters"
-        " where segment = 'all' order by quarter_start desc limit 1"
+        " where segment = 'all' and quarter_start between ? and ?"
+        " order by quarter_start desc limit 1",
+        [d0, d1],
     ).fetchone()
+    # Verified rates are over verifiable orders: avg() skips the unverified (NULL).
     orders = marts.execute(
-        "select count(*), avg(is_on_time_verified::int), avg(is_otif_verified::int)"
-        " from marts.fct_orders where is_due"
+        "select count(*), avg(is_on_time_verified::int), avg(is_otif_verified::int),"
+        " avg(is_verified::int)"
+        " from marts.fct_orders where is_due and due_month between ? and ?",
+        [d0, d1],
     ).fetchone()
     reported = _one(
         marts,
         "select sum(reported_orders_on_time) / sum(reported_orders_due)"
         " from marts.fct_fulfillment_nps_region_months where business_unit <> 'all'"
-        " and region <> 'all'",
+        " and region <> 'all' and period_month_start between ? and ?",
+        [d0, d1],
     )
     expected = {
         "Revenue-weighted NPS": fmt.nps(nps[0]),
@@ -194,6 +223,7 @@ def test_executive_view(browser, server, marts):
         "Orders due": fmt.count(orders[0]),
         "Verified on-time": fmt.pct(orders[1]),
         "Verified OTIF": fmt.pct(orders[2]),
+        "Verification coverage": fmt.pct(orders[3]),
         "Reported on-time": fmt.pct(reported),
         "High churn-risk customers": fmt.count(
             _one(
@@ -208,7 +238,6 @@ def test_executive_view(browser, server, marts):
         ),
     }
     have = _tables(marts)
-    d0, d1 = _period(marts)
     if "marts.fct_integrity_region_months" in have:
         expected["Beautified region-months"] = fmt.count(
             _one(
@@ -236,11 +265,13 @@ def test_executive_view(browser, server, marts):
 
 
 def test_region_head_view(browser, server, marts):
+    d0, d1 = _period(marts)
     region = _one(marts, "select min(region) from marts.fct_orders where is_due")
     otif = _one(
         marts,
-        "select avg(is_otif_verified::int) from marts.fct_orders where is_due and region = ?",
-        [region],
+        "select avg(is_otif_verified::int) from marts.fct_orders where is_due and region = ?"
+        " and due_month between ? and ?",
+        [region, d0, d1],
     )
     late, on_time = marts.execute(
         "select 100.0 * (sum(scene_promoters_late) - sum(scene_detractors_late))"
@@ -248,8 +279,8 @@ def test_region_head_view(browser, server, marts):
         " 100.0 * (sum(scene_promoters_on_time) - sum(scene_detractors_on_time))"
         "       / sum(scene_n_on_time)"
         " from marts.fct_fulfillment_nps_region_months"
-        " where region = ? and business_unit <> 'all'",
-        [region],
+        " where region = ? and business_unit <> 'all' and period_month_start between ? and ?",
+        [region, d0, d1],
     ).fetchone()
     expected = {
         "Verified OTIF": fmt.pct(otif),
@@ -257,7 +288,6 @@ def test_region_head_view(browser, server, marts):
         "Scene NPS on-time": fmt.nps(on_time),
     }
     if "marts.fct_integrity_order_signals" in _tables(marts):
-        d0, d1 = _period(marts)
         expected["Flagged orders"] = fmt.count(
             _one(
                 marts,
@@ -288,12 +318,14 @@ def test_account_manager_view(browser, server, marts):
         " order by customer_name, customer_key limit 1",
         [manager],
     ).fetchone()[0]
+    d0, d1 = _period(marts)
     expected = {
         "Orders due": fmt.count(
             _one(
                 marts,
-                "select count(*) from marts.fct_orders where customer_key = ? and is_due",
-                [customer],
+                "select count(*) from marts.fct_orders where customer_key = ? and is_due"
+                " and due_month between ? and ?",
+                [customer, d0, d1],
             )
         ),
         "Open alerts": fmt.count(
