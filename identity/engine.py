@@ -111,18 +111,33 @@ def deterministic_recall(entity: EntityConfig, frames: dict[str, pd.DataFrame]) 
     return min(max(share * share, 0.05), 1.0)
 
 
+def can_pair(frames: dict[str, pd.DataFrame], link_type: str) -> bool:
+    """Whether the records can form any pair: without one there is nothing to estimate
+    (Splink's u sampling divides by the record count), and every record is its own cluster."""
+    sizes = [len(f) for f in frames.values()]
+    if link_type == "link_only":
+        return len(sizes) >= 2 and all(n > 0 for n in sizes)
+    return sum(sizes) >= 2
+
+
 def train(
     linker: Linker, entity: EntityConfig, cfg: MatchingConfig, frames: dict[str, pd.DataFrame]
 ) -> None:
     seed = int(cfg.model.get("seed", 42))
     rules = entity.deterministic_rules or entity.training.get("em_blocking_rules", [])[:1]
     recall = deterministic_recall(entity, frames)
+    settings = linker._settings_obj
+    configured_prior = settings._probability_two_random_records_match
     try:
         linker.training.estimate_probability_two_random_records_match(
             [blocking_rule(r) for r in rules], recall=recall
         )
     except Exception as exc:  # noqa: BLE001 - keep the configured prior
         log.warning("%s: prior not estimated (%s); using the configured one", entity.name, exc)
+    if not 0 < settings._probability_two_random_records_match < 1:
+        # Few records: no (or only) matching pairs give a prior of 0 or 1, whose match
+        # weight is infinite. Keep the configured prior.
+        settings._probability_two_random_records_match = configured_prior
     linker.training.estimate_u_using_random_sampling(
         max_pairs=float(cfg.model.get("u_max_pairs", 5e6)), seed=seed
     )
@@ -183,7 +198,8 @@ def link(
     inputs = _register(db_api, frames)
     if retrain:
         linker = Linker(inputs, splink_settings(entity), log_level=logging.WARNING)
-        train(linker, entity, cfg, frames)
+        if can_pair(frames, entity.link_type):
+            train(linker, entity, cfg, frames)
         model = StoredModel(
             entity.name, entity.fingerprint, n_records, linker.misc.save_model_to_json()
         )

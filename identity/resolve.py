@@ -761,6 +761,20 @@ def link_responses(
             "customer_method",
         ]
     ]
+    # Typed even when no response found a contact (all-empty columns would be NULL-typed).
+    out = out.astype(
+        {
+            "response_id": "string",
+            "person_key": "string",
+            "contact_source_system": "string",
+            "contact_id": "string",
+            "contact_match_method": "string",
+            "contact_match_weight": "float64",
+            "contact_match_probability": "float64",
+            "customer_key": "string",
+            "customer_method": "string",
+        }
+    )
     out["linked_at"] = now
     write_table(con, RESPONSE_LINKS, out)
     review = review_rows(entity.name, pairs, result.model.model, "record_id", "person_key", None)

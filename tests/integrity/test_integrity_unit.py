@@ -202,3 +202,48 @@ def test_gx_suite_on_a_dataframe(tmp_path):
     failed = {f["expectation"] for f in ko.failed}
     assert "expect_column_values_to_be_in_set" in failed
     assert data_docs_index(tmp_path).exists()
+
+
+def _region_month_rows(n: int, verified: float | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "region": ["East"] * n,
+            "business_unit": [f"bu{i}" for i in range(n)],
+            "period_month_start": pd.to_datetime(["2026-01-01"] * n),
+            "verdict": ["ok"] * n,
+            "is_reported_figure_failed": [False] * n,
+            "reported_on_time_rate": [0.9] * n,
+            "verified_on_time_rate": [verified] * n,
+            "defensible_on_time_rate": [verified] * n,
+            "p_value": [0.5] * n,
+            "gap_points": [1.0] * n,
+            "orders_due_verified": [10] * n,
+            "orders_due_reported": [10] * n,
+        }
+    )
+
+
+def test_region_month_suite_holds_one_row_per_report_and_judges_distributions_at_scale(
+    tmp_path,
+):
+    from quality.gx_suites import DISTRIBUTION_MIN_REPORTS, SUITES, run_suites
+
+    suite = next(s for s in SUITES if s.name == "marts_fct_integrity_region_months")
+
+    def run(df: pd.DataFrame, reported: int) -> bool:
+        keys = {suite.name: {"regions": {"East"}, "reported_cells": set(range(reported))}}
+        [r] = run_suites({suite.name: df}, keys, tmp_path, suites=(suite,))
+        return r.success
+
+    # No reports: an empty mart is right. A few reports with no orders behind them yet:
+    # no distribution to judge.
+    assert run(_region_month_rows(0, None), 0)
+    assert run(_region_month_rows(2, None), 2)
+    # A report missing from the mart fails.
+    assert not run(_region_month_rows(2, 0.8), 3)
+    # At scale, reports without a verified history, or a verified rate below one half
+    # on average, fail.
+    n = DISTRIBUTION_MIN_REPORTS
+    assert run(_region_month_rows(n, 0.8), n)
+    assert not run(_region_month_rows(n, None), n)
+    assert not run(_region_month_rows(n, 0.3), n)
