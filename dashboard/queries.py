@@ -160,6 +160,18 @@ def account_nps_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
     )
 
 
+# NPS without and with the survey-gaming suspects, each with its n: the select of
+# survey_nps and scene_nps_gaming (their where clauses differ). A constant, never input.
+_GAMING_NPS = """
+        select count(*) filter (where not r.is_gaming_suspect),
+               avg(r.nps_points) filter (where not r.is_gaming_suspect),
+               count(*),
+               avg(r.nps_points)
+        from marts.fct_survey_responses r
+        left join marts.dim_customer c using (customer_key), f
+"""
+
+
 def _gaming_nps(row: tuple) -> dict:
     n, nps, n_all, nps_all = row
     return {
@@ -178,13 +190,8 @@ def survey_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
     require(con, "marts.fct_survey_responses", "marts.dim_customer")
     row = con.execute(
         _F
+        + _GAMING_NPS
         + """
-        select count(*) filter (where not r.is_gaming_suspect),
-               avg(r.nps_points) filter (where not r.is_gaming_suspect),
-               count(*),
-               avg(r.nps_points)
-        from marts.fct_survey_responses r
-        left join marts.dim_customer c using (customer_key), f
         where r.has_nps = 1 and r.submitted_month between f.d0 and f.d1
           and (f.seg = 'all' or coalesce(c.segment, 'unknown') = f.seg)
         """,
@@ -199,13 +206,8 @@ def scene_nps_gaming(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
     require(con, "marts.fct_survey_responses", "marts.dim_customer")
     row = con.execute(
         _F
+        + _GAMING_NPS
         + """
-        select count(*) filter (where not r.is_gaming_suspect),
-               avg(r.nps_points) filter (where not r.is_gaming_suspect),
-               count(*),
-               avg(r.nps_points)
-        from marts.fct_survey_responses r
-        left join marts.dim_customer c using (customer_key), f
         where r.has_nps = 1 and r.survey_type = 'delivery'
           and r.submitted_month between f.d0 and f.d1
           and (f.region = 'all' or r.order_region = f.region)

@@ -70,3 +70,18 @@ def check_results(result: dg.ExecuteInProcessResult) -> list[dg.AssetCheckEvalua
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
+
+
+def run_failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Failed steps (with their error) and failed ERROR-severity checks of a run."""
+    steps = [
+        f"{e.step_key}: {e.event_specific_data.error.message.strip()[:3000]}"
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    ]
+    checks = [
+        f"failed check {e.asset_key.to_user_string()}:{e.check_name} {e.metadata}"
+        for e in check_results(result)
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    return steps + checks

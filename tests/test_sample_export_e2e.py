@@ -25,7 +25,7 @@ from orchestration.assets.publish import PUBLISH_KEY
 from orchestration.publishing import read_manifest
 from quality.ledger import ledger_imbalances
 from tests.fixed_data_dir import FixedDataDir
-from tests.pipeline import check_results, run_build, warehouse_env
+from tests.pipeline import run_build, run_failures, warehouse_env
 
 pytestmark = pytest.mark.e2e
 
@@ -62,20 +62,6 @@ def con(sample_build):
         yield connection
 
 
-def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
-    steps = [
-        f"{e.step_key}: {e.event_specific_data.error.message.strip()[:2000]}"
-        for e in result.all_events
-        if e.event_type_value == "STEP_FAILURE"
-    ]
-    checks = [
-        f"{e.asset_key.to_user_string()}:{e.check_name}"
-        for e in check_results(result)
-        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
-    ]
-    return steps + checks
-
-
 def test_the_sample_is_shipped_in_the_repo():
     # Self-contained: the landing tree lives under tests/data, with its quirks intact.
     assert SAMPLE.is_dir()
@@ -95,8 +81,8 @@ def _is_not_utf8(path: Path) -> bool:
 
 def test_the_build_succeeds(sample_build):
     result = sample_build["result"]
-    assert result.success, "\n".join(_failures(result))
-    assert _failures(result) == []
+    assert result.success, "\n".join(run_failures(result))
+    assert run_failures(result) == []
 
 
 def test_every_file_is_in_the_ledger_and_balances(con):

@@ -34,7 +34,7 @@ from orchestration.publishing import read_manifest
 from quality.ledger import ledger_imbalances
 from tests.fixed_data_dir import FixedDataDir
 from tests.fuzz.strategies import CONTRACT, ID, TEXT, LandingSet, landing_sets, sort_rows
-from tests.pipeline import check_results, run_build, warehouse_env
+from tests.pipeline import run_build, run_failures, warehouse_env
 
 pytestmark = pytest.mark.e2e
 
@@ -45,20 +45,6 @@ HEALTH_CHECKS = [
     HealthCheck.filter_too_much,
 ]
 BUILD_SECONDS: list[float] = []
-
-
-def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
-    steps = [
-        f"{e.step_key}: {e.event_specific_data.error.message.strip()[:3000]}"
-        for e in result.all_events
-        if e.event_type_value == "STEP_FAILURE"
-    ]
-    checks = [
-        f"failed check {e.asset_key.to_user_string()}:{e.check_name} {e.metadata}"
-        for e in check_results(result)
-        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
-    ]
-    return steps + checks
 
 
 def _raw_text(con: duckdb.DuckDBPyConnection, table: str, file_path: str, cols: list[str]):
@@ -79,7 +65,7 @@ def build_and_check(landing: LandingSet, fuzz: FixedDataDir) -> None:
             result = run_build(instance)
         BUILD_SECONDS.append(time.perf_counter() - started)
         note(f"build took {BUILD_SECONDS[-1]:.1f} s")
-        assert result.success, "\n".join(_failures(result))
+        assert result.success, "\n".join(run_failures(result))
 
         with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
             ledger = {

@@ -1,6 +1,6 @@
 """An independent recomputation of the marts' metrics from the raw tables.
 
-Written in pandas from the landing contract and shared/DESIGN.md's metric
+Written in pandas from the landing contract and docs/metrics.md's metric
 definitions, without reading any dbt model: the e2e tests compare it with
 the marts. Only entity resolution is taken as given (identity.* tables), since
 re-deriving it is the identity tests' job.

@@ -1,4 +1,4 @@
-{#- NPS building blocks shared by every mart (shared/DESIGN.md "Metric definitions").
+{#- NPS building blocks shared by every mart (docs/metrics.md).
     promoter 9-10, passive 7-8, detractor 0-6; NPS = 100 * (promoters - detractors) / answered. -#}
 
 {% macro cx_nps_category(score) -%}
