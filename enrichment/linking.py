@@ -41,7 +41,9 @@ class Mention:
     matched_text: str
     position: int  # character offset (zh) or word offset (en) in the normalised text
     script: str  # zh | en
-    method: str  # name | name_and_place | group_parent | brand
+    method: str  # name | name_and_place | group_parent | brand (how candidates were settled)
+    alias: str = ""  # the dictionary name it matched (trade name, pinyin/English core, brand)
+    match: str = "exact"  # how the text matched it: exact | pinyin | english | typo kinds
 
 
 @dataclass
@@ -55,7 +57,15 @@ class CustomerDictionary:
     parent: dict[str, str] = field(default_factory=dict)
     brand_zh: tuple[str, ...] = ()
     brand_en: tuple[tuple[str, ...], ...] = ()
+    # industry -> Chinese core (字号) -> customers; industry -> pinyin/English core -> customers
+    zh_cores: dict[str | None, dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+    en_cores: dict[str | None, dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
     _zh_index: dict[str, list[tuple[str, str]]] | None = None
+    _typo_index: dict | None = None
 
     @property
     def n_customers(self) -> int:
@@ -133,6 +143,7 @@ def build_dictionary(
         if not pd.isna(key) and key:
             d.en_core[str(key)].add(ck)
             d.industry[ck].add(industry)
+            d.en_cores[industry][str(key)].add(ck)
         if not pd.isna(city) and str(city).strip():
             c = normalise(city)
             if nz.has_cjk(c):
@@ -156,6 +167,7 @@ def build_dictionary(
                 d.places_zh[ck].add(_zh_place(bare[:at]))
                 d.places_en[ck].add(nz.pinyin(_zh_place(bare[:at])))
             trade = bare[at:]
+            d.zh_cores[industry][core].add(ck)
             if len(trade) >= _MIN_TRADE_CHARS:
                 d.zh_trade[trade].add(ck)
                 d.zh_key[trade] = (str(key), industry)
@@ -199,6 +211,9 @@ def _resolve(candidates: set[str], has_place, d: CustomerDictionary) -> tuple[st
     return None, "ambiguous"
 
 
+_MATCH_RANK = {"exact": 0, "pinyin": 1}  # any typo kind ranks after these
+
+
 @dataclass
 class _Span:
     """A possible mention in compact Chinese text, before overlaps are settled."""
@@ -209,37 +224,50 @@ class _Span:
     candidates: set[str]
     has_place: Callable[[str], bool]
     placed: bool
-    pinyin: bool
+    match: str  # exact | pinyin | a typo kind
+    alias: str = ""
 
     def sort_key(self) -> tuple:
-        # Place evidence first, then the longer name, customers before the brand,
-        # Chinese names before pinyin readings, leftmost first.
+        # Names as written before typo readings; then place evidence first, the
+        # longer name, customers before the brand, Chinese names before pinyin
+        # readings, leftmost first.
+        rank = _MATCH_RANK.get(self.match, 2)
         return (
+            rank == 2,
             not self.placed,
             self.start - self.end,
             self.kind != CUSTOMER,
-            self.pinyin,
+            rank,
             self.start,
         )
 
 
 def _zh_place_test(body: str, start: int, end: int, d: CustomerDictionary):
+    """Is one of the customer's places written next to the span? Chinese places
+    as written; a customer whose CRM names are only in English by their pinyin."""
     before, after = body[max(0, start - 8) : start], body[end : end + 10]
+    pinyin_test = _zh_pinyin_place_test(body, start, end, d)
 
     def has_place(ck: str) -> bool:
-        return any(
+        if any(
             before.endswith((p, p + "市")) or after.startswith(("(" + p, p))
             for p in d.places_zh.get(ck, ())
-        )
+        ):
+            return True
+        return ck not in d.places_zh and pinyin_test(ck)
 
     return has_place
 
 
 def _zh_pinyin_place_test(body: str, start: int, end: int, d: CustomerDictionary):
-    before = nz.pinyin(body[max(0, start - 8) : start])
-    after = nz.pinyin(body[end : end + 10])
+    context: list[str] = []  # pinyin of the text before and after, computed once if asked
 
     def has_place(ck: str) -> bool:
+        if not context:
+            context.extend(
+                (nz.pinyin(body[max(0, start - 8) : start]), nz.pinyin(body[end : end + 10]))
+            )
+        before, after = context
         return any(
             before.endswith((p, p + "shi")) or after.startswith(p) for p in d.places_en.get(ck, ())
         )
@@ -257,13 +285,15 @@ def _zh_spans(body: str, d: CustomerDictionary) -> list[_Span]:
                 continue
             end = i + len(alias)
             if kind == BRAND:
-                spans.append(_Span(i, end, BRAND, set(), lambda _ck: False, False, False))
+                spans.append(_Span(i, end, BRAND, set(), lambda _ck: False, False, "exact", alias))
                 continue
             cands = _zh_candidates(alias, d)
             test = _zh_place_test(body, i, end, d)
-            spans.append(_Span(i, end, CUSTOMER, cands, test, any(test(c) for c in cands), False))
-    # Customers known only by English/pinyin names, written in Chinese: 2-4
-    # characters whose pinyin is the core, followed by the industry in Chinese.
+            placed = any(test(c) for c in cands)
+            spans.append(_Span(i, end, CUSTOMER, cands, test, placed, "exact", alias))
+    # Customers known only by English/pinyin names, and homophone typos of
+    # Chinese names: 2-4 characters whose pinyin is a core, followed by the
+    # industry in Chinese.
     py = [nz.pinyin(ch) if nz.has_cjk(ch) else "" for ch in body]
     for i in range(n - 1):
         if not py[i]:
@@ -271,7 +301,8 @@ def _zh_spans(body: str, d: CustomerDictionary) -> list[_Span]:
         for length in (4, 3, 2):
             if i + length > n or not all(py[i : i + length]):
                 continue
-            cands = d.en_core.get("".join(py[i : i + length]))
+            key = "".join(py[i : i + length])
+            cands = d.en_core.get(key)
             if not cands:
                 continue
             industry, end = _zh_industry_at(body, i + length)
@@ -280,9 +311,103 @@ def _zh_spans(body: str, d: CustomerDictionary) -> list[_Span]:
             fits = {c for c in cands if industry in d.industry.get(c, ())}
             if fits:
                 test = _zh_pinyin_place_test(body, i, end, d)
-                spans.append(_Span(i, end, CUSTOMER, fits, test, any(test(c) for c in fits), True))
+                placed = any(test(c) for c in fits)
+                spans.append(_Span(i, end, CUSTOMER, fits, test, placed, "pinyin", key))
+                break
+    spans += _zh_typo_spans(body, d)
+    return spans
+
+
+def _typo_index(d: CustomerDictionary) -> dict:
+    """Per industry: Chinese cores, their one-character deletions (3+ character
+    cores: a 2-character core less one is one character, too little to name a
+    company) and one-character wildcards; English cores with their one-letter
+    deletions (5+ letters)."""
+    if d._typo_index is not None:
+        return d._typo_index
+    zh_exact: dict = defaultdict(dict)
+    zh_dropped: dict = defaultdict(lambda: defaultdict(set))
+    zh_wild: dict = defaultdict(lambda: defaultdict(set))
+    for industry, cores in d.zh_cores.items():
+        for core, cks in cores.items():
+            zh_exact[industry][core] = cks
+            for k in range(len(core)):
+                zh_wild[industry][core[:k] + "?" + core[k + 1 :]] |= cks
+                if len(core) >= 3:
+                    zh_dropped[industry][core[:k] + core[k + 1 :]] |= cks
+    en_del: dict = defaultdict(lambda: defaultdict(set))
+    for industry, cores in d.en_cores.items():
+        for core, cks in cores.items():
+            if len(core) >= 5:
+                for key in _deletions(core):
+                    en_del[industry][key] |= cks
+    d._typo_index = {"exact": zh_exact, "dropped": zh_dropped, "wild": zh_wild, "en": en_del}
+    return d._typo_index
+
+
+def _deletions(word: str) -> set[str]:
+    return {word} | {word[:k] + word[k + 1 :] for k in range(len(word))}
+
+
+def _zh_typo_candidates(window: str, industry: str, ix: dict) -> tuple[set[str], str, str]:
+    """Customers whose core the window (the characters right before an industry
+    word) misspells by one character: (customers, core, how)."""
+    exact, dropped, wild = (ix[k].get(industry, {}) for k in ("exact", "dropped", "wild"))
+    n = len(window)
+    if n in (3, 4):
+        for k in range(n - 1):
+            if window[k] == window[k + 1] and (core := window[:k] + window[k + 1 :]) in exact:
+                return set(exact[core]), core, "doubled_char"
+    if n == 2 and window in dropped:
+        return set(dropped[window]), window, "dropped_char"
+    if n in (2, 3):
+        found: set[str] = set()
+        cores = set()
+        for k in range(n):
+            hit = wild.get(window[:k] + "?" + window[k + 1 :])
+            if hit:
+                found |= hit
+                cores.add(window[:k] + "?" + window[k + 1 :])
+        if found:
+            # One character of two in common is too little on its own: the
+            # caller keeps only a customer whose place is written next to it.
+            how = "similar_char" if n == 3 else "similar_char_and_place"
+            return found, "|".join(sorted(cores)), how
+    return set(), "", ""
+
+
+def _zh_typo_spans(body: str, d: CustomerDictionary) -> list[_Span]:
+    """Names with one character doubled, dropped or replaced, found from the
+    industry word that follows them (only customers of that industry count)."""
+    spans: list[_Span] = []
+    ix = _typo_index(d)
+    for m in _zh_industry_pattern().finditer(body):
+        industry, end = _zh_industry_at(body, m.start())
+        if industry is None:
+            continue
+        for length in (4, 3, 2):
+            start = m.start() - length
+            window = body[max(start, 0) : m.start()]
+            if start < 0 or not all(nz.has_cjk(ch) for ch in window):
+                continue
+            if window in ix["exact"].get(industry, {}):
+                break  # an exact name: the exact spans have it
+            cands, alias, how = _zh_typo_candidates(window, industry, ix)
+            if cands:
+                test = _zh_place_test(body, start, end, d)
+                if how == "similar_char_and_place":
+                    cands = {c for c in cands if test(c)}
+                    if len(cands) != 1:
+                        continue
+                placed = any(test(c) for c in cands)
+                spans.append(_Span(start, end, CUSTOMER, cands, test, placed, how, alias))
                 break
     return spans
+
+
+@cache
+def _zh_industry_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(t) for t in _zh_industry_terms()))
 
 
 def _zh_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
@@ -297,12 +422,13 @@ def _zh_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
         taken.update(range(span.start, span.end))
         matched = body[span.start : span.end]
         if span.kind == BRAND:
-            out.append(Mention(BRAND, None, matched, span.start, "zh", BRAND))
+            out.append(Mention(BRAND, None, matched, span.start, "zh", BRAND, span.alias))
             continue
         ck, method = _resolve(span.candidates, span.has_place, d)
         if ck is not None:
-            prefix = "pinyin_" if span.pinyin else ""
-            out.append(Mention(CUSTOMER, ck, matched, span.start, "zh", prefix + method))
+            out.append(
+                Mention(CUSTOMER, ck, matched, span.start, "zh", method, span.alias, span.match)
+            )
     return sorted(out, key=lambda m: m.position)
 
 
@@ -382,20 +508,60 @@ def _en_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
 
             ck, method = _resolve(fits, has_place, d)
             if ck is not None:
-                out.append(Mention(CUSTOMER, ck, " ".join(words[i:end]), i, "en", method))
+                matched_text = " ".join(words[i:end])
+                out.append(Mention(CUSTOMER, ck, matched_text, i, "en", method, key, "english"))
             i, matched = max(end, i + length), True
             break
         if matched:
             continue
+        typo = _en_typo_mention(words, i, d)
+        if typo is not None:
+            mention, end = typo
+            if mention.customer_key is not None:
+                out.append(mention)
+            i = end
+            continue
         for brand in d.brand_en:
             if brand and tuple(words[i : i + len(brand)]) == brand:
-                out.append(Mention(BRAND, None, " ".join(brand), i, "en", BRAND))
+                out.append(Mention(BRAND, None, " ".join(brand), i, "en", BRAND, " ".join(brand)))
                 i += len(brand)
                 matched = True
                 break
         if not matched:
             i += 1
     return out
+
+
+def _en_typo_mention(
+    words: Sequence[str], i: int, d: CustomerDictionary
+) -> tuple[Mention, int] | None:
+    """A word one letter away (dropped, added, changed or two swapped) from
+    exactly the pinyin/English cores of one industry's customers, followed by
+    that industry's words: the mention (customer None when ambiguous) and the
+    word after it."""
+    word = words[i]
+    if len(word) < 5 or word in d.en_core:
+        return None
+    industry, end = _industry_at(words, i + 1)
+    if industry is None:
+        return None
+    index = _typo_index(d)["en"].get(industry)
+    if not index:
+        return None
+    cands: set[str] = set()
+    for key in _deletions(word):
+        cands |= index.get(key, set())
+    if not cands:
+        return None
+    before = "".join(words[max(0, i - 3) : i])
+    after = "".join(words[end : end + 3])
+
+    def has_place(ck: str) -> bool:
+        return any(before.endswith(p) or after.startswith(p) for p in d.places_en.get(ck, ()))
+
+    ck, method = _resolve(cands, has_place, d)
+    text = " ".join(words[i:end])
+    return Mention(CUSTOMER, ck, text, i, "en", method, word, "english_typo"), end
 
 
 def find_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
@@ -410,7 +576,8 @@ def link_posts(
     posts: pd.DataFrame, d: CustomerDictionary, text_column: str = "text"
 ) -> pd.DataFrame:
     """One row per (post, entity): platform, post_id, entity_type, customer_key,
-    matched_text, script, method, n_occurrences (first occurrence's text)."""
+    matched_text, script, method, matched_alias, match_kind, n_occurrences
+    (first occurrence's text): what it matched, against which known name, and how."""
     found = [find_mentions(text or "", d) for text in posts[text_column]]
     return mentions_frame(posts["platform"], posts["post_id"], found)
 
@@ -435,6 +602,8 @@ def mentions_frame(
                     m.matched_text,
                     m.script,
                     m.method,
+                    m.alias,
+                    m.match,
                     1,
                 ]
         rows.extend(tuple(v) for v in seen.values())
@@ -448,6 +617,8 @@ def mentions_frame(
             "matched_text",
             "script",
             "method",
+            "matched_alias",
+            "match_kind",
             "n_occurrences",
         ],
     )

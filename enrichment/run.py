@@ -69,15 +69,24 @@ DDL = {
         script varchar,
         method varchar,
         n_occurrences integer,
-        linked_at timestamp not null
+        linked_at timestamp not null,
+        matched_alias varchar,
+        match_kind varchar
     )""",
 }
+
+
+# Columns added after the first release (a warehouse built before gets them).
+ADDED_COLUMNS = {POST_MENTIONS: (("matched_alias", "varchar"), ("match_kind", "varchar"))}
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {SCHEMA}")
     for table, ddl in DDL.items():
         con.execute(f"create table if not exists {table} {ddl}")
+    for table, columns in ADDED_COLUMNS.items():
+        for name, kind in columns:
+            con.execute(f"alter table {table} add column if not exists {name} {kind}")
 
 
 def text_hash(title: str | None, text: str | None, lang: str | None) -> str:
@@ -301,8 +310,10 @@ def enrich_posts(
         if len(mentions):
             con.register("_enr_mentions", mentions)
             con.execute(
-                f"insert into {POST_MENTIONS} select platform, post_id, entity_type, "
-                f"customer_key, matched_text, script, method, n_occurrences, ? "
+                f"insert into {POST_MENTIONS} (platform, post_id, entity_type, customer_key, "
+                f"matched_text, script, method, n_occurrences, linked_at, matched_alias, "
+                f"match_kind) select platform, post_id, entity_type, customer_key, "
+                f"matched_text, script, method, n_occurrences, ?, matched_alias, match_kind "
                 f"from _enr_mentions",
                 [now],
             )

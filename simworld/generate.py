@@ -1118,7 +1118,16 @@ def generate(
     order_truth(o, allo, cust, land).to_parquet(truth_dir / "orders.parquet", index=False)
     region_truth.to_parquet(truth_dir / "region_months.parquet", index=False)
     posts[
-        ["platform", "post_id", "lang", "topic", "sentiment", "customer_id", "mentions_brand"]
+        [
+            "platform",
+            "post_id",
+            "lang",
+            "topic",
+            "sentiment",
+            "customer_id",
+            "name_variant",
+            "mentions_brand",
+        ]
     ].to_parquet(truth_dir / "posts.parquet", index=False)
     bad = pd.DataFrame(land.bad_rows, columns=["file", "row_number", "column", "reason"])
     bad.to_csv(truth_dir / "bad_rows.csv", index=False)

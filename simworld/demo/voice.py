@@ -330,6 +330,120 @@ def respondent_fields(
 
 # --------------------------------------------------------------------------- public opinion
 
+# How posts write a customer's name, per post language: the variation class is
+# recorded in the ground truth (posts.name_variant) so linking is scored per class.
+#   zh_registered   a registered form (武汉方安食品有限公司, 方安食品(武汉)有限公司, ...)
+#   zh_short        trade name + industry (方安食品)
+#   zh_homophone    one core character replaced by a homophone (方按食品)
+#   zh_similar_char one core character replaced by a similar-looking one (万安食品)
+#   zh_dropped_char one core character left out (three-character cores only)
+#   zh_doubled_char one core character written twice (方方安食品)
+#   en_in_zh        a Chinese post that names the company in English (Fangan Foods)
+#   en_registered   an English registered form (Wuhan Fangan Foods Co., Ltd.)
+#   en_short        pinyin core + industry (Fangan Foods)
+#   en_typo         en_short or en_registered with one letter dropped or two swapped
+POST_NAME_VARIANTS: dict[str, dict[str, float]] = {
+    "zh": {
+        "zh_registered": 0.46,
+        "zh_short": 0.29,
+        "zh_homophone": 0.07,
+        "zh_similar_char": 0.03,
+        "zh_dropped_char": 0.04,
+        "zh_doubled_char": 0.04,
+        "en_in_zh": 0.07,
+    },
+    "en": {"en_registered": 0.55, "en_short": 0.30, "en_typo": 0.15},
+}
+# A homophone (same toneless pinyin, or a near one) for every core character.
+HOMOPHONES = dict(
+    zip(
+        "精测华泰恒瑞鼎信宏达远航凯盛博众安康明阳卓越金桥蓝天锦程海创"
+        "润瀚鹏振兴同力东方新宇立讯永福正德开元银河中科翔飞汇川",
+        "晶策化太衡锐顶新洪答源杭楷胜搏重按慷鸣洋灼悦今侨兰添劲成亥闯"
+        "闰翰朋震星童立冬芳心雨丽迅勇富政得凯源寅和忠可祥菲惠传",
+        strict=True,
+    )
+)
+
+# A similar-looking character for every core character.
+LOOKALIKES = dict(
+    zip(
+        "精测华泰恒瑞鼎信宏达远航凯盛博众安康明阳卓越金桥蓝天锦程海创"
+        "润瀚鹏振兴同力东方新宇立讯永福正德开元银河中科翔飞汇川",
+        "睛侧毕秦桓端晶倌宠这运舫剀感傅从案庚朋阴桌钺全侨篮夭绵呈诲仓"
+        "涧澣鹃赈举冋办车万亲字位汛水副止徳升无很何申料翊长汀州",
+        strict=True,
+    )
+)
+
+
+def _typo_zh(core: str, kind: str, pick: float) -> str:
+    """One character of a Chinese core changed: homophone, dropped or doubled."""
+    at = int(pick * len(core))
+    if kind == "zh_homophone":
+        return core[:at] + HOMOPHONES.get(core[at], core[at]) + core[at + 1 :]
+    if kind == "zh_similar_char":
+        return core[:at] + LOOKALIKES.get(core[at], core[at]) + core[at + 1 :]
+    if kind == "zh_dropped_char" and len(core) >= 3:
+        return core[:at] + core[at + 1 :]
+    return core[: at + 1] + core[at:]  # doubled (also a dropped char on a 2-char core)
+
+
+def _typo_en(word: str, pick: float, swap: bool) -> str:
+    """One letter after the first dropped, or two neighbours swapped."""
+    if len(word) < 4:
+        return word
+    at = 1 + int(pick * (len(word) - 2))
+    if swap and at + 1 < len(word):
+        return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    return word[:at] + word[at + 1 :]
+
+
+def post_names(
+    rng: np.random.Generator, cust: pd.DataFrame, c_pick: np.ndarray, lang: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The customer's name as each post writes it, and its variation class."""
+    n = len(c_pick)
+    variant = np.empty(n, dtype=object)
+    for lg, mix in POST_NAME_VARIANTS.items():
+        m = lang == lg
+        p = np.array(list(mix.values()))
+        variant[m] = np.array(list(mix), dtype=object)[rng.choice(len(mix), m.sum(), p=p / p.sum())]
+    zh_full = zh_variant(rng, cust, c_pick, rng.choice([0, 1, 2, 3, 5, 6, 7], n))
+    zh_short = zh_variant(rng, cust, c_pick, np.full(n, 4))
+    en_full = en_variant(cust, c_pick, rng.integers(0, 4, n))
+    c = cust.iloc[c_pick]
+    core_zh, core_en = c.core_zh.to_numpy(), c.core_en.to_numpy()
+    en_short = core_en + " " + c.ind_en.to_numpy()
+    # Subsidiaries keep their city in every variant, or they would be their parent.
+    is_sub = c.parent_idx.to_numpy() >= 0
+    en_short = np.where(is_sub, en_short + " (" + c.city_en.to_numpy() + ")", en_short)
+    picks, swaps, full = rng.random(n), rng.random(n) < 0.5, rng.random(n) < 0.5
+    out = np.select(
+        [
+            variant == "zh_registered",
+            variant == "en_registered",
+            np.isin(variant, ["en_short", "en_in_zh"]),
+        ],
+        [zh_full, en_full, en_short],
+        zh_short,
+    ).astype(object)
+    # A 2-character core with a character dropped is one character: doubled instead.
+    short_core = np.array([len(x) < 3 for x in core_zh])
+    variant[(variant == "zh_dropped_char") & short_core] = "zh_doubled_char"
+    zh_typos = ["zh_homophone", "zh_similar_char", "zh_dropped_char", "zh_doubled_char"]
+    for i in np.flatnonzero(np.isin(variant, zh_typos)):
+        base = zh_full[i] if full[i] else zh_short[i]
+        out[i] = base.replace(core_zh[i], _typo_zh(core_zh[i], variant[i], picks[i]), 1)
+    for i in np.flatnonzero(variant == "en_typo"):
+        base = en_full[i] if full[i] else en_short[i]
+        typo = _typo_en(core_en[i], picks[i], swaps[i])
+        if core_en[i] in base:
+            out[i] = base.replace(core_en[i], typo, 1)
+        else:  # the upper-case registered form
+            out[i] = base.replace(core_en[i].upper(), typo.upper(), 1)
+    return out, variant
+
 
 def posts(rng: np.random.Generator, cust: pd.DataFrame, n: int) -> pd.DataFrame:
     span = int((END - START).astype(np.int64)) + 1
@@ -387,11 +501,7 @@ def posts(rng: np.random.Generator, cust: pd.DataFrame, n: int) -> pd.DataFrame:
     spike_cust = rng.choice(len(cust), 3)
     c_pick = np.where(spike, spike_cust[np.searchsorted(np.sort(spike_days), day) % 3], c_pick)
     mentions_c = df.template.str.contains("{c}", regex=False).to_numpy()
-    zh_names = zh_variant(
-        rng, cust, c_pick, rng.choice(8, total, p=[0.45, 0.05, 0.05, 0.05, 0.3, 0.0, 0.05, 0.05])
-    )
-    en_names = en_variant(cust, c_pick, rng.integers(0, 4, total))
-    cname = np.where(df.lang == "zh", zh_names, en_names)
+    cname, variant = post_names(rng, cust, c_pick, df.lang.to_numpy())
     brand = np.where(
         df.lang == "zh",
         np.where(rng.random(total) < 0.8, v.BRAND_ZH, "汇通"),
@@ -403,6 +513,7 @@ def posts(rng: np.random.Generator, cust: pd.DataFrame, n: int) -> pd.DataFrame:
     ]
     df["text"] = text
     df["customer_id"] = np.where(mentions_c, cust.customer_id.to_numpy()[c_pick], None)
+    df["name_variant"] = np.where(mentions_c, variant, None)
     df["mentions_brand"] = df.template.str.contains("{b}", regex=False)
     df["published_at"] = (
         (START + df.day.to_numpy() * DAY).astype("datetime64[s]")

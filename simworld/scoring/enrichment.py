@@ -88,15 +88,22 @@ def linking_score(
 
     A predicted (post, customer_key) is right when the post's true customer
     resolved (mostly) to that key. Recall counts posts with a true customer.
+    With the generator's `name_variant` (how the post wrote the name), the
+    same figures per variation class (`by_variant`).
     """
     mentions = con.execute(
         "select platform, post_id, entity_type, customer_key from enrichment.post_mentions"
     ).df()
     truth = posts_truth.merge(_expected_keys(con, accounts_truth), on="customer_id", how="left")
+    if "name_variant" not in truth:
+        truth["name_variant"] = pd.NA
     cust = mentions[mentions["entity_type"] == "customer"].merge(
-        truth[["platform", "post_id", "expected_key"]], on=["platform", "post_id"], how="left"
+        truth[["platform", "post_id", "expected_key", "name_variant"]],
+        on=["platform", "post_id"],
+        how="left",
     )
-    right = int((cust["customer_key"] == cust["expected_key"]).fillna(False).sum())
+    cust["right"] = (cust["customer_key"] == cust["expected_key"]).fillna(False).astype(bool)
+    right = int(cust["right"].sum())
     n_true = int(truth["customer_id"].notna().sum())
     brand_pred = set(
         map(tuple, mentions.loc[mentions["entity_type"] == "brand", ["platform", "post_id"]].values)
@@ -104,6 +111,18 @@ def linking_score(
     is_brand = truth["mentions_brand"].astype("string").str.lower().isin(["true", "1"])
     brand_true = set(map(tuple, truth.loc[is_brand, ["platform", "post_id"]].values))
     both = len(brand_pred & brand_true)
+    by_variant = {}
+    has_customer = truth[truth["customer_id"].notna()]
+    for variant, g in has_customer.groupby(has_customer["name_variant"].fillna("unknown")):
+        links = cust[cust["name_variant"].fillna("unknown") == variant]
+        ok = int(links["right"].sum())
+        by_variant[str(variant)] = {
+            "posts": len(g),
+            "links": len(links),
+            "right": ok,
+            "precision": ok / len(links) if len(links) else None,
+            "recall": ok / len(g),
+        }
     return {
         "customer_links": len(cust),
         "customer_links_right": right,
@@ -114,6 +133,7 @@ def linking_score(
         "posts_with_brand": len(brand_true),
         "brand_precision": both / len(brand_pred) if brand_pred else 1.0,
         "brand_recall": both / len(brand_true) if brand_true else 1.0,
+        "by_variant": by_variant,
     }
 
 

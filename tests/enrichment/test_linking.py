@@ -121,3 +121,66 @@ def test_overlapping_names_are_settled_by_place_then_length():
     # '金华' is also a city: the name is kept whole as well.
     assert keys("金华蓝能源和汇通工品合作很顺。", d) == ["C_JH"]
     assert keys("华蓝能源和汇通工品合作很顺。", d) == ["C_HL"]
+
+
+TYPO_ACCOUNTS = pd.DataFrame(
+    [
+        ("C_TEXTILE", "广州程测纺织股份有限公司", "广州", None),
+        ("C_THREE", "武汉安康明新材料有限公司", "武汉", None),
+        ("C_TWO", "佛山卓越电子有限公司", "佛山", None),
+        ("C_OTHER", "成都卓华电子有限公司", "成都", None),
+        ("C_EN", "Foshan Xunfang Pharmaceutical Co., Ltd.", "佛山", None),
+    ],
+    columns=["customer_key", "account_name", "city", "parent_customer_key"],
+)
+
+
+@pytest.fixture(scope="module")
+def typo_dict():
+    return lk.build_dictionary(TYPO_ACCOUNTS)
+
+
+def first(text, d):
+    found = [m for m in lk.find_mentions(text, d) if m.entity_type == lk.CUSTOMER]
+    return (found[0].customer_key, found[0].match, found[0].alias) if found else None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_key", "how"),
+    [
+        ("程测纺织反映质量下降了。", "C_TEXTILE", "exact"),
+        ("成测纺织反映质量下降了。", "C_TEXTILE", "pinyin"),  # homophone: same pinyin
+        ("安明新材料的产线等了三天。", "C_THREE", "dropped_char"),
+        ("安康康明新材料的产线等了三天。", "C_THREE", "doubled_char"),
+        ("卓越越电子的产线等了三天。", "C_TWO", "doubled_char"),
+        ("安庚明新材料的产线等了三天。", "C_THREE", "similar_char"),
+        ("佛山卓赵电子有限公司的产线等了三天。", "C_TWO", "similar_char_and_place"),
+        ("Xunfnag Pharmaceutical shipped late.", "C_EN", "english_typo"),
+        ("XUNANG PHARMACEUTICAL CO LTD shipped late.", "C_EN", "english_typo"),
+    ],
+)
+def test_names_with_one_typo_link_and_say_how(typo_dict, text, expected_key, how):
+    key, match, alias = first(text, typo_dict)
+    assert (key, match) == (expected_key, how)
+    assert alias  # the known name it matched
+
+
+def test_typos_that_do_not_single_out_one_customer_are_not_linked(typo_dict):
+    # '卓赵电子' without a place: one character of two in common is too little.
+    assert first("卓赵电子的产线等了三天。", typo_dict) is None
+    # A one-letter change needs the industry after it, and a 5+ letter core.
+    assert first("Xunfnag shipped late.", typo_dict) is None
+    # An unknown name in a known industry is not a typo of a customer.
+    assert first("华为电子的产线等了三天。", typo_dict) is None
+
+
+def test_link_frame_records_the_alias_and_how_it_matched(typo_dict):
+    posts = pd.DataFrame(
+        {"platform": ["weibo"], "post_id": ["p1"], "text": ["安康康明新材料的产线等了三天。"]}
+    )
+    row = lk.link_posts(posts, typo_dict).iloc[0]
+    assert (row["customer_key"], row["matched_alias"], row["match_kind"]) == (
+        "C_THREE",
+        "安康明",
+        "doubled_char",
+    )
