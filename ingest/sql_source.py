@@ -126,10 +126,11 @@ class SqlSource:
 
 def _check_no_secret(name: str, url: str) -> None:
     """A password in the file is refused: it must be a `${VAR}` reference."""
-    placeholder = _ENV_REF.sub("ENV", url)
+    # A digit stands in for each reference, so `${PORT}` parses too.
+    placeholder = _ENV_REF.sub("0", url)
     try:
         parsed = sa.engine.make_url(placeholder)
-    except sa.exc.ArgumentError as exc:
+    except (sa.exc.ArgumentError, ValueError) as exc:
         raise SqlSourceConfigError(f"SQL source {name!r}: bad URL: {exc}") from exc
     password_ref = re.search(r"://[^/@]*:\$\{[A-Za-z_][A-Za-z0-9_]*\}@", url)
     if parsed.password is not None and not password_ref:

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from ingest import contract as c
 from orchestration.settings import apply_defaults
 
 apply_defaults()
@@ -16,9 +17,10 @@ apply_defaults()
 from orchestration.assets.dbt import cx_dbt_models  # noqa: E402
 from orchestration.assets.enrichment import enrichment_assets  # noqa: E402
 from orchestration.assets.identity import identity_assets  # noqa: E402
-from orchestration.assets.ingest import ingest_assets  # noqa: E402
+from orchestration.assets.ingest import build_ingest_asset  # noqa: E402
 from orchestration.assets.publish import with_publish  # noqa: E402
 from orchestration.assets.quality import quality_asset_checks  # noqa: E402
+from orchestration.assets.sql_sources import sql_source_definitions  # noqa: E402
 from orchestration.dbt_project import cx_dbt_project  # noqa: E402
 from orchestration.jobs import build_warehouse_job  # noqa: E402
 from orchestration.resources import WarehouseResource  # noqa: E402
@@ -32,12 +34,25 @@ def _dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+# SQL sources ($CX_SQL_SOURCES): extraction assets that write a raw table before its
+# landing-file asset (the node dbt's source points at) runs; a schedule each.
+sql_sources = sql_source_definitions(build_warehouse_job)
+ingest_assets = [build_ingest_asset(t, sql_sources.upstream_of(t)) for t in c.TABLES]
+
 defs = dg.Definitions(
     # with_publish: the read-only snapshot, published last and only if every check passed.
-    assets=with_publish([*ingest_assets, cx_dbt_models, *identity_assets, *enrichment_assets]),
+    assets=with_publish(
+        [
+            *sql_sources.assets,
+            *ingest_assets,
+            cx_dbt_models,
+            *identity_assets,
+            *enrichment_assets,
+        ]
+    ),
     asset_checks=quality_asset_checks,
     jobs=[build_warehouse_job],
-    schedules=[daily_build_schedule],
+    schedules=[daily_build_schedule, *sql_sources.schedules],
     sensors=[landing_files_sensor],
     resources={
         "warehouse": WarehouseResource(

@@ -1,5 +1,7 @@
 """One Dagster asset per landing table: landing files -> raw.<source>__<table>."""
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from ingest import contract as c
@@ -19,12 +21,14 @@ def _markdown_table(header: tuple[str, ...], rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def build_ingest_asset(table: c.Table) -> dg.AssetsDefinition:
+def build_ingest_asset(table: c.Table, upstream: Sequence[dg.AssetKey] = ()) -> dg.AssetsDefinition:
+    """`upstream`: SQL extraction assets writing the same raw table (run first)."""
     key = raw_asset_key(table.source, table.name)
 
     @dg.asset(
         key=key,
         group_name="raw",
+        deps=list(upstream),
         kinds={"python", "duckdb"},
         pool=WRITER_POOL,
         description=(
