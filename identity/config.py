@@ -39,6 +39,9 @@ class EntityConfig:
     training: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     source_dataset_column: str | None = None
+    # Optional: choose the threshold from the match-weight distribution
+    # (engine.choose_thresholds): {search: [lo, hi], review_capacity: n}.
+    threshold_selection: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
@@ -85,6 +88,7 @@ def load_config(path: Path | str = CONFIG_PATH) -> MatchingConfig:
             training=spec.get("training", {}),
             options=spec.get("options", {}),
             source_dataset_column=spec.get("source_dataset_column"),
+            threshold_selection=spec.get("threshold_selection", {}),
         )
         if entities[name].review_min_match_weight > entities[name].threshold_match_weight:
             raise ValueError(f"{name}: review_min_match_weight above threshold_match_weight")
@@ -115,7 +119,10 @@ def comparison_level(spec: dict[str, Any]) -> cll.ComparisonLevelCreator:
         levels = [cll.NullLevel(c) for c in columns]
         level = levels[0] if len(levels) == 1 else cll.Or(*levels)
     elif kind == "exact":
-        level = cll.ExactMatchLevel(spec["column"])
+        level = cll.ExactMatchLevel(
+            spec["column"],
+            term_frequency_adjustments=bool(spec.get("term_frequency_adjustments", False)),
+        )
     elif kind == "jaro_winkler":
         level = cll.JaroWinklerLevel(spec["column"], float(spec["threshold"]))
     elif kind == "levenshtein":

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from splink import Linker, SettingsCreator
 from splink.clustering import cluster_pairwise_predictions_at_threshold
@@ -170,6 +171,43 @@ def blocked_pairs(frames: dict[str, pd.DataFrame], rule: Any, link_type: str) ->
     return int((total * (total - 1) // 2).sum())
 
 
+def trough(histogram: pd.Series, lo: float, hi: float) -> float:
+    """The match weight between the non-match and the match mode where the fewest
+    pairs fall: the middle of the longest run of least-populated unit bins in
+    [lo, hi). histogram: pair count per unit bin, indexed by the bin's lower edge."""
+    bins = pd.Series(0, index=np.arange(np.floor(lo), np.ceil(hi)), dtype="int64")
+    counts = bins.add(histogram.reindex(bins.index).fillna(0), fill_value=0)
+    low = counts == counts.min()
+    runs = (low != low.shift()).cumsum()[low]
+    longest = runs.value_counts().sort_index(kind="stable").idxmax()
+    run = runs.index[runs == longest]
+    return float((run.min() + run.max() + 1) / 2)
+
+
+def choose_thresholds(
+    entity: EntityConfig, histogram: pd.Series, below: pd.Series
+) -> tuple[float, float]:
+    """(link threshold, review floor) from the match-weight distribution.
+
+    Without `threshold_selection` the configured weights. Otherwise the threshold is
+    the trough of the distribution inside `search`, and the review floor the weight
+    of the `review_capacity`-th pair below it (never under review_min_match_weight):
+    the clerical band holds what a person can review in one run.
+    below: match weights of the scored pairs (any order).
+    """
+    sel = entity.threshold_selection
+    if not sel:
+        return entity.threshold_match_weight, entity.review_min_match_weight
+    lo, hi = (float(x) for x in sel.get("search", (0.0, 8.0)))
+    threshold = trough(histogram, lo, hi) if len(histogram) else entity.threshold_match_weight
+    capacity = int(sel.get("review_capacity", 150))
+    under = below[below < threshold].sort_values(ascending=False)
+    floor = entity.review_min_match_weight
+    if len(under) > capacity:
+        floor = max(floor, float(under.iloc[capacity - 1]))
+    return threshold, min(floor, threshold)
+
+
 def _pairs_frame(splink_df: Any) -> pd.DataFrame:
     return splink_df.as_pandas_dataframe()
 
@@ -220,6 +258,13 @@ def link(
         f"where match_weight >= {entity.review_min_match_weight}",
         output_type="pandas",
     )
+    histogram = linker.misc.query_sql(
+        f"select floor(match_weight) as bin, count(*) as n from {predictions.physical_name} "
+        "group by 1",
+        output_type="pandas",
+    ).set_index("bin")["n"]
+    threshold, review_floor = choose_thresholds(entity, histogram, pairs["match_weight"])
+    pairs = pairs[pairs["match_weight"] >= review_floor].reset_index(drop=True)
     pairs["method"] = METHOD_PROBABILISTIC
     left, right = f"{uid}_l", f"{uid}_r"
     dedupe = entity.link_type != "link_only"
@@ -239,7 +284,7 @@ def link(
     elif dedupe:
         pairs = _ordered(pairs, left, right)
 
-    pairs["is_match"] = (pairs["match_weight"] >= entity.threshold_match_weight) | (
+    pairs["is_match"] = (pairs["match_weight"] >= threshold) | (
         pairs["method"] == METHOD_DETERMINISTIC
     )
     if decisions is not None and len(decisions):
@@ -274,6 +319,8 @@ def link(
         ),
         "review_pairs": int((~pairs["is_match"]).sum()),
         "model_trained": retrain,
+        "threshold_match_weight": threshold,
+        "review_min_match_weight": review_floor,
         "seconds_training": round(trained_at - started, 2),
         "seconds_predict": round(predicted_at - trained_at, 2),
         "seconds_clustering": round(finished - predicted_at, 2),

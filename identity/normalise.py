@@ -71,6 +71,11 @@ def lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     for forms in raw["industry_terms"].values():
         for form in forms[1:]:
             industry_en.setdefault(form, forms[0])
+    # Names written in pinyin spell the industry in pinyin too: 'Dianzi', 'dian zi'.
+    for zh, forms in raw["industry_terms"].items():
+        syllables = lazy_pinyin(zh)
+        industry_en.setdefault("".join(syllables), forms[0])
+        industry_en.setdefault(" ".join(syllables), forms[0])
     places_en = {
         raw.get("place_names_en", {}).get(p) or "".join(lazy_pinyin(p))
         for p in raw["place_names_zh"]
@@ -134,6 +139,53 @@ def credit_code(s: pd.Series) -> pd.Series:
     """The code upper-cased without separators where it passes the check, else NA."""
     code = _text(s).str.upper().str.replace(r"[\s\-]", "", regex=True)
     return code.where(credit_code_is_valid(s))
+
+
+def credit_code_shaped(s: pd.Series) -> pd.Series:
+    """The code upper-cased without separators where it has the code's shape (18
+    characters of the alphabet), whether or not the check character fits."""
+    code = _text(s).str.upper().str.replace(r"[\s\-]", "", regex=True)
+    shaped = code.str.fullmatch(rf"[{CREDIT_CODE_ALPHABET}]{{18}}").fillna(False).astype(bool)
+    return code.where(shaped)
+
+
+def credit_code_candidates(code: str) -> list[str]:
+    """Codes one keying error away from `code` that pass the check character:
+    every adjacent swap and every single substitution (GB 32100-2015 detects all
+    single substitutions and most swaps, so a failing code usually has a few
+    candidates and its true code is among them)."""
+    out: set[str] = set()
+    chars = list(code)
+    for i in range(len(chars) - 1):
+        if chars[i] != chars[i + 1]:
+            swapped = chars.copy()
+            swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
+            out.add("".join(swapped))
+    for i in range(len(chars)):
+        for ch in CREDIT_CODE_ALPHABET:
+            if ch != chars[i]:
+                out.add("".join(chars[:i]) + ch + "".join(chars[i + 1 :]))
+    cands = pd.Series(sorted(out), dtype="string")
+    return cands[credit_code_is_valid(cands)].tolist()
+
+
+def repair_credit_codes(shaped: pd.Series, valid: pd.Series) -> pd.Series:
+    """Repair codes that fail the check against the valid codes seen in the data.
+
+    shaped: codes with the code's shape (credit_code_shaped); valid: the valid
+    codes of the same records (credit_code). A failing code is repaired when
+    exactly one of its one-error candidates (credit_code_candidates) is a valid
+    code some other record carries; else it stays NA. Runs once per distinct
+    failing code (few: keying errors are rare).
+    """
+    known = set(valid.dropna())
+    failing = shaped[shaped.notna() & valid.isna()].drop_duplicates()
+    repaired: dict[str, str] = {}
+    for code in failing:
+        hits = [c for c in credit_code_candidates(str(code)) if c in known]
+        if len(hits) == 1:
+            repaired[str(code)] = hits[0]
+    return shaped.where(valid.isna()).map(repaired, na_action="ignore").astype("string")
 
 
 def phone(s: pd.Series) -> pd.Series:
@@ -276,6 +328,7 @@ class CompanyName:
     key: str | None  # core in latin letters (pinyin for Chinese): compares across scripts
     industry: str | None  # canonical English industry words found, sorted
     script: str | None  # zh | en
+    body: str | None = None  # Chinese: trade name + industry as written (no place, legal form)
 
 
 def _place_prefixes_zh(lex: Lexicon) -> tuple[str, ...]:
@@ -305,16 +358,41 @@ def _name_place(value: str) -> str | None:
         key = _city_key(m.group(0)[1:-1], lex)
         if key in _known_places():
             return key
-    compact = _NON_WORD.sub("", _BRACKETED.sub(" ", v))
+    unbracketed = _BRACKETED.sub(" ", v)
+    if not has_cjk(unbracketed):
+        # 'Zhengzhou Bohai Technology Co., Ltd.' / 'Zheng Zhou ...': leading place words.
+        words = _NON_WORD.sub(" ", unbracketed).split()
+        for n in (1, 2):
+            key = "".join(words[:n])
+            if len(words) > n and key in _known_places():
+                return key
+        return None
+    compact = _NON_WORD.sub("", unbracketed)
     for prefix in _zh_place_prefixes():
         if compact.startswith(prefix):
             return _city_key(prefix, lex)
     return None
 
 
+def name_places(names: pd.Series) -> pd.Series:
+    """The place each company name carries (city key), else NA: Chinese or latin."""
+    return map_distinct(_text(names), _name_place)
+
+
 def _has_legal_form(value: str) -> bool:
     v = _BRACKETED.sub(" ", _clean(value))
     return _NON_WORD.sub("", v).endswith(lexicon().legal_suffixes_zh)
+
+
+def deletion_keys(values: pd.Series) -> pd.Series:
+    """Each string with one character left out, every way (a list per value; NA
+    stays NA). Two strings one character apart (one substituted, dropped or
+    doubled) share a deletion key, or one is a deletion key of the other: a test
+    SQL can run on characters, where DuckDB's edit distances count bytes."""
+
+    distinct = values.dropna().unique()
+    mapping = {v: sorted({v[:i] + v[i + 1 :] for i in range(len(v))}) for v in distinct}
+    return values.map(mapping).astype(object).where(values.notna(), None)
 
 
 def registered_name_keys(
@@ -363,6 +441,11 @@ def company_name(value: str | None, city: str | None = None) -> CompanyName:
     return _company_name_en(unbracketed, city, lex)
 
 
+@lru_cache(maxsize=65536)
+def _toneless(value: str) -> str:
+    return "".join(lazy_pinyin(value))
+
+
 def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
     compact = _NON_WORD.sub("", v)
     clean = compact
@@ -373,13 +456,16 @@ def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
         if has_cjk(c):
             prefixes = _by_length([*prefixes, c, *(c + s for s in lex.place_suffixes_zh)])
     core = _strip_prefixes(core, prefixes, min_left=2)
+    body = _strip_suffixes(core, prefixes, min_left=2)
     industries: list[str] = []
     terms = _by_length(lex.industry_zh)
     changed = True
     while changed:
         changed = False
         for term in terms:
-            if core.endswith(term) and len(core) - len(term) >= 2:
+            # Same characters, or the same sounds (an input-method slip: 能原 for 能源).
+            tail = core[-len(term) :]
+            if len(core) - len(term) >= 2 and (tail == term or _toneless(tail) == _toneless(term)):
                 industries.append(lex.industry_zh[term])
                 core = core[: -len(term)]
                 changed = True
@@ -393,6 +479,7 @@ def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
         key=key or None,
         industry=" ".join(sorted(set(industries))) or None,
         script="zh",
+        body=body or None,
     )
 
 
@@ -440,7 +527,7 @@ def _company_name_en(v: str, city: str | None, lex: Lexicon) -> CompanyName:
 
 def company_names(names: pd.Series, cities: pd.Series | None = None) -> pd.DataFrame:
     """company_name() for a column (and its city column): one row per input row,
-    columns name_clean, name_core, name_key, name_industry, name_script."""
+    columns name_clean, name_core, name_key, name_industry, name_script, name_body."""
     frame = pd.DataFrame(
         {
             "name": _text(names),
@@ -461,6 +548,7 @@ def company_names(names: pd.Series, cities: pd.Series | None = None) -> pd.DataF
             "name_key": [p.key for p in parts],
             "name_industry": [p.industry for p in parts],
             "name_script": [p.script for p in parts],
+            "name_body": [p.body for p in parts],
         },
         dtype="string",
     )

@@ -40,6 +40,7 @@ from identity.engine import (
     link,
 )
 from identity.keys import assign_stable_keys
+from identity.review import ingest_decisions
 
 SCHEMA = "identity"
 ACCOUNT_CLUSTERS = f"{SCHEMA}.account_clusters"
@@ -213,6 +214,9 @@ def record_id(*parts: pd.Series) -> pd.Series:
 def account_features(accounts: pd.DataFrame) -> pd.DataFrame:
     """Compared fields of CRM accounts (one row per account)."""
     names = nz.company_names(accounts["account_name"], accounts["city"])
+    valid_code = nz.credit_code(accounts["credit_code"]).astype("string")
+    shaped_code = nz.credit_code_shaped(accounts["credit_code"]).astype("string")
+    body_zh = names["name_body"].where(names["name_script"] == "zh").astype("string")
     return pd.DataFrame(
         {
             "record_id": record_id(accounts["source_system"], accounts["account_id"]),
@@ -222,11 +226,20 @@ def account_features(accounts: pd.DataFrame) -> pd.DataFrame:
             "name_key": names["name_key"],
             "name_industry": names["name_industry"],
             "name_script": names["name_script"],
-            "credit_code": nz.credit_code(accounts["credit_code"]).astype("string"),
+            # Chinese trade name + industry as written, for one-character typos.
+            "name_body_zh": body_zh,
+            "name_body_dels": nz.deletion_keys(body_zh),
+            "credit_code": valid_code,
+            # As keyed (check character may fail), and valid-or-repaired.
+            "credit_code_shaped": shaped_code,
+            "credit_code_any": valid_code.fillna(nz.repair_credit_codes(shaped_code, valid_code)),
             "phone": nz.phone(accounts["phone"]).astype("string"),
             "phone_local": nz.phone_local(accounts["phone"]).astype("string"),
             "website_domain": nz.website_domain(accounts["website"]).astype("string"),
-            "city_key": nz.city_key(accounts["city"]).astype("string"),
+            # The city column, else the place the name carries ('上海…', '…(Shanghai)').
+            "city_key": nz.city_key(accounts["city"])
+            .fillna(nz.name_places(accounts["account_name"]))
+            .astype("string"),
             "registered_key": nz.registered_name_keys(
                 accounts["account_name"], accounts["city"], parts=names
             ),
@@ -359,6 +372,24 @@ def review_rows(
     return out.sort_values("match_weight", ascending=False)
 
 
+def record_values(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Each row's `columns` as one JSON object (for showing records side by side)."""
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype="string")
+    text = frame[columns].astype("string").to_json(orient="records", lines=True, force_ascii=False)
+    return pd.Series(text.strip().split("\n"), index=frame.index, dtype="string")
+
+
+def attach_values(review: pd.DataFrame, records: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Add values_l / values_r (JSON of the records' compared fields) to review rows.
+    records: record_id plus `columns`."""
+    values = records.set_index("record_id")
+    as_json = record_values(values, columns)
+    review["values_l"] = review["record_id_l"].map(as_json).astype("string")
+    review["values_r"] = review["record_id_r"].map(as_json).astype("string")
+    return review
+
+
 def write_review(con: duckdb.DuckDBPyConnection, entity: str, rows: pd.DataFrame) -> None:
     """Replace one entity's rows in identity.clerical_review."""
     if not table_exists(con, CLERICAL_REVIEW):
@@ -370,6 +401,10 @@ def write_review(con: duckdb.DuckDBPyConnection, entity: str, rows: pd.DataFrame
                 entity_key_l varchar, entity_key_r varchar, reviewed_at timestamp
             )"""
         )
+    for column in ("values_l", "values_r"):
+        con.execute(f"alter table {CLERICAL_REVIEW} add column if not exists {column} varchar")
+    if "values_l" not in rows:
+        rows = rows.assign(values_l=pd.NA, values_r=pd.NA)
     con.execute(f"delete from {CLERICAL_REVIEW} where entity = ?", [entity])
     con.register("_review", rows)
     try:
@@ -377,7 +412,7 @@ def write_review(con: duckdb.DuckDBPyConnection, entity: str, rows: pd.DataFrame
             f"""insert into {CLERICAL_REVIEW}
             select entity, record_id_l, record_id_r, label_l, label_r, match_weight,
                    match_probability, explanation, entity_key_l, entity_key_r,
-                   current_timestamp::timestamp
+                   current_timestamp::timestamp, values_l, values_r
             from _review"""
         )
     finally:
@@ -481,6 +516,9 @@ def resolve_accounts(
     review = review_rows(
         entity.name, result.pairs, result.model.model, "record_id", "name_clean", key_of
     )
+    shown = ["account_name", "credit_code", "city", "phone", "website"]
+    raw = accounts.assign(record_id=features["record_id"].to_numpy())
+    review = attach_values(review, raw[["record_id", *shown]], shown)
     write_review(con, entity.name, review)
     stats = {**result.stats, "customers": int(out["customer_key"].nunique())}
     stats["review_queue"] = len(review)
@@ -797,6 +835,7 @@ def link_responses(
 
 def resolve_all(con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None) -> dict:
     cfg = cfg or load_config()
+    ingest_decisions(con)
     return {
         "accounts": resolve_accounts(con, cfg),
         "contacts": resolve_contacts(con, cfg),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -974,7 +975,14 @@ def write_identity_truth(
 ) -> None:
     """Which records are the same customer or person (no landing form changes that)."""
     acc[
-        ["source_system", "account_id", "customer_id", "primary", "credit_code_mistyped"]
+        [
+            "source_system",
+            "account_id",
+            "customer_id",
+            "primary",
+            "credit_code_mistyped",
+            "variation",
+        ]
     ].to_parquet(truth_dir / "accounts.parquet", index=False)
     contacts[["source_system", "contact_id", "person_id", "customer_id"]].to_parquet(
         truth_dir / "contacts.parquet", index=False
@@ -1081,6 +1089,7 @@ def generate(
     seed: int = 42,
     manipulation: str = "normal",
     forms: FormOptions | None = None,
+    variation: w.NameVariation | None = None,
 ) -> dict:
     t0 = time.perf_counter()
     scale = w.SCALES[scale_name]
@@ -1092,10 +1101,14 @@ def generate(
     truth_dir.mkdir(parents=True)
 
     cust = w.make_customers(rng, scale.customers)
+    # Name variation draws from its own stream: its rates change names, not the world.
+    variation = variation or w.NameVariation()
+    vrng = np.random.default_rng([seed, 13])
+    w.share_trade_names(vrng, cust, variation.shared_trade_name)
     w.assign_account_managers(rng, cust)
     w.sites_and_units(rng, cust)
     ops.satisfaction(cust)
-    acc = w.make_accounts(rng, cust)
+    acc = w.make_accounts(rng, cust, variation, vrng)
     persons = w.make_persons(rng, cust)
     contacts = w.make_contacts(rng, persons, acc)
     contracts = ops.make_contracts(rng, cust, acc)
@@ -1145,7 +1158,12 @@ def generate(
         "posts": len(posts),
         "bad_rows": len(bad),
     }
-    header = {"scale": scale_name, "seed": seed, "manipulation": manipulation}
+    header = {
+        "scale": scale_name,
+        "seed": seed,
+        "manipulation": manipulation,
+        "name_variation": dataclasses.asdict(variation),
+    }
     manifest = build_manifest(land, counts, actors, special, header)
     manifest["seconds"] = round(time.perf_counter() - t0, 2)
     (truth_dir / "manifest.json").write_text(
@@ -1158,6 +1176,15 @@ def _column_rate(text: str) -> tuple[str, float]:
     name, _, rate = text.partition("=")
     if "." not in name or not rate:
         raise argparse.ArgumentTypeError(f"expected TABLE.COLUMN=RATE, got {text!r}")
+    return name, float(rate)
+
+
+def _variation_rate(text: str) -> tuple[str, float]:
+    name, _, rate = text.partition("=")
+    if name not in w.NameVariation.__dataclass_fields__ or not rate:
+        raise argparse.ArgumentTypeError(
+            f"expected CLASS=RATE with a NameVariation field, got {text!r}"
+        )
     return name, float(rate)
 
 
@@ -1189,9 +1216,27 @@ def main(argv: list[str] | None = None) -> None:
         metavar="TABLE.COLUMN=RATE",
         help="empty rate of one column, e.g. fulfillment__orders.business_unit=0.2",
     )
+    ap.add_argument(
+        "--name-variation",
+        choices=("normal", "heavy", "none"),
+        default="normal",
+        help="rates of the CRM name and credit-code variation classes (heavy doubles them)",
+    )
+    ap.add_argument(
+        "--variation-rate",
+        type=_variation_rate,
+        action="append",
+        default=[],
+        metavar="CLASS=RATE",
+        help="rate of one variation class, e.g. zh_homophone=0.05 "
+        "(classes: the fields of simworld.demo.world.NameVariation)",
+    )
     args = ap.parse_args(argv)
     opts = FormOptions(args.empty_rate, args.drop_column_rate, dict(args.empty_column))
-    m = generate(args.out, args.scale, args.seed, args.manipulation, opts)
+    variation = dataclasses.replace(
+        w.NameVariation.profile(args.name_variation), **dict(args.variation_rate)
+    )
+    m = generate(args.out, args.scale, args.seed, args.manipulation, opts, variation)
     files = len(m["rows_per_file"])
     print(
         f"generated {args.scale} (seed {args.seed}) in {m['seconds']} s: {files} files, "

@@ -12,6 +12,7 @@ import dagster as dg
 
 from identity.config import load_config
 from identity.resolve import link_responses, resolve_accounts, resolve_contacts
+from identity.review import ingest_decisions
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.keys import identity_asset_key
 from orchestration.resources import WarehouseResource
@@ -55,7 +56,8 @@ IDENTITY_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "clerical_review": (
         "Pairs whose match weight falls in the review band, with per-comparison weights. "
-        "Confirm or split them by inserting into identity.clerical_decisions.",
+        "A data steward accepts or rejects them in the dashboard (identity/review.py); the "
+        "decisions are kept outside the warehouse and applied by the next run.",
         ("stg_crm__accounts", "stg_crm__contacts", "stg_survey__responses"),
     ),
 }
@@ -95,6 +97,7 @@ def identity_resolution(
     cfg = load_config()
     started = time.perf_counter()
     with warehouse.connect() as con:
+        decisions = ingest_decisions(con)  # clerical decisions from the operational store
         accounts = resolve_accounts(con, cfg)
         contacts = resolve_contacts(con, cfg)
         respondents = link_responses(con, cfg)
@@ -140,7 +143,11 @@ def identity_resolution(
             "review_queue": respondents["review_queue"],
             "details": _md_stats(respondents),
         },
-        "clerical_review": {f"review_queue_{k}": v for k, v in review.items()},
+        "clerical_review": {
+            **{f"review_queue_{k}": v for k, v in review.items()},
+            "decisions_applied": decisions,
+            "threshold_match_weight_accounts": accounts.get("threshold_match_weight"),
+        },
     }
     for table in IDENTITY_TABLES:
         yield dg.MaterializeResult(

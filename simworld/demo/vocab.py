@@ -355,3 +355,25 @@ PLATFORM_LANG_EN = {
     "linkedin": 0.8,
 }
 AUTHOR_TYPES = ("individual", "media", "kol", "company")
+
+# One-character typos seen in CRM exports, keyed by the intended character.
+# Homophones: same toneless pinyin (an input-method slip: 能原 for 能源).
+HOMOPHONES: dict[str, str] = dict(
+    zip(
+        "精测华泰恒瑞鼎信宏达远航凯盛博众安康明阳卓越金桥蓝天锦程海创润瀚鹏振兴同力东方新宇"
+        "立讯永福正德开元银河中科翔飞汇川电子机械化工医药物流食技材料汽车零部件建设源纺织",
+        "经策化太衡锐顶心鸿大元杭楷胜波重按抗名扬桌悦今乔兰添近成亥窗闰汉朋镇星童利冬芳欣雨"
+        "丽迅勇富政得铠园印和忠棵祥菲会穿店紫基谢华公衣要务留实记才廖气扯灵步建健社原访之",
+        strict=True,
+    )
+)
+# Visually similar characters (a handwriting or OCR slip).
+LOOKALIKES: dict[str, str] = dict(
+    zip(
+        "精测泰瑞信宏远航博康明阳金桥蓝天锦海创润瀚振同力东方新宇讯永正元河中科川"
+        "电子工医物流品技材料汽车零件建设能织",
+        "睛侧秦端言宠运舫搏唐朋阴全侨篮夭绵梅仓涧翰赈问刀车万亲字汛水止无何申料州"
+        "由了土区勿硫晶枝村科气东令伴健没熊识",
+        strict=True,
+    )
+)

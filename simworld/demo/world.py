@@ -325,26 +325,183 @@ def format_mobile(rng: np.random.Generator, mobiles: np.ndarray) -> np.ndarray:
     ).astype(object)
 
 
-def mistype_code(rng: np.random.Generator, codes: np.ndarray) -> np.ndarray:
-    """One character replaced or two neighbours swapped: the check digit no longer fits."""
-    out = []
+def mistype_code(rng: np.random.Generator, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One character replaced or two neighbours swapped: the check digit no longer fits.
+
+    Returns the mistyped codes and their kind (cc_swap or cc_substitution); two equal
+    neighbours cannot be swapped, so one of them is replaced instead.
+    """
+    out, kinds = [], []
     for code in codes:
         chars = list(code)
         i = int(rng.integers(2, 16))
+        kind = "cc_swap"
         if rng.random() < 0.5:
             chars[i], chars[i + 1] = chars[i + 1], chars[i]
             if chars[i] == chars[i + 1]:
                 chars[i] = "8" if chars[i] != "8" else "3"
+                kind = "cc_substitution"
         else:
             chars[i] = "7" if chars[i] != "7" else "2"
+            kind = "cc_substitution"
         out.append("".join(chars))
-    return np.array(out, dtype=object)
+        kinds.append(kind)
+    return np.array(out, dtype=object), np.array(kinds, dtype=object)
+
+
+# --------------------------------------------------------------------------- name variation
+
+NAME_CLASSES = (
+    "zh_homophone",
+    "zh_lookalike",
+    "zh_dropped",
+    "zh_doubled",
+    "latin_only",
+    "sparse_identical",
+)
+
+
+@dataclass(frozen=True)
+class NameVariation:
+    """How often CRM records carry the variations real exports show.
+
+    Name classes are shares of all accounts (one class at most per account);
+    credit_code_mistyped is a share of accounts that carry a code (half one
+    character substituted, half two neighbours swapped); shared_trade_name is
+    the share of customers whose trade name (字号) an unrelated company in
+    another city and industry also uses.
+    """
+
+    zh_homophone: float = 0.02
+    zh_lookalike: float = 0.02
+    zh_dropped: float = 0.015
+    zh_doubled: float = 0.015
+    latin_only: float = 0.03
+    sparse_identical: float = 0.03
+    credit_code_mistyped: float = 0.04
+    shared_trade_name: float = 0.02
+
+    @classmethod
+    def profile(cls, name: str) -> NameVariation:
+        """normal (the defaults), heavy (every rate doubled) or none."""
+        if name == "normal":
+            return cls()
+        if name == "none":
+            return cls(**{k: 0.0 for k in cls.__dataclass_fields__})
+        if name == "heavy":
+            base = cls()
+            return cls(**{k: 2 * getattr(base, k) for k in cls.__dataclass_fields__})
+        raise ValueError(f"unknown name-variation profile {name!r} (normal, heavy, none)")
+
+
+def share_trade_names(rng: np.random.Generator, cust: pd.DataFrame, rate: float) -> None:
+    """Give some customers the trade name of an unrelated company (another city and
+    industry, not in its group): two different legal entities, one 字号."""
+    cust["shared_trade_name"] = False
+    free = np.flatnonzero((cust.parent_idx.to_numpy() < 0) & cust.group_id.isna().to_numpy())
+    k = min(int(round(len(cust) * rate / 2)), len(free) // 2)
+    if k == 0:
+        return
+    picked = rng.choice(free, size=2 * k, replace=False)
+    a, b = picked[:k], picked[k:]
+    ok = (cust.industry_idx.to_numpy()[a] != cust.industry_idx.to_numpy()[b]) & (
+        cust.city_idx.to_numpy()[a] != cust.city_idx.to_numpy()[b]
+    )
+    a, b = a[ok], b[ok]
+    for col in ("core_zh", "core_en"):
+        cust.loc[b, col] = cust.loc[a, col].to_numpy()
+    cust.loc[b, "legal_name_zh"] = (cust.city_zh + cust.core_zh + cust.ind_zh + "有限公司")[b]
+    cust.loc[b, "legal_name_en"] = (
+        cust.city_en + " " + cust.core_en + " " + cust.ind_en + " Co., Ltd."
+    )[b]
+    cust.loc[np.concatenate([a, b]), "shared_trade_name"] = True
+
+
+def typo_zh(
+    rng: np.random.Generator, names: np.ndarray, words: np.ndarray, kind: str
+) -> np.ndarray:
+    """One-character typo inside `words` (trade name + industry) of each name."""
+    table = {"zh_homophone": v.HOMOPHONES, "zh_lookalike": v.LOOKALIKES}.get(kind)
+    out = names.copy()
+    for i, (name, word) in enumerate(zip(names, words, strict=True)):
+        start = name.find(word)
+        if start < 0:
+            continue
+        positions = [start + j for j in range(len(word)) if table is None or word[j] in table]
+        if not positions:
+            continue
+        p = int(rng.choice(positions))
+        ch = name[p]
+        if kind == "zh_dropped":
+            out[i] = name[:p] + name[p + 1 :]
+        elif kind == "zh_doubled":
+            out[i] = name[: p + 1] + ch + name[p + 1 :]
+        else:
+            out[i] = name[:p] + table[ch] + name[p + 1 :]
+    return out
+
+
+def pinyin_name(cust: pd.DataFrame, idx: np.ndarray) -> np.ndarray:
+    """The registered name spelled in pinyin, as some CRMs hold it."""
+    c = cust.iloc[idx]
+    ind = np.array(["".join(lazy_pinyin(z)).capitalize() for z in c.ind_zh], dtype=object)
+    return (c.city_en + " " + c.core_en + " " + ind + " Youxian Gongsi").to_numpy()
+
+
+def apply_name_variations(
+    rng: np.random.Generator, cust: pd.DataFrame, acc: pd.DataFrame, rates: NameVariation
+) -> pd.DataFrame:
+    """Apply the name classes to accounts and record each account's variation."""
+    n = len(acc)
+    probs = np.array([getattr(rates, k) for k in NAME_CLASSES])
+    draw = rng.random(n)
+    edges = np.cumsum(probs)
+    cls = np.searchsorted(edges, draw, side="right")
+    name_kind = np.where(cls < len(NAME_CLASSES), np.array(NAME_CLASSES + ("",))[cls], "")
+    idx = acc.c_idx.to_numpy()
+    names = acc.account_name.to_numpy().astype(object)
+    is_zh = acc.account_name.str.contains("[\u4e00-\u9fff]", regex=True).to_numpy(dtype=bool)
+    words = (cust.core_zh + cust.ind_zh).to_numpy()[idx]
+    for kind in NAME_CLASSES[:4]:
+        hit = (name_kind == kind) & is_zh
+        names[hit] = typo_zh(rng, names[hit], words[hit], kind)
+        name_kind[(name_kind == kind) & ~is_zh] = ""
+        changed = hit.copy()
+        changed[hit] = names[hit] != acc.account_name.to_numpy()[hit]
+        name_kind[hit & ~changed] = ""
+    latin = name_kind == "latin_only"
+    en = en_variant(cust, idx[latin], rng.choice(4, size=int(latin.sum())))
+    names[latin] = np.where(rng.random(int(latin.sum())) < 0.5, en, pinyin_name(cust, idx[latin]))
+    sparse = name_kind == "sparse_identical"
+    names[sparse] = cust.legal_name_zh.to_numpy()[idx[sparse]]
+    bare = latin | sparse
+    acc["account_name"] = names
+    for col in ("credit_code", "phone", "website"):
+        acc.loc[bare, col] = None
+    acc.loc[bare, "code_variation"] = None
+    shared = cust.get("shared_trade_name", pd.Series(False, index=cust.index)).to_numpy()[idx]
+    tags = (
+        pd.Series(name_kind, dtype="string")
+        + "+"
+        + pd.Series(acc["code_variation"].to_numpy(), dtype="string").fillna("")
+        + "+"
+        + pd.Series(np.where(shared, "shared_trade_name", ""), dtype="string")
+    )
+    tags = tags.str.replace(r"\++", "+", regex=True).str.strip("+")
+    acc["variation"] = tags.where(tags != "", None).astype(object).to_numpy()
+    return acc
 
 
 # --------------------------------------------------------------------------- accounts
 
 
-def make_accounts(rng: np.random.Generator, cust: pd.DataFrame) -> pd.DataFrame:
+def make_accounts(
+    rng: np.random.Generator,
+    cust: pd.DataFrame,
+    variation: NameVariation | None = None,
+    vrng: np.random.Generator | None = None,
+) -> pd.DataFrame:
+    variation = variation or NameVariation()
     n = len(cust)
     regions = np.stack(cust.regions.to_numpy())
     bus = np.stack(cust.bus.to_numpy())
@@ -398,11 +555,13 @@ def make_accounts(rng: np.random.Generator, cust: pd.DataFrame) -> pd.DataFrame:
     acc["account_name"] = company_name(rng, cust, acc.c_idx.to_numpy(), p_en)
     cc = cust.credit_code.to_numpy()[acc.c_idx]
     has_cc = rng.random(len(acc)) < np.where(is_bu, 0.45, 0.72) * np.where(acc.primary, 1, 0.5)
-    typo = has_cc & (rng.random(len(acc)) < 0.04)
+    typo = has_cc & (rng.random(len(acc)) < variation.credit_code_mistyped)
     cc = np.where(has_cc, cc, None)
-    cc[typo] = mistype_code(rng, cc[typo])
+    code_kind = np.full(len(acc), None, dtype=object)
+    cc[typo], code_kind[typo] = mistype_code(rng, cc[typo])
     acc["credit_code"] = cc
     acc["credit_code_mistyped"] = typo
+    acc["code_variation"] = code_kind
     acc["industry"] = np.where(
         rng.random(len(acc)) < 0.7,
         np.where(
@@ -469,6 +628,7 @@ def make_accounts(rng: np.random.Generator, cust: pd.DataFrame) -> pd.DataFrame:
     found = key.reindex(lookup).to_numpy()
     acc["parent_account_id"] = np.where(parent_of >= 0, found, None)
     acc.loc[pd.isna(acc.parent_account_id), "parent_account_id"] = None
+    acc = apply_name_variations(vrng or np.random.default_rng(0), cust, acc, variation)
     return acc.reset_index(drop=True)
 
 

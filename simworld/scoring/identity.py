@@ -148,3 +148,65 @@ def response_person_accuracy(
         "recall": float(right.mean()) if len(scored) else 1.0,
         "precision": float(right.sum() / linked.sum()) if linked.any() else 1.0,
     }
+
+
+def _pair_table(labels: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Every unordered pair of records (source_system|account_id ids) sharing `label`."""
+    frame = labels[["rid", label]].dropna()
+    pairs = frame.merge(frame, on=label, suffixes=("_l", "_r"))
+    return pairs.loc[pairs["rid_l"] < pairs["rid_r"], ["rid_l", "rid_r"]]
+
+
+def account_score_by_class(
+    con: duckdb.DuckDBPyConnection, truth: pd.DataFrame
+) -> dict[str, dict[str, float | int]]:
+    """Pairwise precision and recall per variation class of the ground truth.
+
+    truth: source_system, account_id, customer_id, variation ("+"-joined class
+    names, or missing). A pair belongs to a class when either record carries it;
+    recall is over the true pairs of the class, precision over the predicted pairs
+    of the class. "all" is every pair.
+    """
+    pred = con.execute(
+        "select source_system, account_id, customer_key from identity.account_clusters"
+    ).df()
+    joined = pred.merge(truth, on=["source_system", "account_id"], how="inner")
+    joined["rid"] = joined["source_system"] + "|" + joined["account_id"]
+    tags = joined.set_index("rid")["variation"].fillna("").astype(str).str.split("+")
+    true_pairs = _pair_table(joined, "customer_id")
+    pred_pairs = _pair_table(joined, "customer_key")
+    true_pairs["hit"] = (
+        true_pairs.merge(pred_pairs.assign(p=True), on=["rid_l", "rid_r"], how="left")["p"]
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    pred_pairs["hit"] = (
+        pred_pairs.merge(
+            true_pairs[["rid_l", "rid_r"]].assign(t=True), on=["rid_l", "rid_r"], how="left"
+        )["t"]
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    classes = sorted({c for cs in tags for c in cs if c})
+    out: dict[str, dict[str, float | int]] = {}
+    for name in ["all", *classes]:
+        has = tags.map(lambda cs, n=name: n == "all" or n in cs)
+        t = true_pairs[true_pairs["rid_l"].map(has) | true_pairs["rid_r"].map(has)]
+        p = pred_pairs[pred_pairs["rid_l"].map(has) | pred_pairs["rid_r"].map(has)]
+        out[name] = {
+            "true_pairs": len(t),
+            "recall": float(t["hit"].mean()) if len(t) else 1.0,
+            "predicted_pairs": len(p),
+            "precision": float(p["hit"].mean()) if len(p) else 1.0,
+        }
+    return out
+
+
+def customer_count(con: duckdb.DuckDBPyConnection, truth: pd.DataFrame) -> dict[str, float | int]:
+    """Customers found vs true customers (over the accounts that reached identity)."""
+    pred = con.execute(
+        "select source_system, account_id, customer_key from identity.account_clusters"
+    ).df()
+    joined = pred.merge(truth, on=["source_system", "account_id"], how="inner")
+    found, true = joined["customer_key"].nunique(), joined["customer_id"].nunique()
+    return {"found": int(found), "true": int(true), "relative_error": (found - true) / true}

@@ -150,3 +150,49 @@ def test_compound_and_heteronym_surnames():
 def test_person_name_drops_titles_typed_by_respondents():
     assert nz.person_name("王总").key == "wang"
     assert nz.person_name("李工").surname == "li"
+
+
+def test_a_code_with_one_keying_error_is_repaired_to_the_valid_code_seen_elsewhere():
+    valid = "91350100M000100Y43"
+    swapped = valid[:5] + valid[6] + valid[5] + valid[7:]
+    substituted = valid[:9] + "7" + valid[10:]
+    shaped = nz.credit_code_shaped(s(valid, swapped, substituted, "not a code"))
+    repaired = nz.repair_credit_codes(shaped, nz.credit_code(s(valid, swapped, substituted, None)))
+    assert shaped.tolist()[:3] == [valid, swapped, substituted]
+    assert pd.isna(shaped.iloc[3])
+    assert pd.isna(repaired.iloc[0])  # valid codes need no repair
+    assert repaired.tolist()[1:3] == [valid, valid]
+
+
+def test_a_failing_code_with_no_valid_code_nearby_stays_unrepaired():
+    valid = "91350100M000100Y43"
+    broken = valid[:9] + "7" + valid[10:]
+    repaired = nz.repair_credit_codes(nz.credit_code_shaped(s(broken)), nz.credit_code(s(broken)))
+    assert repaired.isna().all()
+
+
+def test_pinyin_names_strip_pinyin_industry_words_and_legal_forms():
+    zh = nz.company_name("深圳策润电子有限公司")
+    py = nz.company_name("Shenzhen Cerun Dianzi Youxian Gongsi")
+    assert (py.key, py.industry) == (zh.key, zh.industry) == ("cerun", "electronics")
+
+
+def test_a_homophone_typo_in_the_industry_word_is_still_read_as_the_industry():
+    assert (
+        nz.company_name("上海泰今能原有限公司").industry
+        == nz.company_name("上海泰今能源有限公司").industry
+    )
+
+
+def test_deletion_keys_relate_names_one_character_apart():
+    keys = nz.deletion_keys(s("汽车零部件", "汽车车零部件", None))
+    assert "汽车零部件" in keys.iloc[1]  # a doubled character
+    assert keys.iloc[2] is None
+
+
+def test_latin_names_give_their_leading_place():
+    places = nz.name_places(
+        s("Zhengzhou Bohai Technology Co., Ltd.", "郑州博海科技有限公司", "BOHAI CO")
+    )
+    assert places.tolist()[:2] == ["zhengzhou", "zhengzhou"]
+    assert pd.isna(places.iloc[2])

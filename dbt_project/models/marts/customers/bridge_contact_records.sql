@@ -11,7 +11,7 @@ clusters as (
         match_method,
         match_weight,
         match_probability
-    from {{ source('identity', 'contact_clusters') }}
+    from {{ ref('stg_identity__contact_clusters') }}
 
 ),
 

@@ -17,7 +17,7 @@ records as (
         contacts.phone,
         contacts.is_active,
         contacts.updated_at
-    from {{ source('identity', 'contact_clusters') }} as clusters
+    from {{ ref('stg_identity__contact_clusters') }} as clusters
     inner join {{ ref('stg_crm__contacts') }} as contacts
         on contacts.source_system = clusters.source_system
         and contacts.contact_id = clusters.contact_id

@@ -86,7 +86,7 @@ parents as (
             order by count(*) desc, parent.customer_key
         ) as parent_rank
     from accounts
-    inner join {{ source('identity', 'account_clusters') }} as parent
+    inner join {{ ref('stg_identity__account_clusters') }} as parent
         on parent.source_system = accounts.source_system
         and parent.account_id = accounts.parent_account_id
     where parent.customer_key <> accounts.customer_key

@@ -27,7 +27,7 @@ links as (
         contact_match_probability,
         customer_key,
         customer_method
-    from {{ source('identity', 'response_links') }}
+    from {{ ref('stg_identity__response_links') }}
 
 )
 

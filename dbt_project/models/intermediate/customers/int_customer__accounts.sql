@@ -14,7 +14,7 @@ clusters as (
         match_probability,
         name_script,
         valid_credit_code
-    from {{ source('identity', 'account_clusters') }}
+    from {{ ref('stg_identity__account_clusters') }}
 
 ),
 
