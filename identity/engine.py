@@ -263,8 +263,6 @@ def link(
         "group by 1",
         output_type="pandas",
     ).set_index("bin")["n"]
-    threshold, review_floor = choose_thresholds(entity, histogram, pairs["match_weight"])
-    pairs = pairs[pairs["match_weight"] >= review_floor].reset_index(drop=True)
     pairs["method"] = METHOD_PROBABILISTIC
     left, right = f"{uid}_l", f"{uid}_r"
     dedupe = entity.link_type != "link_only"
@@ -284,6 +282,11 @@ def link(
     elif dedupe:
         pairs = _ordered(pairs, left, right)
 
+    # The review band counts only pairs a person would see: not the deterministic links.
+    scored = pairs.loc[pairs["method"] != METHOD_DETERMINISTIC, "match_weight"].dropna()
+    threshold, review_floor = choose_thresholds(entity, histogram, scored)
+    keep = (pairs["match_weight"] >= review_floor) | (pairs["method"] == METHOD_DETERMINISTIC)
+    pairs = pairs[keep].reset_index(drop=True)
     pairs["is_match"] = (pairs["match_weight"] >= threshold) | (
         pairs["method"] == METHOD_DETERMINISTIC
     )

@@ -88,6 +88,17 @@ def identity() -> dict:
             accounts = ev.read_truth(truth, "accounts")
             acc = ev.account_score(con, accounts)
             out["account_precision"], out["account_recall"] = acc.precision, acc.recall
+            if "variation" in accounts:
+                by_class = ev.account_score_by_class(con, accounts)
+                out["account_recall_by_class"] = {
+                    k: round(v["recall"], 4) for k, v in by_class.items() if k != "all"
+                }
+                out["account_precision_by_class"] = {
+                    k: round(v["precision"], 4) for k, v in by_class.items() if k != "all"
+                }
+            out["customers_relative_error"] = round(
+                ev.customer_count(con, accounts)["relative_error"], 4
+            )
             try:
                 contacts = ev.read_truth(truth, "contacts")
                 con_score = ev.contact_score(con, contacts)
