@@ -85,7 +85,7 @@ browser:
 # $(CX_DATA_DIR)/published/cx_published.duckdb, written by `make run`).
 dashboard: $(STAMP)
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501 \
-		--server.headless true --browser.gatherUsageStats false
+		--server.headless true --browser.gatherUsageStats false --client.disableDataExport true
 
 # dbt docs (lineage, columns, tests) with the catalog read from the published
 # snapshot through the read-only `reader` target; kept out of target/ so the

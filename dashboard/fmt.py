@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+import pandas as pd
 
 DASH = "–"
 
@@ -35,3 +38,48 @@ def money(x) -> str:
 
 def score(x) -> str:
     return DASH if _missing(x) else f"{float(x):.1f}"
+
+
+# --------------------------------------------------------------------------- tables
+
+_RATE_MARKERS = ("_rate", "coverage", "_ci_low", "_ci_high", "rate_of_record", "net_sentiment")
+
+
+def is_rate_column(name: str) -> bool:
+    """A 0-1 rate by the marts' naming (…_rate, …coverage, interval bounds of a rate)."""
+    return name.endswith(_RATE_MARKERS) and not name.endswith("_source")
+
+
+def _all_midnight(col: pd.Series) -> bool:
+    s = col.dropna()
+    return bool(len(s)) and bool((s == s.dt.normalize()).all())
+
+
+def present(df: pd.DataFrame, lang: str, label: Callable[[str, str], str]) -> pd.DataFrame:
+    """A mart extract as a person reads it: rates as percentages (one decimal), other
+    decimals rounded, dates without a time of day, yes/no, categories translated,
+    columns labelled in the language. Values stay typed (sorting works)."""
+    from dashboard.i18n import value
+
+    out = pd.DataFrame(index=df.index)
+    for name in df.columns:
+        col = df[name]
+        title = label(name, lang)
+        if pd.api.types.is_bool_dtype(col):
+            out[title] = col.map(lambda b: value("yes" if b else "no", lang), na_action="ignore")
+        elif pd.api.types.is_datetime64_any_dtype(col):
+            if _all_midnight(col):
+                out[title] = col.dt.date
+            else:
+                out[title] = col.dt.strftime("%Y-%m-%d %H:%M")
+        elif pd.api.types.is_numeric_dtype(col) and is_rate_column(name):
+            out[f"{title} (%)"] = (100 * col.astype("float64")).round(1)
+        elif name == "p_value":
+            out[title] = col.astype("float64").round(3)
+        elif pd.api.types.is_float_dtype(col):
+            out[title] = col.round(1)
+        elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+            out[title] = col.map(lambda v: value(v, lang), na_action="ignore")
+        else:
+            out[title] = col
+    return out.reset_index(drop=True)

@@ -530,6 +530,24 @@ def customers_of(con: duckdb.DuckDBPyConnection, f: Filters, manager: str) -> pd
     )
 
 
+def customers_in(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Customers with an order or CRM account in the filtered region (segment filter)."""
+    require(con, "marts.dim_customer")
+    return _df(
+        con,
+        _F
+        + """
+        select c.customer_key, c.customer_name, c.segment, c.industry, c.order_regions,
+               c.active_contract_value_cny
+        from marts.dim_customer c, f
+        where true
+        """
+        + _CUSTOMER_FILTER
+        + " order by c.customer_name, c.customer_key",
+        f.params(),
+    )
+
+
 def customer_profile(con: duckdb.DuckDBPyConnection, customer_key: str) -> dict:
     require(con, "marts.dim_customer")
     df = _df(
@@ -563,7 +581,7 @@ def customer_contacts(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: 
             from marts.fct_survey_responses r, f
             where r.customer_key = ? and r.has_nps = 1 and r.submitted_date <= last_day(f.d1)
         )
-        select p.buying_role, p.full_name, p.job_title, p.is_active,
+        select p.buying_role, p.full_name, p.job_title, p.is_active, p.email, p.phone,
                l.nps_score as latest_nps, l.nps_category, l.survey_type, l.submitted_date
         from marts.dim_contact p
         left join latest l on l.person_key = p.person_key and l.rn = 1

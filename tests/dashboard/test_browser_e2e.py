@@ -59,8 +59,7 @@ def snapshot(request, tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def server(snapshot):
+def _start(snapshot: Path):
     port = _free_port()
     env = {**os.environ, "CX_PUBLISHED_PATH": str(snapshot)}
     proc = subprocess.Popen(
@@ -75,6 +74,7 @@ def server(snapshot):
             "--server.address=127.0.0.1",
             "--browser.gatherUsageStats=false",
             "--server.fileWatcherType=none",
+            "--client.disableDataExport=true",
         ],
         cwd=PROJECT_ROOT,
         env=env,
@@ -96,12 +96,22 @@ def server(snapshot):
             proc.kill()
             pytest.fail(f"streamlit did not start: {out[-2000:]}")
         time.sleep(0.5)
-    yield url
+    return proc, url
+
+
+def _stop(proc) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def server(snapshot):
+    proc, url = _start(snapshot)
+    yield url
+    _stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -115,11 +125,23 @@ def browser():
         b.close()
 
 
-def _metrics(browser, url: str, name: str, labels: list[str]) -> dict[str, str]:
-    """Open a view, wait until every expected metric is rendered, screenshot, return them."""
+PASSWORD = "demo"  # the demo users of dashboard/access.yml
+
+
+def _sign_in(page, url: str, user: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector('input[type="password"]', timeout=60_000)
+    page.locator('input[type="text"]').first.fill(user)
+    page.locator('input[type="password"]').fill(PASSWORD)
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+
+
+def _metrics(browser, url: str, name: str, labels: list[str], user: str = "ceo") -> dict[str, str]:
+    """Sign in, open a view, wait until every expected metric is rendered, screenshot,
+    return them."""
     page = browser.new_page(viewport={"width": 1400, "height": 4200})
     try:
-        page.goto(url, wait_until="domcontentloaded")
+        _sign_in(page, url, user)
         page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
         page.wait_for_function(
             """labels => {
@@ -266,7 +288,8 @@ def test_executive_view(browser, server, marts):
 
 def test_region_head_view(browser, server, marts):
     d0, d1 = _period(marts)
-    region = _one(marts, "select min(region) from marts.fct_orders where is_due")
+    # head.east may see East only: a link asking for North still shows East
+    region = "East"
     otif = _one(
         marts,
         "select avg(is_otif_verified::int) from marts.fct_orders where is_due and region = ?"
@@ -299,19 +322,16 @@ def test_region_head_view(browser, server, marts):
         )
     shown = _metrics(
         browser,
-        f"{server}/?view=region_head&lang=en&region={region}",
+        f"{server}/?view=region_head&lang=en&region=North",
         "region_head_en",
         list(expected),
+        user="head.east",
     )
     assert {k: shown[k] for k in expected} == expected
 
 
 def test_account_manager_view(browser, server, marts):
-    manager = _one(
-        marts,
-        "select min(trim(am)) from marts.dim_customer,"
-        " unnest(string_split(account_manager_ids, ',')) as t(am) where trim(am) <> ''",
-    )
+    manager = "AM-E000"  # am.east0 in dashboard/access.yml
     customer = marts.execute(
         "select customer_key from marts.dim_customer"
         " where list_contains(string_split(replace(account_manager_ids, ' ', ''), ','), ?)"
@@ -345,7 +365,11 @@ def test_account_manager_view(browser, server, marts):
         ),
     }
     shown = _metrics(
-        browser, f"{server}/?view=account_manager&lang=en", "account_manager_en", list(expected)
+        browser,
+        f"{server}/?view=account_manager&lang=en",
+        "account_manager_en",
+        list(expected),
+        user="am.east0",
     )
     assert {k: shown[k] for k in expected} == expected
 
@@ -358,5 +382,174 @@ def test_cx_team_view(browser, server, marts):
         [d0, d1],
     ).fetchone()
     expected = {"Alerts raised": fmt.count(total), "SLA breached": fmt.count(breached)}
-    shown = _metrics(browser, f"{server}/?view=cx_team&lang=en", "cx_team_en", list(expected))
+    shown = _metrics(
+        browser, f"{server}/?view=cx_team&lang=en", "cx_team_en", list(expected), user="cx"
+    )
     assert {k: shown[k] for k in expected} == expected
+
+
+# --------------------------------------------------------------------------- roles and scope
+
+
+def _signed_in(browser, url: str, user: str, wait: str = '[data-testid="stMetric"]'):
+    page = browser.new_page(viewport={"width": 1400, "height": 3000})
+    _sign_in(page, url, user)
+    page.wait_for_selector(wait, timeout=60_000)
+    page.wait_for_timeout(1000)
+    return page
+
+
+def _views_offered(page) -> list[str]:
+    groups = page.locator('[data-testid="stSidebar"] [role="radiogroup"]')
+    return [t.strip() for t in groups.nth(1).locator("label").all_inner_texts()]
+
+
+def _options(page, selectbox) -> list[str]:
+    selectbox.click()
+    page.wait_for_selector('[role="option"]', timeout=10_000)
+    texts = [t.strip() for t in page.locator('[role="option"]').all_inner_texts()]
+    page.keyboard.press("Escape")
+    return texts
+
+
+ROLE_VIEWS = {
+    "ceo": ["Executive", "Region head", "Account manager"],
+    "head.east": ["Region head", "Account manager"],
+    "am.east0": ["Account manager"],
+    "cx": ["CX team", "Account manager"],
+    "steward": ["Data steward"],
+}
+
+
+@pytest.mark.parametrize("user", list(ROLE_VIEWS))
+def test_each_role_signs_in_and_is_offered_only_its_views(browser, server, user):
+    wait = '[data-testid="stAlert"]' if user == "steward" else '[data-testid="stMetric"]'
+    page = _signed_in(browser, f"{server}/?view=executive&lang=en", user, wait)
+    try:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"role_{user}.png"), full_page=True)
+        assert _views_offered(page) == ROLE_VIEWS[user]
+    finally:
+        page.close()
+
+
+def test_a_wrong_password_signs_nobody_in(browser, server):
+    page = browser.new_page()
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        page.wait_for_selector('input[type="password"]', timeout=60_000)
+        page.locator('input[type="text"]').first.fill("ceo")
+        page.locator('input[type="password"]').fill("not the password")
+        page.locator('[data-testid="stFormSubmitButton"] button').click()
+        page.wait_for_selector('[data-testid="stAlert"]', timeout=30_000)
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        assert "Unknown user or wrong password" in page.inner_text("body")
+    finally:
+        page.close()
+
+
+def test_a_region_head_is_offered_only_their_regions(browser, server):
+    page = _signed_in(browser, f"{server}/?view=region_head&lang=en&region=North", "head.east")
+    try:
+        region_box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        assert _options(page, region_box) == ["East"]
+    finally:
+        page.close()
+
+
+def _customer_keys(marts, manager: str) -> set[str]:
+    rows = marts.execute(
+        "select customer_key from marts.dim_customer"
+        " where list_contains(string_split(replace(account_manager_ids, ' ', ''), ','), ?)",
+        [manager],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _contacts_csv(page) -> str:
+    button = page.locator('[data-testid="stDownloadButton"] button', has_text="CSV").first
+    with page.expect_download() as download:
+        button.click()
+    return Path(download.value.path()).read_text(encoding="utf-8-sig")
+
+
+def test_an_account_manager_sees_only_their_customers_with_contacts_unmasked(
+    browser, server, marts
+):
+    own = _customer_keys(marts, "AM-E000")
+    page = _signed_in(browser, f"{server}/?view=account_manager&lang=en", "am.east0")
+    try:
+        box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first
+        offered = {o.rsplit("(", 1)[1].rstrip(")") for o in _options(page, box)}
+        assert offered and offered <= own
+        csv = _contacts_csv(page)
+        assert "@" in csv and "•••" not in csv  # their own customer: e-mails in full
+    finally:
+        page.close()
+
+
+def test_the_cx_team_sees_contacts_masked(browser, server):
+    page = _signed_in(browser, f"{server}/?view=account_manager&lang=en", "cx")
+    try:
+        csv = _contacts_csv(page)
+        assert "•••" in csv
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- hostile data
+
+EVIL = "evil.test"
+HOSTILE_CUSTOMER = (
+    '=HYPERLINK("http://evil.test/x") # Heading ![pixel](http://evil.test/p.png) '
+    '[login](http://evil.test/login) <img src="http://evil.test/i.png">'
+)
+HOSTILE_CONTACT = '<a href="http://evil.test/c">Bob</a>'
+
+
+@pytest.fixture(scope="module")
+def hostile_server(snapshot, tmp_path_factory):
+    """The same snapshot with a customer and a contact of am.east0 renamed to hostile text."""
+    path = tmp_path_factory.mktemp("hostile") / "cx_published.duckdb"
+    shutil.copy(snapshot, path)
+    con = duckdb.connect(str(path))
+    key = con.execute(
+        "select customer_key from marts.dim_customer"
+        " where list_contains(string_split(replace(account_manager_ids, ' ', ''), ','),"
+        " 'AM-E000') order by customer_name limit 1"
+    ).fetchone()[0]
+    con.execute(
+        "update marts.dim_customer set customer_name = ? where customer_key = ?",
+        [HOSTILE_CUSTOMER, key],
+    )
+    con.execute(
+        "update marts.dim_contact set full_name = ?, job_title = ? where customer_key = ?",
+        [HOSTILE_CONTACT, "@SUM(1+1)", key],
+    )
+    con.close()
+    proc, url = _start(path)
+    yield url
+    _stop(proc)
+
+
+def test_hostile_names_render_as_text_with_no_external_fetch_and_no_link(browser, hostile_server):
+    page = browser.new_page(viewport={"width": 1400, "height": 3000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        _sign_in(page, f"{hostile_server}/?view=account_manager&lang=en", "am.east0")
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(ARTIFACTS / "hostile_account_manager.png"), full_page=True)
+        assert not [u for u in requests if EVIL in u]
+        assert not [u for u in requests if not u.startswith((hostile_server, "data:", "blob:"))]
+        links = page.eval_on_selector_all(
+            "a[href], img[src], image", "es => es.map(e => e.outerHTML)"
+        )
+        assert not [e for e in links if EVIL in e]
+        # the name is shown as the text it is, heading marks and all
+        assert "![pixel](http://evil.test/p.png)" in page.inner_text("h3")
+        csv = _contacts_csv(page)
+        assert "'@SUM(1+1)" in csv and "\n@SUM" not in csv and ",@SUM" not in csv
+    finally:
+        page.close()

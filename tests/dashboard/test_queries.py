@@ -82,10 +82,10 @@ insert into marts.fct_driver_importance values
     ('all', 'all', 'forces_feelings', 'price', 100, 3.5, 0.1, 2, 0.2, 3.3, 'possible_overkill'),
     ('segment', 'key', 'forces_feelings', 'trust', 40, 3.0, 0.5, 1, 0.3, 3.1, 'fix_first');
 create table marts.dim_contact (person_key varchar, customer_key varchar, full_name varchar,
-    job_title varchar, buying_role varchar, is_active boolean);
+    job_title varchar, buying_role varchar, is_active boolean, email varchar, phone varchar);
 insert into marts.dim_contact values
-    ('P1', 'C1', '张三', 'CEO', 'decision_maker', true),
-    ('P2', 'C1', '李四', 'Buyer', 'purchaser', true);
+    ('P1', 'C1', '张三', 'CEO', 'decision_maker', true, 'zs@c1.cn', '13800000001'),
+    ('P2', 'C1', '李四', 'Buyer', 'purchaser', true, null, null);
 create table marts.fct_survey_responses (response_id varchar, person_key varchar,
     customer_key varchar, survey_type varchar, submitted_at timestamp, submitted_date date,
     submitted_month date, nps_score bigint, nps_category varchar, has_nps integer,

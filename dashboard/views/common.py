@@ -1,0 +1,98 @@
+"""Sections shared by several views."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboard import fmt
+from dashboard import queries as q
+from dashboard.page import Page
+from dashboard.safe import chart_frame
+
+VERDICT_COLORS = {"ok": "#27ae60", "suspect": "#f39c12", "beautified": "#c0392b"}
+
+
+def mark_provisional(p: Page, fig, monthly: pd.DataFrame) -> None:
+    """Shade the months still inside the confirmation window, and say why."""
+    provisional = monthly[monthly["is_provisional"].fillna(False).astype(bool)]
+    if provisional.empty:
+        return
+    for month in provisional["month"]:
+        start = pd.Timestamp(month)
+        fig.add_vrect(
+            x0=start - pd.Timedelta(days=15),
+            x1=start + pd.Timedelta(days=15),
+            fillcolor="#999999",
+            opacity=0.15,
+            line_width=0,
+            annotation_text=p.t("provisional"),
+            annotation_position="top left",
+        )
+    st.caption(p.t("provisional_note", cutoff=p.as_of or "?"))
+
+
+def gaming_pair(p: Page, cols, figures: dict, label: str) -> None:
+    """The honest NPS (survey-gaming suspects left out) with its n; beside it, when the
+    suspects change it, the NPS including them, labelled, with its n."""
+    cols[0].metric(p.t(label), fmt.nps(figures["nps"]))
+    cols[0].caption(f"n = {fmt.count(figures['n'])}")
+    if figures["n_gaming_suspect"]:
+        cols[1].metric(p.t(f"{label}_including_gamed"), fmt.nps(figures["nps_including_gamed"]))
+        cols[1].caption(
+            f"n = {fmt.count(figures['n_including_gamed'])} · "
+            + p.t("gaming_suspects_n", n=fmt.count(figures["n_gaming_suspect"]))
+        )
+    else:
+        cols[1].caption(p.t("no_gaming_suspects"))
+
+
+def integrity_verdicts(p: Page) -> None:
+    try:
+        verdicts = q.integrity_verdicts(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    if verdicts.empty:
+        st.caption(p.t("no_rows"))
+        return
+    counts = verdicts["verdict"].value_counts()
+    c = st.columns(3)
+    c[0].metric(p.t("verdict_beautified"), fmt.count(counts.get("beautified", 0)))
+    c[1].metric(p.t("verdict_suspect"), fmt.count(counts.get("suspect", 0)))
+    c[2].metric(p.t("verdict_ok"), fmt.count(counts.get("ok", 0)))
+    per_month = verdicts.groupby(["period_month_start", "verdict"]).size().reset_index(name="n")
+    per_month["verdict_label"] = per_month["verdict"].map(p.v)
+    fig = px.bar(
+        chart_frame(per_month),
+        x="period_month_start",
+        y="n",
+        color="verdict_label",
+        color_discrete_map={p.v(k): c for k, c in VERDICT_COLORS.items()},
+        labels={"period_month_start": "", "n": p.t("region_months"), "verdict_label": ""},
+    )
+    fig.update_xaxes(tickformat="%Y-%m")
+    p.chart(fig)
+    p.table(verdicts[verdicts["verdict"] != "ok"], "integrity_verdicts")
+
+
+def _go(view: str, state: dict) -> None:
+    st.session_state["view"] = view
+    for key, value in state.items():
+        st.session_state[key] = value
+
+
+def drill(p: Page, view: str, label: str, options: list, key: str, format_func=str) -> None:
+    """Drill-down: pick a region (or customer) and open it in the next view (only when the
+    viewer may open that view; the options are already in the viewer's scope)."""
+    if not options or not p.viewer.may_open(view):
+        return
+    c = st.columns([3, 1])
+    choice = c[0].selectbox(p.t(label), options, format_func=format_func, key=f"drill_{key}_{view}")
+    c[1].button(
+        p.t("open"),
+        key=f"drill_btn_{key}_{view}",
+        on_click=_go,
+        args=(view, {key: choice}),
+    )

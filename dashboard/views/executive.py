@@ -1,0 +1,210 @@
+"""Executive: NPS and its trend, fulfillment verified vs reported, drivers, churn, sentiment;
+drill-down to a region."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from dashboard import fmt
+from dashboard import queries as q
+from dashboard.page import Page
+from dashboard.safe import chart_frame
+from dashboard.views.common import drill, gaming_pair, integrity_verdicts, mark_provisional
+
+
+def render(p: Page) -> None:
+    drill(p, "region_head", "drill_region", p.regions, "region", format_func=p.v)
+    _nps(p)
+    _fulfillment(p)
+    st.subheader(p.t("drivers_section"))
+    _drivers_ipa(p)
+    _churn(p)
+    st.subheader(p.t("sentiment_section"))
+    _sentiment_overview(p)
+
+
+def _nps(p: Page) -> None:
+    st.subheader(p.t("nps_section"))
+    try:
+        trend = q.account_nps_trend(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        trend = None
+    if trend is not None:
+        p.not_applied("region", "business_unit")
+        if trend.empty:
+            st.warning(p.t("no_rows"))
+        else:
+            last = trend.iloc[-1]
+            st.caption(p.t("latest_period", period=str(last["quarter_start"])[:10]))
+            c = st.columns(5)
+            c[0].metric(p.t("revenue_weighted_nps"), fmt.nps(last["revenue_weighted_nps"]))
+            c[1].metric(p.t("role_weighted_nps"), fmt.nps(last["role_weighted_nps"]))
+            c[2].metric(p.t("nps_unweighted"), fmt.nps(last["nps_unweighted"]))
+            c[3].metric(p.t("nps_n"), fmt.count(last["n_voices"]))
+            c[4].metric(p.t("revenue_coverage"), fmt.pct(last["revenue_coverage"]))
+            long = trend.melt(
+                id_vars=["quarter_start", "n_voices"],
+                value_vars=["revenue_weighted_nps", "role_weighted_nps", "nps_unweighted"],
+                var_name="measure",
+                value_name="nps",
+            )
+            long["measure"] = long["measure"].map(p.t)
+            fig = px.line(
+                long,
+                x="quarter_start",
+                y="nps",
+                color="measure",
+                markers=True,
+                hover_data={"n_voices": True},
+                labels={"quarter_start": "", "nps": "NPS", "measure": "", "n_voices": "n"},
+            )
+            fig.update_yaxes(range=[-100, 100])
+            p.chart(fig)
+    try:
+        figures = q.survey_nps(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    gaming_pair(p, st.columns(2), figures, "survey_nps")
+    st.caption(p.t("gaming_note"))
+
+
+def _fulfillment(p: Page) -> None:
+    st.subheader(p.t("fulfillment_section"))
+    try:
+        tot = q.fulfillment_totals(p.con, p.f)
+        monthly = q.fulfillment_monthly(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+    else:
+        p.not_applied("segment")
+        c = st.columns(6)
+        c[0].metric(p.t("verified_on_time"), fmt.pct(tot["verified_on_time_rate"]))
+        c[1].metric(p.t("reported_on_time"), fmt.pct(tot["reported_on_time_rate"]))
+        c[2].metric(p.t("integrity_gap"), fmt.points(tot["gap_points"]))
+        c[3].metric(p.t("verified_otif"), fmt.pct(tot["verified_otif_rate"]))
+        c[4].metric(p.t("verification_coverage"), fmt.pct(tot["verification_coverage"]))
+        c[5].metric(p.t("orders_due"), fmt.count(tot["orders_due"]))
+        st.caption(p.t("verified_note"))
+        if not monthly.empty:
+            long = monthly.melt(
+                id_vars=["month", "orders_due"],
+                value_vars=["verified_on_time_rate", "reported_on_time_rate", "verified_otif_rate"],
+                var_name="measure",
+                value_name="rate",
+            )
+            names = {
+                "verified_on_time_rate": p.t("verified_on_time"),
+                "reported_on_time_rate": p.t("reported_on_time"),
+                "verified_otif_rate": p.t("verified_otif"),
+            }
+            long["measure"] = long["measure"].map(names)
+            fig = px.line(
+                long,
+                x="month",
+                y="rate",
+                color="measure",
+                markers=True,
+                labels={"month": "", "rate": "", "measure": "", "orders_due": "n"},
+                hover_data={"orders_due": True},
+            )
+            fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+            fig.update_xaxes(tickformat="%Y-%m")
+            mark_provisional(p, fig, monthly)
+            p.chart(fig)
+    st.markdown(f"**{p.t('integrity_verdicts')}**")
+    integrity_verdicts(p)
+
+
+def _drivers_ipa(p: Page) -> None:
+    lens = st.radio(
+        p.t("lens"),
+        ["forces_feelings", "competencies"],
+        format_func=p.t,
+        horizontal=True,
+        key="lens",
+    )
+    try:
+        drivers = q.top_drivers(p.con, p.f, lens)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    p.not_applied("period", "region", "business_unit")
+    if drivers.empty:
+        st.caption(p.t("no_rows"))
+        return
+    drivers = drivers.assign(
+        attribute=drivers["attribute"].map(p.v), quadrant=drivers["quadrant"].map(p.v)
+    )
+    st.metric(p.t("top_driver"), str(drivers.iloc[0]["attribute"]))
+    fig = px.scatter(
+        chart_frame(drivers),
+        x="performance",
+        y="importance",
+        text="attribute",
+        color="quadrant",
+        size="n_answers",
+        labels={
+            "performance": p.t("performance"),
+            "importance": p.t("importance"),
+            "quadrant": "",
+            "n_answers": "n",
+        },
+    )
+    fig.add_hline(y=float(drivers["lens_mean_importance"].iloc[0]), line_dash="dot")
+    fig.add_vline(x=float(drivers["lens_mean_performance"].iloc[0]), line_dash="dot")
+    fig.update_traces(textposition="top center")
+    fig.update_xaxes(range=[1, 5])  # the rating scale, so a small spread looks small
+    p.chart(fig)
+
+
+def _churn(p: Page) -> None:
+    st.subheader(p.t("churn_section"))
+    try:
+        risky = q.churn_risk_customers(p.con, p.f)
+        lost = q.lost_customers(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    p.not_applied("period", "business_unit")
+    c = st.columns(2)
+    c[0].metric(p.t("high_risk_customers"), fmt.count(len(risky)))
+    c[1].metric(p.t("lost_customers"), fmt.count(len(lost)))
+    p.table(risky, "churn_risk_customers")
+    # Lost customers apart: the churn has happened, they are not a risk to act on.
+    st.markdown(f"**{p.t('lost_customers')}**")
+    st.caption(p.t("lost_customers_note"))
+    p.table(lost, "lost_customers")
+
+
+def _sentiment_overview(p: Page) -> None:
+    try:
+        summary = q.sentiment_summary(p.con, p.f)
+        monthly = q.sentiment_monthly(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    p.not_applied("region", "business_unit", "segment")
+    c = st.columns(4)
+    c[0].metric(p.t("mentions"), fmt.count(summary["mentions"]))
+    c[1].metric(p.t("net_sentiment"), fmt.pct(summary["net_sentiment"]))
+    c[2].metric(p.t("negative_posts"), fmt.count(summary["negative"]))
+    try:
+        spikes = q.public_opinion_alerts(p.con, p.f)
+    except q.NotAvailable:
+        spikes = None
+    c[3].metric(p.t("negative_spikes"), fmt.DASH if spikes is None else fmt.count(len(spikes)))
+    if not monthly.empty:
+        fig = px.line(
+            monthly,
+            x="month",
+            y="net_sentiment",
+            markers=True,
+            hover_data={"mentions": True},
+            labels={"month": "", "net_sentiment": p.t("net_sentiment"), "mentions": "n"},
+        )
+        fig.update_yaxes(tickformat=".0%", range=[-1, 1])
+        fig.update_xaxes(tickformat="%Y-%m")
+        p.chart(fig)
