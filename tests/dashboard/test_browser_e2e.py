@@ -467,7 +467,8 @@ def _customer_keys(marts, manager: str) -> set[str]:
 
 
 def _contacts_csv(page) -> str:
-    button = page.locator('[data-testid="stDownloadButton"] button', has_text="CSV").first
+    button = page.locator(".st-key-csv_contacts button")
+    button.wait_for(timeout=30_000)
     with page.expect_download() as download:
         button.click()
     return Path(download.value.path()).read_text(encoding="utf-8-sig")
