@@ -83,3 +83,24 @@ def present(df: pd.DataFrame, lang: str, label: Callable[[str, str], str]) -> pd
         else:
             out[title] = col
     return out.reset_index(drop=True)
+
+
+def duration(hours: float, lang: str = "en") -> str:
+    """A span people read at a glance: minutes under an hour, hours under two days, days."""
+    h = abs(float(hours))
+    if h < 1:
+        return f"{round(h * 60)} {'分钟' if lang == 'zh' else 'min'}"
+    if h < 48:
+        return f"{round(h)} {'小时' if lang == 'zh' else 'h'}"
+    return f"{round(h / 24)} {'天' if lang == 'zh' else 'd'}"
+
+
+def sla_clock(hours_to_sla: float | None, lang: str = "en") -> str:
+    """'breached 3 h ago' / 'due in 40 min' from the hours left (negative = overdue)."""
+    from dashboard.i18n import t
+
+    if _missing(hours_to_sla):
+        return DASH
+    h = duration(hours_to_sla, lang)
+    key = "sla_breached_ago" if hours_to_sla < 0 else "sla_due_in"
+    return t(key, lang, h=h)

@@ -187,6 +187,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "电话与邮箱仅对该客户的客户经理可见。",
     ),
     "drill_region": ("Open a region", "查看区域"),
+    "small_n_note": (
+        "Grey cells: fewer than {n} answers, too few to read an NPS from (n shown).",
+        "灰色单元格：答卷少于 {n} 份，样本过少，不宜解读 NPS（显示样本量）。",
+    ),
+    "sla_breached_ago": ("breached {h} ago", "已超时 {h}"),
+    "sla_due_in": ("due in {h}", "{h}后到期"),
+    "sla_clock": ("SLA clock", "SLA 计时"),
     "drill_customer": ("Open a customer", "查看客户"),
     "open": ("Open", "打开"),
 }
@@ -282,6 +289,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "sla_due_at": ("SLA due", "SLA 截止"),
     "is_sla_breached": ("SLA breached", "超出 SLA"),
     "hours_to_sla": ("Hours to SLA", "距 SLA（小时）"),
+    "sla_clock": ("SLA clock", "SLA 计时"),
     "alert_status": ("Status", "状态"),
     "journey_stage": ("Journey stage", "旅程阶段"),
     "n": ("n", "样本量"),

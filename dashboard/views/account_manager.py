@@ -114,7 +114,8 @@ def _alerts(p: Page, key: str) -> None:
     c = st.columns(2)
     c[0].metric(p.t("open_alerts"), fmt.count(len(alerts)))
     c[1].metric(p.t("breached"), fmt.count(int(alerts["is_sla_breached"].sum())))
-    p.table(alerts, "open_alerts")
+    clock = alerts["hours_to_sla"].map(lambda h: fmt.sla_clock(h, p.lang))
+    p.table(alerts.drop(columns="hours_to_sla").assign(sla_clock=clock), "open_alerts")
 
 
 def _mentions(p: Page, key: str) -> None:

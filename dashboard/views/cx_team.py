@@ -4,7 +4,9 @@ cloud and the sentiment distribution."""
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
+import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
@@ -15,6 +17,68 @@ from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
 
 SENTIMENT_COLORS = {"positive": "#27ae60", "neutral": "#95a5a6", "negative": "#c0392b"}
+JOURNEY = (
+    "awareness",
+    "search",
+    "communication",
+    "decision",
+    "purchase",
+    "delivery",
+    "repurchase",
+    "unknown",
+)
+SMALL_N = 10  # a cell with fewer answers is greyed, its n shown
+
+
+def stage_rank(stage: str) -> int:
+    return JOURNEY.index(stage) if stage in JOURNEY else len(JOURNEY)
+
+
+def journey_figure(p: Page, heat) -> go.Figure:
+    """Stages in journey order (awareness first, top), months across; a cell's NPS coloured
+    only from SMALL_N answers up, smaller cells grey, every cell labelled with its n."""
+    stages = sorted(heat["journey_stage"].unique(), key=stage_rank)
+    months = sorted(heat["month"].unique())
+    nps = heat.pivot(index="journey_stage", columns="month", values="nps").reindex(
+        index=stages, columns=months
+    )
+    n = heat.pivot(index="journey_stage", columns="month", values="n").reindex(
+        index=stages, columns=months
+    )
+    small = n.fillna(0) < SMALL_N
+    y = [chart_text(p.v(s)) for s in stages]
+    x = [str(m)[:7] for m in months]
+    label = [
+        [
+            "" if pd.isna(c) else (f"n={int(c)}" if sm else f"{v:.0f}<br>n={int(c)}")
+            for v, c, sm in zip(vr, cr, smr, strict=True)
+        ]
+        for vr, cr, smr in zip(nps.to_numpy(), n.to_numpy(), small.to_numpy(), strict=True)
+    ]
+    fig = go.Figure()
+    fig.add_heatmap(
+        z=small.where(small).astype(float).to_numpy(),
+        x=x,
+        y=y,
+        colorscale=[[0, "#dddddd"], [1, "#dddddd"]],
+        showscale=False,
+        hoverinfo="skip",
+    )
+    fig.add_heatmap(
+        z=nps.where(~small).to_numpy(),
+        x=x,
+        y=y,
+        zmin=-100,
+        zmax=100,
+        colorscale="RdYlGn",
+        text=label,
+        texttemplate="%{text}",
+        colorbar={"title": {"text": "NPS"}},
+        hovertemplate="%{y} %{x}: NPS %{z:.0f}<extra></extra>",
+    )
+    fig.update_yaxes(autorange="reversed", title=p.t("stage"))
+    fig.update_xaxes(title=p.t("month"))
+    return fig
 
 
 def render(p: Page) -> None:
@@ -37,19 +101,10 @@ def _journey(p: Page) -> None:
         return
     p.not_applied("region", "business_unit", "segment")
     if not heat.empty:
-        heat = heat.assign(journey_stage=heat["journey_stage"].map(p.v))
-        grid = heat.pivot(index="journey_stage", columns="month", values="nps")
-        grid.index = [chart_text(i) for i in grid.index]
-        grid.columns = [str(c)[:7] for c in grid.columns]
-        fig = px.imshow(
-            grid,
-            aspect="auto",
-            color_continuous_scale="RdYlGn",
-            zmin=-100,
-            zmax=100,
-            labels={"x": p.t("month"), "y": p.t("stage"), "color": "NPS"},
-        )
-        p.chart(fig)
+        p.chart(journey_figure(p, heat))
+        st.caption(p.t("small_n_note", n=SMALL_N))
+    stages = stages.assign(order=stages["journey_stage"].map(stage_rank)).sort_values("order")
+    stages = stages.drop(columns="order").assign(journey_stage=stages["journey_stage"].map(p.v))
     p.table(stages, "journey_stages")
 
 
@@ -119,7 +174,10 @@ def _alert_queue(p: Page) -> None:
             labels={"alert_type": "", "severity": "", "is_sla_breached": "", "alerts": "n"},
         )
         p.chart(fig)
-    p.table(queue, "alert_queue")
+    now = pd.Timestamp(datetime.now())
+    hours = (pd.to_datetime(queue["sla_due_at"]) - now).dt.total_seconds() / 3600
+    clock = hours.map(lambda h: fmt.sla_clock(h, p.lang))
+    p.table(queue.assign(sla_clock=clock), "alert_queue")
 
 
 def _word_cloud(p: Page) -> None:

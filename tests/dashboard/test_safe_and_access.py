@@ -135,3 +135,32 @@ def test_contacts_are_masked_to_a_hint():
 def test_the_shipped_access_configuration_loads_with_every_role():
     shipped = access.load(access.CONFIG)
     assert {u["role"] for u in shipped.users.values()} == set(access.ROLES)
+
+
+def test_the_sla_clock_reads_as_a_relative_time_in_both_languages():
+    assert fmt.sla_clock(-3.2, "en") == "breached 3 h ago"
+    assert fmt.sla_clock(0.5, "en") == "due in 30 min"
+    assert fmt.sla_clock(-72, "zh") == "已超时 3 天"
+    assert fmt.sla_clock(None, "en") == fmt.DASH
+
+
+def test_journey_heat_map_runs_in_journey_order_and_greys_small_cells():
+    from types import SimpleNamespace
+
+    from dashboard.views.cx_team import journey_figure
+
+    heat = pd.DataFrame(
+        {
+            "journey_stage": ["repurchase", "awareness", "delivery", "awareness"],
+            "month": pd.to_datetime(["2026-01-01"] * 3 + ["2026-02-01"]),
+            "n": [30, 12, 4, 50],
+            "nps": [10.0, -20.0, 50.0, 5.0],
+        }
+    )
+    page = SimpleNamespace(v=lambda v: v, t=lambda k: k)
+    grey, colour = journey_figure(page, heat).data
+    assert list(colour.y) == ["awareness", "delivery", "repurchase"]
+    delivery_jan = colour.z[1][0]
+    assert delivery_jan != delivery_jan  # NaN: n = 4 is not coloured by its NPS
+    assert grey.z[1][0] == 1.0 and colour.text[1][0] == "n=4"
+    assert colour.z[0][0] == -20.0 and colour.text[0][0] == "-20<br>n=12"
