@@ -897,3 +897,46 @@ def public_opinion_alerts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Data
         """,
         f.params(),
     )
+
+
+# --------------------------------------------------------------------------- loyalty, roles
+
+
+def loyalty_value(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Renewal, churn and lifetime value per NPS category (the mart's own figures)."""
+    require(con, "marts.fct_loyalty_value")
+    return _df(
+        con,
+        """
+        select nps_category, n_customers, n_decided_contracts, renewal_rate,
+               renewal_rate_ci_low, renewal_rate_ci_high, churn_rate,
+               mean_lifetime_value_cny, mean_lifetime_value_ci_low,
+               mean_lifetime_value_ci_high, lifetime_value_vs_detractor
+        from marts.fct_loyalty_value
+        order by case nps_category when 'promoter' then 1 when 'passive' then 2 else 3 end
+        """,
+        [],
+    )
+
+
+def nps_by_role(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """NPS per buying role for the latest quarter starting in the period, with its interval
+    and n (the mart's own figures)."""
+    require(con, "marts.fct_nps_by_role")
+    return _df(
+        con,
+        _F
+        + """
+        , latest as (
+            select max(r.quarter_start) as q
+            from marts.fct_nps_by_role r, f
+            where r.quarter_start between f.d0 and f.d1
+        )
+        select r.quarter_start, r.buying_role, r.role_weight, r.n_answers, r.nps,
+               r.nps_ci_low, r.nps_ci_high
+        from marts.fct_nps_by_role r, latest
+        where r.quarter_start = latest.q
+        order by r.role_weight desc, r.buying_role
+        """,
+        f.params(),
+    )

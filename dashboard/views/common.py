@@ -11,6 +11,7 @@ from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame
 
+SMALL_N = 10  # fewer answers than this: greyed, with the n shown
 VERDICT_COLORS = {"ok": "#27ae60", "suspect": "#f39c12", "beautified": "#c0392b"}
 
 

@@ -15,6 +15,7 @@ from dashboard import fmt
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
+from dashboard.views.common import SMALL_N
 
 SENTIMENT_COLORS = {"positive": "#27ae60", "neutral": "#95a5a6", "negative": "#c0392b"}
 JOURNEY = (
@@ -27,7 +28,6 @@ JOURNEY = (
     "repurchase",
     "unknown",
 )
-SMALL_N = 10  # a cell with fewer answers is greyed, its n shown
 
 
 def stage_rank(stage: str) -> int:

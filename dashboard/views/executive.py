@@ -9,13 +9,15 @@ import streamlit as st
 from dashboard import fmt
 from dashboard import queries as q
 from dashboard.page import Page
-from dashboard.safe import chart_frame
-from dashboard.views.common import drill, gaming_pair, integrity_verdicts, mark_provisional
+from dashboard.safe import chart_frame, chart_text
+from dashboard.views.common import SMALL_N, drill, gaming_pair, integrity_verdicts, mark_provisional
 
 
 def render(p: Page) -> None:
     drill(p, "region_head", "drill_region", p.regions, "region", format_func=p.v)
     _nps(p)
+    _nps_by_role(p)
+    _loyalty(p)
     _fulfillment(p)
     st.subheader(p.t("drivers_section"))
     _drivers_ipa(p)
@@ -69,6 +71,68 @@ def _nps(p: Page) -> None:
         return
     gaming_pair(p, st.columns(2), figures, "survey_nps")
     st.caption(p.t("gaming_note"))
+
+
+def _nps_by_role(p: Page) -> None:
+    st.subheader(p.t("nps_by_role_section"))
+    try:
+        roles = q.nps_by_role(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    p.not_applied("region", "business_unit", "segment")
+    if roles.empty:
+        st.caption(p.t("no_rows"))
+        return
+    st.caption(p.t("latest_period", period=str(roles["quarter_start"].iloc[0])[:10]))
+    small = roles["n_answers"] < SMALL_N
+    shown = roles.assign(
+        role=[
+            chart_text(f"{p.v(r)} (n={n})")
+            for r, n in zip(roles["buying_role"], roles["n_answers"], strict=True)
+        ],
+        colour=[p.t("small_n") if s else "NPS" for s in small],
+        err_hi=roles["nps_ci_high"] - roles["nps"],
+        err_lo=roles["nps"] - roles["nps_ci_low"],
+    )
+    fig = px.bar(
+        shown,
+        x="role",
+        y="nps",
+        color="colour",
+        error_y="err_hi",
+        error_y_minus="err_lo",
+        color_discrete_map={"NPS": "#2c7fb8", p.t("small_n"): "#cccccc"},
+        labels={"role": "", "nps": "NPS (95% CI)", "colour": ""},
+    )
+    fig.update_yaxes(range=[-100, 100])
+    p.chart(fig)
+    p.table(roles, "nps_by_role")
+
+
+def _loyalty(p: Page) -> None:
+    st.subheader(p.t("loyalty_section"))
+    try:
+        value = q.loyalty_value(p.con)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    p.not_applied("period", "region", "business_unit", "segment")
+    by = value.set_index("nps_category")
+    if {"promoter", "detractor"} <= set(by.index):
+        pro, det = by.loc["promoter"], by.loc["detractor"]
+        c = st.columns(3)
+        c[0].metric(p.t("loyalty_multiple"), f"{pro['lifetime_value_vs_detractor']:.2f}×")
+        c[0].caption(f"n = {fmt.count(pro['n_customers'])} / {fmt.count(det['n_customers'])}")
+        for col, row, key in ((c[1], pro, "promoter_value"), (c[2], det, "detractor_value")):
+            col.metric(p.t(key), fmt.money(row["mean_lifetime_value_cny"]))
+            col.caption(
+                f"95% CI {fmt.money(row['mean_lifetime_value_ci_low'])} – "
+                f"{fmt.money(row['mean_lifetime_value_ci_high'])} · "
+                f"n = {fmt.count(row['n_customers'])}"
+            )
+        st.caption(p.t("loyalty_note"))
+    p.table(value, "loyalty_value")
 
 
 def _fulfillment(p: Page) -> None:

@@ -260,6 +260,13 @@ def test_executive_view(browser, server, marts):
         ),
     }
     have = _tables(marts)
+    if "marts.fct_loyalty_value" in have:
+        multiple = _one(
+            marts,
+            "select lifetime_value_vs_detractor from marts.fct_loyalty_value"
+            " where nps_category = 'promoter'",
+        )
+        expected["Loyalty multiple (lifetime value)"] = f"{multiple:.2f}×"
     if "marts.fct_integrity_region_months" in have:
         expected["Beautified region-months"] = fmt.count(
             _one(
