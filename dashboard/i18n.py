@@ -191,6 +191,32 @@ LABELS: dict[str, tuple[str, str]] = {
         "Grey cells: fewer than {n} answers, too few to read an NPS from (n shown).",
         "灰色单元格：答卷少于 {n} 份，样本过少，不宜解读 NPS（显示样本量）。",
     ),
+    "glossary": ("Which NPS is which (glossary)", "各类 NPS 的含义（术语表）"),
+    "glossary_text": (
+        "NPS = 100 × (promoters 9–10 − detractors 0–6) / answers; n always beside it.\n\n"
+        "- Response NPS (`nps`): every survey answer in the period, survey-gaming suspects "
+        "left out (`nps_including_gamed` keeps them).\n"
+        "- Account NPS, role-weighted: each contact's latest answer in the quarter, weighted "
+        "by buying role (decision maker counts most; weights are configuration).\n"
+        "- Revenue-weighted NPS: the accounts' role-weighted scores weighted by contract "
+        "value; revenue coverage says how much value has answered.\n"
+        "- Relationship NPS (`relationship_nps`): the periodic relationship survey only.\n"
+        "- Scene NPS (`scene_nps`): delivery surveys, tied to the order and whether it was "
+        "verified on time.\n\n"
+        "They answer different questions, so they differ: response NPS counts every answer, "
+        "account NPS one voice per contact, revenue-weighted NPS the money at stake.",
+        "NPS = 100 ×（推荐者 9–10 分 − 贬损者 0–6 分）/ 答卷数；始终同时显示样本量 n。\n\n"
+        "- 答卷 NPS（`nps`）：期间内全部答卷，剔除刷分嫌疑答卷"
+        "（`nps_including_gamed` 为含刷分嫌疑的数值）。\n"
+        "- 客户 NPS（角色加权）：每位联系人在该季度的最新答卷，按采购角色加权"
+        "（决策者权重最高；权重为配置项）。\n"
+        "- 收入加权 NPS：各客户的角色加权得分再按合同金额加权；"
+        "收入覆盖率表示已有答卷的合同金额占比。\n"
+        "- 关系 NPS（`relationship_nps`）：仅定期关系调研。\n"
+        "- 场景 NPS（`scene_nps`）：交付调研，关联订单及其核实准时结果。\n\n"
+        "各指标回答不同的问题，因此数值不同：答卷 NPS 统计每份答卷，客户 NPS 每位联系人一票，"
+        "收入加权 NPS 反映涉及的金额。",
+    ),
     "nps_by_role_section": ("NPS by buying role", "按采购角色的 NPS"),
     "small_n": ("n < 10", "样本 < 10"),
     "loyalty_section": (

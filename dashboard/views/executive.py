@@ -71,6 +71,8 @@ def _nps(p: Page) -> None:
         return
     gaming_pair(p, st.columns(2), figures, "survey_nps")
     st.caption(p.t("gaming_note"))
+    with st.expander(p.t("glossary")):
+        st.markdown(p.t("glossary_text"))  # constant text, no data in it
 
 
 def _nps_by_role(p: Page) -> None:
