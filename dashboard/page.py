@@ -9,7 +9,8 @@ through the page's helpers, which keep data that people typed inert:
   time, translated categories) with CSV and Excel export, formulas neutralised;
 - `page.chart(fig)`: a Plotly figure; build it from `safe.chart_frame(df)` so every label
   is HTML-escaped;
-- `page.con`: a read-only connection to the published snapshot (bound parameters only).
+- `page.con`: a read-only connection to the published snapshot (bound parameters only);
+- `page.lang` ("en" / "zh"), `page.viewer` (role and scope), `page.user` (the user name).
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class Page:
     ):
         self.con, self.lang, self.f, self.viewer, self.as_of = con, lang, filters, viewer, as_of
         self.regions = regions or []
+
+    @property
+    def user(self) -> str:
+        """The signed-in user name (e.g. the reviewer on the data steward's page)."""
+        return self.viewer.username
 
     # ------------------------------------------------------------------ text
     def t(self, key: str, **kw) -> str:
