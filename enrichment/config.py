@@ -10,8 +10,9 @@ from pathlib import Path
 import yaml
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+MODEL_PATH = Path(__file__).with_name("models") / "sentiment_nb.json.gz"
 # Part of the scorer version: bump when the scoring code changes results.
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,13 @@ class SentimentConfig:
     zh_contrast: frozenset[str]
     zh_words: dict[str, float]  # word -> valence
     en_lexicon: dict[str, float]  # added to VADER's lexicon
+    en_phrases: dict[str, float]  # multi-word phrases -> valence (VADER's scale)
+    # The supervised model's share (enrichment.model) and the label thresholds.
+    zh_model_weight: float = 0.0
+    zh_threshold: float = 1.0
+    en_model_weight: float = 0.0
+    en_model_scale: float = 4.0
+    en_threshold: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -87,13 +95,21 @@ def _load(path: str) -> EnrichmentConfig:
         zh_contrast=frozenset(_words(zh.get("contrast"))),
         zh_words=words,
         en_lexicon={str(k).lower(): float(v) for k, v in (s["en"].get("lexicon") or {}).items()},
+        en_phrases={str(k).lower(): float(v) for k, v in (s["en"].get("phrases") or {}).items()},
+        zh_model_weight=float(s["model"]["zh_weight"]),
+        zh_threshold=float(s["model"]["zh_threshold"]),
+        en_model_weight=float(s["model"]["en_weight"]),
+        en_model_scale=float(s["model"]["en_scale"]),
+        en_threshold=float(s["model"]["en_threshold"]),
     )
     topics = {
         str(t): {lang: _words(kw.get(lang)) for lang in ("zh", "en")}
         for t, kw in raw["topics"].items()
     }
     kw = raw["keywords"]
-    digest = hashlib.sha256(raw_bytes).hexdigest()[:10]
+    # The scorer version follows the lexicon and the trained model's artefact.
+    model_bytes = MODEL_PATH.read_bytes() if MODEL_PATH.exists() else b""
+    digest = hashlib.sha256(raw_bytes + model_bytes).hexdigest()[:10]
     return EnrichmentConfig(
         scorer_version=f"{raw['scorer_version']}.{CODE_VERSION}+{digest}",
         brand_zh=_words(raw["brand"]["zh"]),

