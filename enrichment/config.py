@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 MODEL_PATH = Path(__file__).with_name("models") / "sentiment_nb.json.gz"
 # Part of the scorer version: bump when the scoring code changes results.
-CODE_VERSION = "2"
+CODE_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class SentimentConfig:
     en_model_weight: float = 0.0
     en_model_scale: float = 4.0
     en_threshold: float = 0.05
+    en_neutral_margin: float = math.inf
+    en_neutral_max_rules: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def _load(path: str) -> EnrichmentConfig:
         en_model_weight=float(s["model"]["en_weight"]),
         en_model_scale=float(s["model"]["en_scale"]),
         en_threshold=float(s["model"]["en_threshold"]),
+        en_neutral_margin=float(s["model"]["en_neutral_margin"]),
+        en_neutral_max_rules=float(s["model"]["en_neutral_max_rules"]),
     )
     topics = {
         str(t): {lang: _words(kw.get(lang)) for lang in ("zh", "en")}

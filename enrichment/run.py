@@ -171,22 +171,25 @@ class Scorer:
         if mentions is None:
             mentions = [lk.find_mentions(b, self.dictionary) for b in bodies]
         zh_tokens: list[list[str] | None] = []
+        en_words: list[str | None] = []  # English text without the names, for the model
         kw_rows: list[tuple[int, int, str, float]] = []
         hits_all, n_tokens = [], []
         for i, (body, lang, found) in enumerate(zip(bodies, langs, mentions, strict=True)):
             if lang == ZH:
                 tokens = self.segmenter.tokens(_blank_zh(body, found))
                 zh_tokens.append(tokens)
+                en_words.append(None)
             else:
                 tokens = _blank_en(body, found)
                 zh_tokens.append(None)
+                en_words.append(" ".join(tokens))
             n_tokens.append(sum(1 for t in tokens if t != "|"))
             hits_all.append(tp.topic_hits(body, lang, self.cfg))
             for rank, (word, weight) in enumerate(
                 tp.keywords(tokens, lang, self.exclude, self.cfg), start=1
             ):
                 kw_rows.append((i, rank, word, weight))
-        scores, labels = st.score_batch(bodies, langs, zh_tokens, self.cfg)
+        scores, labels = st.score_batch(bodies, langs, zh_tokens, self.cfg, en_words)
         frame = pd.DataFrame(
             {
                 "lang": langs,

@@ -137,10 +137,17 @@ def en_phrase_valence(text: str, cfg: SentimentConfig) -> float:
     return sum(cfg.en_phrases[" ".join(h.split())] for h in hits) / 4.0
 
 
-def combine_en(compound: float, log_odds: float, cfg: SentimentConfig) -> tuple[float, str]:
+def combine_en(
+    compound: float, log_odds: float, cfg: SentimentConfig, neutral_margin: float = -math.inf
+) -> tuple[float, str]:
     """English score and label from VADER's compound (phrases added) and the
-    model's log-odds (positive vs negative, squashed by tanh(x / scale))."""
+    model's log-odds (positive vs negative, squashed by tanh(x / scale)). When
+    the model finds neutral likelier than either pole by more than
+    `en_neutral_margin` and the rules are weak (|compound| below
+    `en_neutral_max_rules`), the label is neutral."""
     total = compound + cfg.en_model_weight * math.tanh(log_odds / cfg.en_model_scale)
+    if neutral_margin > cfg.en_neutral_margin and abs(compound) < cfg.en_neutral_max_rules:
+        return total / (1.0 + cfg.en_model_weight), NEUTRAL
     lab = (
         POSITIVE
         if total >= cfg.en_threshold
@@ -156,14 +163,19 @@ def score_batch(
     langs: Sequence[str],
     zh_tokens: Sequence[Sequence[str] | None],
     cfg: EnrichmentConfig | None = None,
+    en_model_texts: Sequence[str | None] | None = None,
 ) -> tuple[list[float], list[str]]:
     """Scores and labels for a batch; zh_tokens[i] are the segmented tokens of
-    a Chinese text (None for English ones)."""
+    a Chinese text (None for English ones); en_model_texts[i], when given, the
+    English text the model reads (the names blanked: 'Tongyue Energy' is no
+    evidence), VADER reading the text as written."""
     cfg = cfg or load_config()
+    if en_model_texts is None:
+        en_model_texts = texts
     analyzer = english_analyzer(cfg)
     scores: list[float] = []
     labels: list[str] = []
-    for text, lang, toks in zip(texts, langs, zh_tokens, strict=True):
+    for text, lang, toks, model_text in zip(texts, langs, zh_tokens, en_model_texts, strict=True):
         if lang == ZH:
             toks = toks or ()
             lex = zh_lexicon_total(toks, cfg.sentiment)
@@ -171,7 +183,8 @@ def score_batch(
         elif lang == EN:
             compound = float(analyzer.polarity_scores(text or "")["compound"])
             compound += en_phrase_valence(text, cfg.sentiment)
-            score, lab = combine_en(compound, md.en_log_odds(text or "")[0], cfg.sentiment)
+            log_odds, neutral_margin = md.en_log_odds(model_text or "")
+            score, lab = combine_en(compound, log_odds, cfg.sentiment, neutral_margin)
         else:
             score, lab = 0.0, NEUTRAL
         scores.append(score)
