@@ -40,13 +40,19 @@ def ingest() -> dict:
     }
 
 
+# Staging of the landing sources (what the `staging` stage builds). Staging models
+# of tables Python writes (identity, enrichment) come after those steps: the
+# `marts` stage builds them with everything else downstream.
+LANDING_STAGING = sorted({f"path:dbt_project/models/staging/{t.source}" for t in c.TABLES})
+
+
 def staging() -> dict:
     dbt = Path(sys.executable).parent / "dbt"
     cmd = [
         str(dbt),
         "build",
         "--select",
-        "staging",
+        *LANDING_STAGING,
         "--profiles-dir",
         str(PROJECT_ROOT),
         "--project-dir",
@@ -163,7 +169,7 @@ def marts() -> dict:
         str(dbt),
         "build",
         "--exclude",
-        "path:dbt_project/models/staging",
+        *LANDING_STAGING,
         "--profiles-dir",
         str(PROJECT_ROOT),
         "--project-dir",
