@@ -479,6 +479,7 @@ def apply_name_variations(
     for col in ("credit_code", "phone", "website"):
         acc.loc[bare, col] = None
     acc.loc[bare, "code_variation"] = None
+    acc.loc[bare, "credit_code_mistyped"] = False
     shared = cust.get("shared_trade_name", pd.Series(False, index=cust.index)).to_numpy()[idx]
     tags = (
         pd.Series(name_kind, dtype="string")
