@@ -14,6 +14,7 @@ from orchestration.settings import apply_defaults
 
 apply_defaults()
 
+from orchestration.assets.closed_loop import closed_loop_assets  # noqa: E402
 from orchestration.assets.dbt import cx_dbt_models  # noqa: E402
 from orchestration.assets.enrichment import enrichment_assets  # noqa: E402
 from orchestration.assets.identity import identity_assets  # noqa: E402
@@ -48,6 +49,7 @@ defs = dg.Definitions(
             cx_dbt_models,
             *identity_assets,
             *enrichment_assets,
+            *closed_loop_assets,
         ]
     ),
     asset_checks=quality_asset_checks,

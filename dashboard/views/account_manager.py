@@ -17,6 +17,7 @@ from dashboard import queries as q
 from dashboard.access import mask_email, mask_phone
 from dashboard.page import Page
 from dashboard.safe import chart_frame
+from dashboard.views.common import alert_action_form
 
 
 def customers_in_scope(p: Page):
@@ -116,6 +117,7 @@ def _alerts(p: Page, key: str) -> None:
     c[1].metric(p.t("breached"), fmt.count(int(alerts["is_sla_breached"].sum())))
     clock = alerts["hours_to_sla"].map(lambda h: fmt.sla_clock(h, p.lang))
     p.table(alerts.drop(columns="hours_to_sla").assign(sla_clock=clock), "open_alerts")
+    alert_action_form(p, alerts, "customer")
 
 
 def _mentions(p: Page, key: str) -> None:

@@ -97,3 +97,40 @@ def drill(p: Page, view: str, label: str, options: list, key: str, format_func=s
         on_click=_go,
         args=(view, {key: choice}),
     )
+
+
+ACTING_ROLES = ("account_manager", "cx_team")
+
+
+def alert_action_form(p: Page, alerts: pd.DataFrame, key: str) -> None:
+    """Acknowledge, log a call or resolve (with a root cause) one of these open alerts.
+    Written to the closed loop's operational store; the next build applies it."""
+    from orchestration import alert_store
+
+    if p.viewer.role not in ACTING_ROLES or alerts.empty:
+        return
+    with st.form(f"alert_action_{key}", clear_on_submit=True):
+        st.markdown(f"**{p.t('act_on_alert')}**")
+        c = st.columns([3, 2, 2])
+        alert_id = c[0].selectbox(p.t("alert_id"), list(alerts["alert_id"]))
+        action = c[1].selectbox(p.t("action"), alert_store.ACTIONS, format_func=p.v)
+        cause = c[2].selectbox(
+            p.t("root_cause"), [None, *alert_store.ROOT_CAUSES], format_func=_cause_label(p)
+        )
+        note = st.text_input(p.t("action_note"))
+        if st.form_submit_button(p.t("record_action")):
+            try:
+                alert_store.record_action(alert_id, action, p.viewer.username, cause, note or None)
+            except ValueError as exc:
+                st.error(p.t("action_refused", reason=str(exc)))
+            else:
+                st.success(p.t("action_recorded"))
+    pending = alert_store.read_store()
+    pending = pending[pending["alert_id"].isin(alerts["alert_id"])]
+    if not pending.empty:
+        st.caption(p.t("actions_pending"))
+        p.table(pending, f"actions_{key}")
+
+
+def _cause_label(p: Page):
+    return lambda c: p.t("no_root_cause") if c is None else p.v(c)

@@ -15,7 +15,7 @@ from dashboard import fmt
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
-from dashboard.views.common import SMALL_N
+from dashboard.views.common import SMALL_N, alert_action_form
 
 SENTIMENT_COLORS = {"positive": "#27ae60", "neutral": "#95a5a6", "negative": "#c0392b"}
 JOURNEY = (
@@ -178,6 +178,7 @@ def _alert_queue(p: Page) -> None:
     hours = (pd.to_datetime(queue["sla_due_at"]) - now).dt.total_seconds() / 3600
     clock = hours.map(lambda h: fmt.sla_clock(h, p.lang))
     p.table(queue.assign(sla_clock=clock), "alert_queue")
+    alert_action_form(p, queue, "queue")
 
 
 def _word_cloud(p: Page) -> None:
