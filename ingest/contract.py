@@ -59,6 +59,13 @@ class Column:
     accepted: tuple[str, ...] | None = None
     # Regular expression the trimmed value must fully match (beyond its type).
     pattern: str | None = None
+    # `num` only: the decimal(precision, scale) staging casts to. A value with more
+    # integer digits or more decimals than that is quarantined, never rounded.
+    precision: int = 18
+    scale: int = 2
+    # Free text that may be long (comments, post bodies): the `long_text` length cap
+    # of ingest/limits.yml applies instead of the `text` one.
+    long: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,7 @@ TABLES: tuple[Table, ...] = (
             _c("account_id", ID),
             _c("start_date", DATE),
             _c("end_date", DATE),
-            _c("contract_value", NUM, min_value=0),
+            _c("contract_value", NUM, min_value=0, precision=18, scale=2),
             _c("status", TEXT, accepted=("active", "renewed", "churned", "pending")),
             _opt("renewed_by_contract_id", ID),
         ),
@@ -167,8 +174,8 @@ TABLES: tuple[Table, ...] = (
             _c("region", TEXT),
             _opt("business_unit", TEXT),
             _opt("product_category", TEXT),
-            _c("quantity", NUM, min_value=0),
-            _c("amount", NUM, min_value=0),
+            _c("quantity", NUM, min_value=0, precision=18, scale=3),
+            _c("amount", NUM, min_value=0, precision=18, scale=2),
             _c("status", TEXT, accepted=("open", "delivered", "cancelled")),
             _opt("sales_rep_id", ID),
             _opt("replaces_order_id", ID),
@@ -187,7 +194,7 @@ TABLES: tuple[Table, ...] = (
             _c("new_promised_date", DATE),
             _c("changed_at", TS),
             _opt("changed_by", ID),
-            _opt("reason", TEXT),
+            _opt("reason", TEXT, long=True),
         ),
         key=("source_system", "order_id", "changed_at", "new_promised_date"),
         version_by=None,
@@ -200,7 +207,7 @@ TABLES: tuple[Table, ...] = (
             _c("delivery_id", ID),
             _c("order_id", ID),
             _c("delivered_at", TS),
-            _c("quantity_delivered", NUM, min_value=0),
+            _c("quantity_delivered", NUM, min_value=0, precision=18, scale=3),
             _c("entry_channel", TEXT, accepted=("scan", "manual")),
             _opt("recorded_by", ID),
             _c("recorded_at", TS),
@@ -223,7 +230,7 @@ TABLES: tuple[Table, ...] = (
             _c("received_in_full", BOOL),
             _opt("issue_reported", BOOL),
             _opt("issue_type", TEXT),
-            _opt("comment", TEXT),
+            _opt("comment", TEXT, long=True),
         ),
         key=("source_system", "confirmation_id"),
         version_by="confirmed_at",
@@ -237,8 +244,8 @@ TABLES: tuple[Table, ...] = (
             _c("period_month", TEXT, pattern=r"\d{4}-(0[1-9]|1[0-2])"),
             _c("orders_due", INT, min_value=0),
             _c("orders_on_time", INT, min_value=0),
-            _c("on_time_rate", NUM, min_value=0, max_value=1),
-            _opt("otif_rate", NUM, min_value=0, max_value=1),
+            _c("on_time_rate", NUM, min_value=0, max_value=1, precision=9, scale=6),
+            _opt("otif_rate", NUM, min_value=0, max_value=1, precision=9, scale=6),
             _opt("submitted_by", ID),
             _c("submitted_at", TS),
         ),
@@ -293,7 +300,7 @@ TABLES: tuple[Table, ...] = (
             _rating("rate_communication"),
             _rating("rate_safety"),
             _rating("rate_sustainability"),
-            _opt("comment", TEXT),
+            _opt("comment", TEXT, long=True),
         ),
         key=("response_id",),
         version_by="submitted_at",
@@ -308,7 +315,7 @@ TABLES: tuple[Table, ...] = (
             _opt("author_id", ID),
             _opt("author_type", TEXT),
             _opt("title", TEXT),
-            _c("text", TEXT),
+            _c("text", TEXT, long=True),
             _opt("url", TEXT),
             _opt("lang", TEXT),
             _opt("likes", INT, min_value=0),
@@ -337,3 +344,12 @@ REASON_MISSING_VALUE = "missing_required_value"
 REASON_BAD_TYPE = "bad_type"
 REASON_OUT_OF_RANGE = "out_of_range"
 REASON_NOT_ACCEPTED = "value_not_accepted"
+# A decimal with more places than staging keeps (it would be rounded).
+REASON_TOO_PRECISE = "too_many_decimals"
+# A date or timestamp outside the plausible window of ingest/limits.yml.
+REASON_IMPLAUSIBLE_DATE = "implausible_date"
+# A value longer than its type's cap (ingest/limits.yml).
+REASON_TOO_LONG = "too_long"
+# A CSV record whose quoted value swallowed the lines after it (a quote never closed
+# where it should have been): the record and every swallowed line are quarantined.
+REASON_UNBALANCED_QUOTE = "unbalanced_quote"

@@ -36,6 +36,10 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
         f"select coalesce(sum(rows_in), 0), coalesce(sum(rows_loaded), 0), "
         f"coalesce(sum(rows_quarantined), 0) from {LEDGER}"
     ).fetchone()
+    not_loaded = con.execute(
+        f"select status, file_path, error from {LEDGER} "
+        "where status in ('rejected', 'ignored') order by status, file_path"
+    ).fetchall()
     reasons = dict(
         con.execute(f"select reason, count(*) from {QUARANTINE} group by 1 order by 1").fetchall()
     )
@@ -56,6 +60,7 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
         "rows_loaded": ledger[1],
         "rows_quarantined": ledger[2],
         "quarantine_reasons": reasons,
+        "not_loaded": not_loaded,
     }
 
 
@@ -66,6 +71,10 @@ def format_summary(s: dict, database_path: str) -> str:
         f"rows in {s['rows_in']:,} = loaded {s['rows_loaded']:,} + quarantined "
         f"{s['rows_quarantined']:,}"
     )
+    for status, path, error in s.get("not_loaded", [])[:20]:
+        lines.append(f"  {status}: {path}: {error}")
+    if len(s.get("not_loaded", [])) > 20:
+        lines.append(f"  ... {len(s['not_loaded']) - 20} more (raw._load_ledger)")
     if s["quarantine_reasons"]:
         lines.append(
             "quarantined by reason: "

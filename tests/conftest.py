@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingest.loader import ensure_schema
+
+# Tests write landing files and load them at once: no settle interval for files in
+# flight, except where a test sets one (tests/ingest/test_in_flight.py).
+os.environ.setdefault("CX_LANDING_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture

@@ -324,7 +324,7 @@ def test_a_file_that_fails_midway_leaves_nothing_behind(con, landing, monkeypatc
         con.execute("insert into raw.crm__accounts (account_id) values ('half-written')")
         raise duckdb.IOException("disk full")
 
-    monkeypatch.setattr(loader, "_write_file", explode)
+    monkeypatch.setattr(loader, "_write_parsed", explode)
     [res] = loader.load_table(con, ACCOUNTS, landing)
     assert res.status == loader.STATUS_REJECTED
     assert con.execute("select count(*) from raw.crm__accounts").fetchone()[0] == 0

@@ -5,7 +5,15 @@ from collections.abc import Sequence
 import dagster as dg
 
 from ingest import contract as c
-from ingest.loader import STATUS_DUPLICATE, STATUS_LOADED, STATUS_REJECTED, load_table
+from ingest.loader import (
+    STATUS_DUPLICATE,
+    STATUS_IGNORED,
+    STATUS_IN_FLIGHT,
+    STATUS_LOADED,
+    STATUS_REJECTED,
+    load_table,
+    record_unknown,
+)
 from orchestration.keys import raw_asset_key
 from orchestration.resources import WarehouseResource
 from quality.ledger import ledger_imbalances, quarantine_reasons, rejected_files
@@ -65,10 +73,16 @@ def build_ingest_asset(table: c.Table, upstream: Sequence[dg.AssetKey] = ()) -> 
                 context.log.error(f"{r.file_path}: unreadable, not loaded: {r.error}")
             elif r.status == STATUS_DUPLICATE:
                 context.log.info(f"{r.file_path}: same content as {r.duplicate_of}, skipped")
+            elif r.status == STATUS_IGNORED:
+                context.log.warning(f"{r.file_path}: ignored: {r.error}")
+            elif r.status == STATUS_IN_FLIGHT:
+                context.log.info(f"{r.file_path}: still being written ({r.error}), next build")
         metadata = {
             "files_loaded": len(loaded),
             "files_duplicate": sum(r.status == STATUS_DUPLICATE for r in results),
             "files_unreadable": sum(r.status == STATUS_REJECTED for r in results),
+            "files_ignored": sum(r.status == STATUS_IGNORED for r in results),
+            "files_in_flight": sum(r.status == STATUS_IN_FLIGHT for r in results),
             "rows_in": sum(r.rows_in for r in loaded),
             "rows_loaded": sum(r.rows_loaded for r in loaded),
             "rows_quarantined": sum(r.rows_quarantined for r in loaded),
@@ -112,4 +126,50 @@ def build_ingest_asset(table: c.Table, upstream: Sequence[dg.AssetKey] = ()) -> 
     return _ingest
 
 
-ingest_assets = [build_ingest_asset(t) for t in c.TABLES]
+LANDING_UNKNOWN_KEY = dg.AssetKey(["landing", "unknown_entries"])
+CHECK_UNKNOWN = "no_unknown_landing_entries"
+
+
+@dg.asset(
+    key=LANDING_UNKNOWN_KEY,
+    group_name="raw",
+    kinds={"python", "duckdb"},
+    pool=WRITER_POOL,
+    description=(
+        "Records in the load ledger (status `ignored`, with why) everything under the "
+        "landing root outside the contract's <source>/<table>/ folders: unknown folders, "
+        "files at the wrong depth, hidden or symlinked entries. Nothing of it is read."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(
+            CHECK_UNKNOWN,
+            asset=LANDING_UNKNOWN_KEY,
+            description="Nothing newly found under the landing root outside the table folders.",
+        )
+    ],
+)
+def landing_unknown(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        results = record_unknown(con, warehouse.landing_root)
+    for r in results:
+        context.log.warning(f"{r.file_path}: ignored: {r.error}")
+    return dg.MaterializeResult(
+        metadata={"newly_ignored": len(results)},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=CHECK_UNKNOWN,
+                passed=not results,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "ignored": dg.MetadataValue.json(
+                        [{"file_path": r.file_path, "why": r.error} for r in results]
+                    )
+                },
+            )
+        ],
+    )
+
+
+ingest_assets = [*(build_ingest_asset(t) for t in c.TABLES), landing_unknown]
