@@ -54,10 +54,11 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 manifest: $(MANIFEST)
 
 run: $(STAMP) $(DEMO) $(MANIFEST)
-	@mkdir -p $(CX_DATA_DIR)/logs
+	@mkdir -p -m 700 $(CX_DATA_DIR)/logs
 	@echo "Building the warehouse through Dagster (job build_warehouse; log: $(CX_DATA_DIR)/logs/build.log) ..."
-	@$(BIN)/dagster job execute -m orchestration.definitions -j build_warehouse \
-		> $(CX_DATA_DIR)/logs/build.log 2>&1 \
+	@# orchestration/build.py: frees what a killed build left (pool slot, dead runs), waits
+	@# for a leftover dbt to release the warehouse, prints each step, files owner-only.
+	@$(BIN)/python -m orchestration.build --log $(CX_DATA_DIR)/logs/build.log \
 		|| { grep -E "ERROR|FAILURE|Error" $(CX_DATA_DIR)/logs/build.log | tail -n 30; \
 		     echo "build failed: see $(CX_DATA_DIR)/logs/build.log"; exit 1; }
 	@$(BIN)/python -m orchestration.summary

@@ -23,7 +23,7 @@ from orchestration.assets.publish import with_publish  # noqa: E402
 from orchestration.assets.quality import quality_asset_checks  # noqa: E402
 from orchestration.assets.sql_sources import sql_source_definitions  # noqa: E402
 from orchestration.dbt_project import cx_dbt_project  # noqa: E402
-from orchestration.jobs import build_warehouse_job  # noqa: E402
+from orchestration.jobs import build_warehouse_job, retract_landing_file  # noqa: E402
 from orchestration.resources import WarehouseResource  # noqa: E402
 from orchestration.schedules import daily_build_schedule  # noqa: E402
 from orchestration.sensors import landing_files_sensor  # noqa: E402
@@ -53,7 +53,7 @@ defs = dg.Definitions(
         ]
     ),
     asset_checks=quality_asset_checks,
-    jobs=[build_warehouse_job],
+    jobs=[build_warehouse_job, retract_landing_file],
     schedules=[daily_build_schedule, *sql_sources.schedules],
     sensors=[landing_files_sensor],
     resources={

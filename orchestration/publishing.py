@@ -36,6 +36,15 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts",)
+PII_CONFIG = Path(__file__).with_name("pii.yml")
+# What a masked value becomes, per kind (a SQL expression of `v`).
+_MASKS = {
+    "email": "case when {v} is null then null when strpos({v}, '@') > 1 "
+    "then left({v}, 1) || '***' || substr({v}, strpos({v}, '@')) else '***' end",
+    "phone": "case when {v} is null then null "
+    "else repeat('*', greatest(length({v}) - 4, 0)) || right({v}, 4) end",
+    "text": "case when {v} is null then null else '[masked: ' || length({v}) || ' characters]' end",
+}
 META_SCHEMA = "meta"
 STORAGE_VERSION = "v1.4.0"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -182,6 +191,74 @@ def metricflow_relations(semantic_manifest: Path | str) -> list[tuple[str, str]]
     return sorted({(r["schema_name"], r["alias"]) for r in relations})
 
 
+def pii_rules(path: Path = PII_CONFIG) -> dict[str, list[str]]:
+    """Mask kind -> column-name LIKE patterns (orchestration/pii.yml)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {kind: [p.lower() for p in pats] for kind, pats in (data.get("mask") or {}).items()}
+
+
+def _mask_kind(column: str, rules: dict[str, list[str]]) -> str | None:
+    import fnmatch
+
+    name = column.lower()
+    for kind, patterns in rules.items():
+        if any(fnmatch.fnmatchcase(name, p.replace("%", "*").replace("_", "?")) for p in patterns):
+            return kind
+    return None
+
+
+def masked_select(
+    con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str, rules: dict
+) -> tuple[str, list[str]]:
+    """SELECT list copying a table with its PII text columns masked; and which were."""
+    cols = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [catalog, schema, table],
+    ).fetchall()
+    parts, masked = [], []
+    for name, type_ in cols:
+        kind = _mask_kind(name, rules) if type_.upper().startswith("VARCHAR") else None
+        if kind is None:
+            parts.append(_quote(name))
+        else:
+            expr = _MASKS[kind].format(v=_quote(name))
+            parts.append(f"{expr} as {_quote(name)}")
+            masked.append(f"{schema}.{table}.{name}")
+    return ", ".join(parts), masked
+
+
+def clean_leftovers(published: Path) -> list[Path]:
+    """Temp files a killed publish left beside the serving file (the next publish runs
+    under the writer pool, so none of them is in use)."""
+    removed = []
+    for pattern in (f".{published.stem}.*.tmp.duckdb", f".{published.stem}.*.tmp.duckdb.wal"):
+        for path in published.parent.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    for path in published.parent.glob(f".{published.stem}{MANIFEST_SUFFIX}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def secure_file(path: Path) -> None:
+    """Owner-only (0600), or group-readable (0640) by CX_FILE_GROUP when set."""
+    group = os.environ.get("CX_FILE_GROUP")
+    if not path.exists():
+        return
+    if group:
+        import shutil
+
+        with contextlib.suppress(LookupError, PermissionError):
+            shutil.chown(path, group=group)
+    os.chmod(path, 0o640 if group else 0o600)
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -213,6 +290,7 @@ def publish_snapshot(
     if not warehouse.exists():
         raise PublishError(f"warehouse file not found: {warehouse}")
     published.parent.mkdir(parents=True, exist_ok=True)
+    manifest = {**manifest, "leftovers_removed": [p.name for p in clean_leftovers(published)]}
     tmp = published.with_name(f".{published.stem}.{uuid.uuid4().hex}.tmp.duckdb")
     wh = warehouse.stem
     out = "cx_snapshot_out"
@@ -237,16 +315,21 @@ def publish_snapshot(
             if not relations:
                 raise PublishError(f"nothing to publish: no tables in schemas {list(schemas)}")
             counts: dict[str, int] = {}
+            rules = pii_rules()
+            masked_columns: list[str] = []
             for schema, table in relations:
                 con.execute(f"create schema if not exists {out}.{_quote(schema)}")
+                select, masked = masked_select(con, wh, schema, table, rules)
+                masked_columns += masked
                 con.execute(
                     f"create table {out}.{_quote(schema)}.{_quote(table)} as "
-                    f"select * from {_quote(wh)}.{_quote(schema)}.{_quote(table)}"
+                    f"select {select} from {_quote(wh)}.{_quote(schema)}.{_quote(table)}"
                 )
                 counts[f"{schema}.{table}"] = con.execute(
                     f"select count(*) from {_quote(wh)}.{_quote(schema)}.{_quote(table)}"
                 ).fetchone()[0]
             manifest["tables"] = sorted(counts)
+            manifest["masked_columns"] = masked_columns
             manifest["row_counts"] = counts
             con.execute(f"create schema {out}.{META_SCHEMA}")
             con.execute(
@@ -276,6 +359,7 @@ def publish_snapshot(
         finally:
             con.close()
         verify_snapshot(tmp, counts)
+        secure_file(tmp)
         _fsync(tmp)
         os.replace(tmp, published)
         with contextlib.suppress(OSError):
@@ -289,6 +373,7 @@ def publish_snapshot(
             raise
         raise PublishError(f"publishing failed, previous snapshot kept: {exc}") from exc
     _write_json_atomically(manifest_path(published), manifest)
+    secure_file(manifest_path(published))
     return manifest
 
 

@@ -23,6 +23,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.database_path).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(self.database_path, read_only=read_only)
+        if not read_only:
+            from orchestration.publishing import secure_file
+
+            secure_file(Path(self.database_path))
         try:
             yield con
         finally:
