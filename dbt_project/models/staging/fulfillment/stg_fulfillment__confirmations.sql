@@ -22,7 +22,8 @@ renamed as (
         {{ cx_text('comment') }} as confirmation_comment,
         _file_path as source_file_path,
         _row_number as source_row_number,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _exported_at as exported_at
 
     from source
 
