@@ -519,7 +519,7 @@ def _ledger_insert(con: duckdb.DuckDBPyConnection, values: dict) -> None:
     )
 
 
-def _record(
+def _record_row(
     con: duckdb.DuckDBPyConnection,
     source: str | None,
     table_name: str | None,
@@ -555,6 +555,20 @@ def _record(
             "file_modified_at": modified,
         },
     )
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    table: c.Table,
+    load_id: str,
+    res: FileLoadResult,
+    size: int | None,
+    fmt: str | None,
+    extras: list[str],
+    started: datetime,
+) -> None:
+    """One ledger row for a batch of `table` (kept for ingest/sql_source.py)."""
+    _record_row(con, table.source, table.name, load_id, res, size, fmt, extras, started)
 
 
 def _now() -> datetime:
@@ -608,7 +622,7 @@ def record_ignored(con: duckdb.DuckDBPyConnection, entry: LandingEntry) -> FileL
         return None
     st = entry.path.lstat()
     res = FileLoadResult(entry.rel_path, None, STATUS_IGNORED, error=entry.reason)
-    _record(
+    _record_row(
         con,
         entry.source,
         entry.table_name,
@@ -690,7 +704,7 @@ def load_file(
     def finish(res: FileLoadResult, extras: list[str] | None = None) -> FileLoadResult | None:
         if res.status == STATUS_REJECTED and _rejected_before(con, rel_path, file_hash, res.error):
             return None
-        _record(
+        _record_row(
             con,
             table.source,
             table.name,
@@ -742,7 +756,7 @@ def load_file(
             res = _write_parsed(
                 con, table, parsed, load_id, rel_path, file_hash, encoding, exported, limits, today
             )
-            _record(
+            _record_row(
                 con,
                 table.source,
                 table.name,
@@ -843,6 +857,23 @@ def _write_parsed(
     )
 
 
+def _write_file(
+    con: duckdb.DuckDBPyConnection,
+    table: c.Table,
+    parsed: _Parsed,
+    load_id: str,
+    rel_path: str,
+    file_hash: str,
+    encoding: str | None,
+    exported_at: datetime | None = None,
+) -> FileLoadResult:
+    """`_write_parsed` for callers that hold `_parsed`/`_rejects` themselves (SQL sources):
+    without an export time, the batch's is now (it was just extracted)."""
+    return _write_parsed(
+        con, table, parsed, load_id, rel_path, file_hash, encoding, exported_at or _now()
+    )
+
+
 def load_relation(
     con: duckdb.DuckDBPyConnection,
     table: c.Table,
@@ -896,14 +927,14 @@ def load_relation(
         res = _write_parsed(
             con, table, parsed, load_id, origin, content_hash, None, exported_at, limits, today
         )
-        _record(
+        _record_row(
             con, table.source, table.name, load_id, res, None, file_format, list(extras), started
         )
         con.execute("commit")
     except (duckdb.Error, ValueError) as exc:
         con.execute("rollback")
         res = _reject(origin, content_hash, f"{type(exc).__name__}: {exc}", exported_at=exported_at)
-        _record(con, table.source, table.name, load_id, res, None, file_format, [], started)
+        _record_row(con, table.source, table.name, load_id, res, None, file_format, [], started)
     finally:
         con.execute("drop table if exists _parsed; drop table if exists _rejects")
     return res
