@@ -27,7 +27,8 @@ help:
 	@echo "make ui     - Dagster UI on http://localhost:3000 (lineage, runs, checks)"
 	@echo "make test   - install and run the test suite (unit + end-to-end on small demo data)"
 	@echo "make test-slow - the long tests: 100 fuzzed contract-valid landing sets through the job"
-	@echo "make bench  - benchmark ingest + staging on medium demo data (time, peak memory)"
+	@echo "make bench  - benchmark every stage on medium demo data (time, peak memory), then"
+	@echo "              extraction from a local PostgreSQL beside file ingest (rows/s)"
 	@echo "make lint   - ruff"
 	@echo "make dashboard - role dashboards on the published snapshot, http://localhost:8501"
 	@echo "make docs   - dbt docs site on the published snapshot, http://localhost:8080"
@@ -107,6 +108,7 @@ test-fast: $(STAMP) $(MANIFEST)
 
 bench: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m tests.benchmarks.run --scale $(if $(filter small,$(SCALE)),medium,$(SCALE)) --seed $(SEED)
+	$(BIN)/python -m tests.benchmarks.sql_extract --scale $(if $(filter small,$(SCALE)),medium,$(SCALE)) --seed $(SEED)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

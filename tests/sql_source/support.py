@@ -160,13 +160,16 @@ def fill_source_database(
             cols = table.column_names
             typed = source_columns(table)
             loaded = ", ".join(
-                _watermark_sql(ident(col)) if col == table.version_by else ident(col)
+                (_watermark_sql(ident(col)) if col == table.version_by else ident(col))
+                + f" as {ident(col)}"
                 for col in cols
             )
+            from_json = {
+                col: f"json_extract_string(raw_record, {literal('$.' + col)})" for col in cols
+            }
             quarantined = ", ".join(
-                _watermark_sql(f"json_extract_string(raw_record, {literal('$.' + col)})")
-                if col == table.version_by
-                else f"json_extract_string(raw_record, {literal('$.' + col)})"
+                (_watermark_sql(from_json[col]) if col == table.version_by else from_json[col])
+                + f" as {ident(col)}"
                 for col in cols
             )
             csv_path = Path(tmp) / f"{table.qualified}.csv"
