@@ -34,8 +34,9 @@ pytestmark = [
     pytest.mark.skipif(postgres_missing() is not None, reason=str(postgres_missing())),
 ]
 
-# Lineage of how a row arrived (file path and row, load time): differs by construction.
-LINEAGE = {"source_file_path", "source_row_number", "loaded_at"}
+# Lineage of how a row arrived (file path and row, load time) and when a step scored it:
+# differs by construction.
+LINEAGE = {"source_file_path", "source_row_number", "loaded_at", "scored_at"}
 
 
 def _reload_definitions():
