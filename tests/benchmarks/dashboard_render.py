@@ -50,9 +50,7 @@ def main() -> None:
     for user, view in CASES:
         for lang in ("en", "zh"):
             t = render_seconds(user, view, lang, args.runs)
-            print(
-                f"{view:18} {lang:4} {statistics.median(t):9.3f} {min(t):7.3f} {max(t):7.3f}"
-            )
+            print(f"{view:18} {lang:4} {statistics.median(t):9.3f} {min(t):7.3f} {max(t):7.3f}")
 
 
 if __name__ == "__main__":

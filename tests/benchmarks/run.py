@@ -23,7 +23,16 @@ from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT
 
-STAGES = ("ingest", "staging", "identity", "enrichment", "marts", "integrity", "metricflow")
+STAGES = (
+    "ingest",
+    "staging",
+    "identity",
+    "enrichment",
+    "marts",
+    "integrity",
+    "scoring",
+    "metricflow",
+)
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:

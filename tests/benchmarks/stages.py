@@ -217,36 +217,42 @@ def metricflow() -> dict:
 
 
 def integrity() -> dict:
-    """Great Expectations suites (read, validate, Data Docs) and, when the data has a
-    ground truth, the integrity verdicts and order signals scored against it
-    (simworld/scoring/integrity.py). Needs the marts stage (it builds the integrity marts)."""
+    """The Great Expectations suites as the build runs them: queries in DuckDB
+    (per-file profiles, the order-exists probe), validation, Data Docs."""
     from quality.gx_suites import load_frames, run_suites
-    from simworld.scoring.integrity import evaluate
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     db = env_path("CX_DUCKDB_PATH")
     frames, keys, errors = load_frames(db)
     suites = run_suites(frames, keys, env_path("CX_DATA_DIR") / "quality", errors=errors)
-    out: dict = {
-        "rows": sum(r.rows for r in suites),
+    return {
+        "rows_validated": sum(r.rows for r in suites),
         "gx_suites_passed": sum(r.success for r in suites),
         "gx_suites": len(suites),
     }
+
+
+def scoring() -> dict:
+    """Not part of a build: the integrity verdicts and order signals scored against
+    the generator's ground truth (simworld/scoring/integrity.py), when there is one."""
+    from simworld.scoring.integrity import evaluate
+
+    db = env_path("CX_DUCKDB_PATH")
     truth = env_path("CX_DATA_DIR") / "ground_truth" / "region_months.parquet"
-    if truth.exists():
-        scores = evaluate(env_path("CX_DATA_DIR"), db)
-        rm = scores["region_months"]
-        out |= {
-            "region_month_recall": rm["recall"],
-            "clean_false_positive_rate": rm["clean_false_positive_rate"],
-            **{f"recall_{k}": v["recall"] for k, v in rm["per_pattern"].items()},
-            **{
-                f"order_{k}_{m}": v[m]
-                for k, v in scores["orders"].items()
-                for m in ("precision", "recall")
-            },
-        }
-    return out
+    if not truth.exists():
+        return {}
+    scores = evaluate(env_path("CX_DATA_DIR"), db)
+    rm = scores["region_months"]
+    return {
+        "region_month_recall": rm["recall"],
+        "clean_false_positive_rate": rm["clean_false_positive_rate"],
+        **{f"recall_{k}": v["recall"] for k, v in rm["per_pattern"].items()},
+        **{
+            f"order_{k}_{m}": v[m]
+            for k, v in scores["orders"].items()
+            for m in ("precision", "recall")
+        },
+    }
 
 
 STAGES = {
@@ -256,6 +262,7 @@ STAGES = {
     "enrichment": enrichment,
     "marts": marts,
     "integrity": integrity,
+    "scoring": scoring,
     "metricflow": metricflow,
 }
 

@@ -189,12 +189,11 @@ def test_gx_suite_on_a_dataframe(tmp_path):
             "pattern_number": [1, 3],
             "evidence": ["moved", "re-created"],
             "period_month_start": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+            "order_exists": [True, True],
         }
     )
-    bad = good.assign(
-        chain_order_id=["1", "ghost"], signal_code=["made_up", "cancel_recreate_late"]
-    )
-    keys = {suite.name: {"orders": {"1", "2"}}}
+    bad = good.assign(order_exists=[True, False], signal_code=["made_up", "cancel_recreate_late"])
+    keys: dict = {}
     [ok] = run_suites({suite.name: good}, keys, tmp_path, suites=(suite,))
     assert ok.success and ok.evaluated >= 5
     [ko] = run_suites({suite.name: bad}, keys, tmp_path, suites=(suite,))
@@ -202,6 +201,74 @@ def test_gx_suite_on_a_dataframe(tmp_path):
     failed = {f["expectation"] for f in ko.failed}
     assert "expect_column_values_to_be_in_set" in failed
     assert data_docs_index(tmp_path).exists()
+
+
+def _raw_orders_db(path, rows: list[tuple]) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw.fulfillment__orders (_file_path varchar, source_system varchar,"
+            " order_id varchar, promised_date varchar, status varchar)"
+        )
+        con.executemany("insert into raw.fulfillment__orders values (?, ?, ?, ?, ?)", rows)
+
+
+def test_raw_suite_judges_a_per_file_profile_computed_in_duckdb_and_names_the_bad_file(
+    tmp_path,
+):
+    from quality.gx_suites import SUITES, load_frames, run_suites
+
+    suite = next(s for s in SUITES if s.name == "raw_fulfillment_orders")
+    good = [
+        ("a.csv", "erp", "1", "2026-01-05", "open"),
+        ("a.csv", "erp", "2", "2026-01-06 00:00:00", " Delivered "),
+        ("b.csv", "erp", "3", "2026-02-01", None),
+    ]
+    _raw_orders_db(tmp_path / "ok.duckdb", good)
+    frames, keys, errors = load_frames(tmp_path / "ok.duckdb", suites=(suite,))
+    assert not errors
+    # The frame GX sees is one row per file, not one row per order.
+    assert sorted(frames[suite.name]["file_path"]) == ["a.csv", "b.csv"]
+    [ok] = run_suites(frames, keys, tmp_path / "docs", suites=(suite,))
+    assert ok.success, ok.failed
+
+    bad = [*good, ("c.csv", "erp", None, "01/02/2026", "shipped")]
+    _raw_orders_db(tmp_path / "bad.duckdb", bad)
+    frames, keys, _ = load_frames(tmp_path / "bad.duckdb", suites=(suite,))
+    [ko] = run_suites(frames, keys, tmp_path / "docs", suites=(suite,))
+    assert not ko.success
+    broken = {f["kwargs"]["column"]: f["files"] for f in ko.failed}
+    assert broken == {
+        "order_id_missing": ["c.csv"],
+        "promised_date_malformed": ["c.csv"],
+        "status_malformed": ["c.csv"],
+    }
+
+
+def test_deliveries_suite_fails_when_the_feed_has_no_scans(tmp_path):
+    from quality.gx_suites import SUITES, load_frames, run_suites
+
+    suite = next(s for s in SUITES if s.name == "raw_fulfillment_deliveries")
+
+    def run(channels: list[str]) -> bool:
+        db = tmp_path / f"{'-'.join(channels)}.duckdb"
+        with duckdb.connect(str(db)) as con:
+            con.execute("create schema raw")
+            con.execute(
+                "create table raw.fulfillment__deliveries (_file_path varchar,"
+                " order_id varchar, delivered_at varchar, entry_channel varchar)"
+            )
+            con.executemany(
+                "insert into raw.fulfillment__deliveries values ('d.csv', ?, '2026-01-05', ?)",
+                [(str(i), c) for i, c in enumerate(channels)],
+            )
+        frames, keys, _ = load_frames(db, suites=(suite,))
+        [r] = run_suites(frames, keys, tmp_path / "docs", suites=(suite,))
+        return r.success
+
+    assert run(["scan", "Manual", "scan"])
+    assert not run(["manual", "manual"])
+    assert not run(["scan", "scan"])
 
 
 def _region_month_rows(n: int, verified: float | None) -> pd.DataFrame:
