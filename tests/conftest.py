@@ -54,6 +54,7 @@ def small_warehouse(tmp_path_factory):
         first = run_build(instance)
         with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
             counts = raw_counts(con)
+            keys = customer_keys(con)
         second = run_build(instance)
         yield {
             "data": data,
@@ -63,7 +64,15 @@ def small_warehouse(tmp_path_factory):
             "first": first,
             "second": second,
             "counts_after_first": counts,
+            "customer_keys_after_first": keys,
         }
+
+
+def customer_keys(con: duckdb.DuckDBPyConnection):
+    """Every account's customer key, to check that keys stay stable across builds."""
+    return con.execute(
+        "select source_system, account_id, customer_key from identity.account_clusters"
+    ).df()
 
 
 def raw_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

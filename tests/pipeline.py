@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.settings import PROJECT_ROOT
 
@@ -85,3 +86,38 @@ def run_failures(result: dg.ExecuteInProcessResult) -> list[str]:
         if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
     ]
     return steps + checks
+
+
+# Columns stamped with the time of the build that wrote them (not data).
+BUILD_TIME_COLUMNS = {"scored_at", "queued_at"}
+
+
+def _canon(value):
+    # DuckDB's parallel aggregates of doubles are not bit-reproducible between builds:
+    # compare to 10 significant digits (a fixed number of places fails on large sums).
+    return float(f"{value:.10g}") if isinstance(value, float) else value
+
+
+def mart_rows(db: Path | str) -> dict[str, list]:
+    """Every mart's rows, sorted, without build-time stamps, doubles to 10 digits:
+    what two builds of the same data must agree on."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+        out = {}
+        for (t,) in tables:
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [t],
+                ).fetchall()
+                if r[0] not in BUILD_TIME_COLUMNS
+            ]
+            select = ", ".join(f'"{c}"' for c in cols)
+            rows = con.execute(f'select {select} from marts."{t}"').fetchall()
+            out[t] = sorted((tuple(_canon(v) for v in row) for row in rows), key=repr)
+        return out

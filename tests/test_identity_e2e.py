@@ -1,6 +1,6 @@
-"""Single customer view end to end: generated small data -> the real Dagster job
-(ingest, staging, identity resolution, marts), measured against the generator's
-ground truth; key stability on re-run and after adding one CRM file."""
+"""Single customer view end to end: the shared small build (the real Dagster job,
+twice) measured against the generator's ground truth; key stability on re-run and,
+on a private copy, after adding one CRM file."""
 
 import importlib.util
 import shutil
@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from simworld.scoring import identity as ev
-from tests.pipeline import generate, run_build, warehouse_env
+from tests.conftest import customer_keys
+from tests.pipeline import run_build, warehouse_env
 
 pytestmark = [
     pytest.mark.e2e,
@@ -23,57 +24,49 @@ pytestmark = [
 ACCOUNT_PRECISION, ACCOUNT_RECALL, RESPONSE_ACCURACY = 0.98, 0.95, 0.97
 
 
-def _keys(db: str) -> pd.DataFrame:
-    with duckdb.connect(db, read_only=True) as con:
-        return con.execute(
-            "select source_system, account_id, customer_key from identity.account_clusters"
-        ).df()
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(small_warehouse, tmp_path_factory):
+    """Scores and keys of the shared build (two runs), then one more run on a private
+    copy of it with one CRM file added: the only build this module pays for."""
+    db = small_warehouse["db"]
+    with duckdb.connect(db, read_only=True) as con:
+        truth = small_warehouse["truth"]
+        accounts_truth = ev.read_truth(truth, "accounts")
+        scores = {
+            "accounts": ev.account_score(con, accounts_truth),
+            "responses": ev.response_customer_accuracy(
+                con, ev.read_truth(truth, "responses"), accounts_truth
+            ),
+        }
+        keys_second = customer_keys(con)
+
     data = tmp_path_factory.mktemp("identity") / "data"
-    generate(data)
+    shutil.copytree(small_warehouse["data"], data)
+    # One new CRM file: an existing account re-keyed in a new CRM instance
+    # (same customer) and a company nobody has seen.
+    landing = data / "landing" / "crm" / "accounts"
+    sample = next(p for p in sorted(landing.iterdir()) if p.suffix == ".csv")
+    rows = pd.read_csv(sample, dtype=str, keep_default_na=False)
+    known = rows.iloc[[0]].copy()
+    known["source_system"], known["account_id"] = "crm_new", "NEW-0001"
+    fresh = rows.iloc[[0]].copy()
+    fresh["source_system"], fresh["account_id"] = "crm_new", "NEW-0002"
+    fresh["account_name"] = "杭州一个从未见过的测试客户零号有限公司"
+    for col in ("credit_code", "phone", "website", "parent_account_id"):
+        if col in fresh:
+            fresh[col] = ""
+    pd.concat([known, fresh]).to_csv(landing / "zz_new_crm.csv", index=False)
     with warehouse_env(data) as env, dg.instance_for_test() as instance:
-        first = run_build(instance)
-        assert first.success
-        keys_first = _keys(env["CX_DUCKDB_PATH"])
-        second = run_build(instance)
-        assert second.success
-        keys_second = _keys(env["CX_DUCKDB_PATH"])
-        with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
-            truth = data / "ground_truth"
-            accounts_truth = ev.read_truth(truth, "accounts")
-            scores = {
-                "accounts": ev.account_score(con, accounts_truth),
-                "responses": ev.response_customer_accuracy(
-                    con, ev.read_truth(truth, "responses"), accounts_truth
-                ),
-            }
-        # One new CRM file: an existing account re-keyed in a new CRM instance
-        # (same customer) and a company nobody has seen.
-        landing = data / "landing" / "crm" / "accounts"
-        sample = next(p for p in sorted(landing.iterdir()) if p.suffix == ".csv")
-        rows = pd.read_csv(sample, dtype=str, keep_default_na=False)
-        known = rows.iloc[[0]].copy()
-        known["source_system"], known["account_id"] = "crm_new", "NEW-0001"
-        fresh = rows.iloc[[0]].copy()
-        fresh["source_system"], fresh["account_id"] = "crm_new", "NEW-0002"
-        fresh["account_name"] = "杭州一个从未见过的测试客户零号有限公司"
-        for col in ("credit_code", "phone", "website", "parent_account_id"):
-            if col in fresh:
-                fresh[col] = ""
-        added = pd.concat([known, fresh])
-        added.to_csv(landing / "zz_new_crm.csv", index=False)
         third = run_build(instance)
         assert third.success
-        keys_third = _keys(env["CX_DUCKDB_PATH"])
-        yield {
-            "db": env["CX_DUCKDB_PATH"],
-            "scores": scores,
-            "keys": (keys_first, keys_second, keys_third),
-            "known_source": rows.iloc[0][["source_system", "account_id"]].tolist(),
-        }
+        with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
+            keys_third = customer_keys(con)
+    yield {
+        "db": db,
+        "scores": scores,
+        "keys": (small_warehouse["customer_keys_after_first"], keys_second, keys_third),
+        "known_source": rows.iloc[0][["source_system", "account_id"]].tolist(),
+    }
     shutil.rmtree(data, ignore_errors=True)
 
 

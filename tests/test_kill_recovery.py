@@ -16,11 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_ROOT
-from tests.pipeline import generate
+from tests.pipeline import generate, mart_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -67,46 +66,14 @@ def _build(env: dict[str, str], kill_at: tuple[str, float] | None = None) -> tup
     return proc.returncode, "".join(out)
 
 
-# Columns stamped with the time of the build that wrote them (not data).
-BUILD_TIME_COLUMNS = {"scored_at", "queued_at"}
-
-
-def _canon(value):
-    # DuckDB's parallel aggregates of doubles are not bit-reproducible between builds.
-    return round(value, 9) if isinstance(value, float) else value
-
-
-def _marts(db: Path) -> dict[str, list]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        tables = con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "and table_type = 'BASE TABLE' order by 1"
-        ).fetchall()
-        out = {}
-        for (t,) in tables:
-            cols = [
-                r[0]
-                for r in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                    [t],
-                ).fetchall()
-                if r[0] not in BUILD_TIME_COLUMNS
-            ]
-            select = ", ".join(f'"{c}"' for c in cols)
-            rows = con.execute(f'select {select} from marts."{t}"').fetchall()
-            out[t] = sorted((tuple(_canon(v) for v in row) for row in rows), key=repr)
-        return out
-
-
 @pytest.fixture(scope="module")
-def clean_marts(tmp_path_factory) -> dict[str, list]:
+def cleanmart_rows(tmp_path_factory) -> dict[str, list]:
     root = tmp_path_factory.mktemp("clean")
     generate(root / "data", seed=7)
     env = _env(root / "data", root / "home")
     code, out = _build(env)
     assert code == 0, out
-    return _marts(root / "data" / "warehouse.duckdb")
+    return mart_rows(root / "data" / "warehouse.duckdb")
 
 
 @pytest.mark.parametrize("point", sorted(KILL_POINTS))
@@ -122,6 +89,6 @@ def test_a_build_killed_anywhere_is_followed_by_one_that_completes_alone(
 
     assert code == 0, out
     assert "recovered: run" in out  # the dead run was found and its claim freed
-    assert _marts(tmp_path / "data" / "warehouse.duckdb") == clean_marts
+    assert mart_rows(tmp_path / "data" / "warehouse.duckdb") == clean_marts
     published = tmp_path / "data" / "published"
     assert not list(published.glob(".*.tmp.duckdb*"))

@@ -1,0 +1,85 @@
+"""Order-independent results, end to end: the small world's landing files arrive in
+random batches, in a random order across builds, and the marts equal those of the
+shared build that loaded them all at once.
+
+Hypothesis draws the arrival order and the batch cuts; every example builds its
+own warehouse two or three times through the real job (a shared warehouse cannot
+receive files late), so this is slow: `make test-slow`. `CX_LOAD_ORDER_EXAMPLES`
+sets how many orders are tried (default 2).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.pipeline import mart_rows, run_build, run_failures, warehouse_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+EXAMPLES = int(os.environ.get("CX_LOAD_ORDER_EXAMPLES", "2"))
+
+
+def _landing_files(landing: Path) -> list[Path]:
+    return sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def at_once(small_warehouse) -> dict:
+    return {
+        "landing": Path(small_warehouse["data"]) / "landing",
+        "marts": mart_rows(small_warehouse["db"]),
+    }
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_files_arriving_in_shuffled_batches_give_the_marts_of_loading_them_at_once(
+    data, at_once, tmp_path_factory
+):
+    files = _landing_files(at_once["landing"])
+    order = data.draw(st.permutations(files), label="arrival order")
+    batches = data.draw(st.integers(min_value=2, max_value=3), label="batches")
+    cuts = sorted(
+        data.draw(
+            st.lists(
+                st.integers(min_value=1, max_value=len(files) - 1),
+                min_size=batches - 1,
+                max_size=batches - 1,
+                unique=True,
+            ),
+            label="cuts",
+        )
+    )
+    root = tmp_path_factory.mktemp("load-order") / "data"
+    landing = root / "landing"
+    landing.mkdir(parents=True)
+    with warehouse_env(root), dg.instance_for_test() as instance:
+        for start, end in zip([0, *cuts], [*cuts, len(order)], strict=True):
+            for rel in order[start:end]:
+                (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+                # copy2 keeps the modification time: the export time of a file whose
+                # name carries none.
+                shutil.copy2(at_once["landing"] / rel, landing / rel)
+            # A batch may hold deliveries without their orders, or reports without
+            # their months: an intermediate build may stop at a blocking check (and
+            # publish nothing). Only the last one must succeed.
+            result = run_build(instance)
+        assert result.success, run_failures(result)
+        marts = mart_rows(root / "warehouse.duckdb")
+    differing = sorted(
+        t for t in marts.keys() | at_once["marts"].keys() if marts.get(t) != at_once["marts"].get(t)
+    )
+    assert not differing, f"marts differ from the at-once build: {differing}"
+    shutil.rmtree(root, ignore_errors=True)
