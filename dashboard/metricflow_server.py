@@ -27,6 +27,8 @@ import datetime as dt
 import decimal
 import json
 import os
+import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -80,7 +82,15 @@ class WarmMetricFlow:
         self.loaded_at: str | None = None
 
     def _load(self) -> None:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
         from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+
+        # dbt-duckdb keeps one DuckDB environment per process, across adapters: close
+        # it, or the new engine would go on reading the replaced file.
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+        DuckDBConnectionManager.close_all_connections()
 
         # The reader target attaches the snapshot read-only (profiles.yml); it must
         # attach the file this server watches.
@@ -201,6 +211,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args()
     server = serve(args.port)
+    # Stop on SIGTERM as on Ctrl-C (a supervisor's stop, `kill`): something in dbt's
+    # start-up leaves SIGTERM ignored otherwise.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     started = time.perf_counter()
     server.mf.engine()  # type: ignore[attr-defined]
     print(

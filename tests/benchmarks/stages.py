@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -282,6 +283,81 @@ def scoring() -> dict:
     }
 
 
+def build() -> dict:
+    """One whole `build_warehouse` run as `make run` starts it (orchestration.build:
+    Dagster job, every step, checks, publish) on a fresh warehouse."""
+    import tempfile
+
+    for suffix in ("", ".wal"):
+        Path(str(env_path("CX_DUCKDB_PATH")) + suffix).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as home:
+        shutil.copy(PROJECT_ROOT / ".dagster_home" / "dagster.yaml", Path(home) / "dagster.yaml")
+        subprocess.run(
+            [sys.executable, "-m", "orchestration.build"],
+            check=True,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DAGSTER_HOME": home, "CX_LANDING_SETTLE_SECONDS": "0"},
+            stdout=subprocess.DEVNULL,
+        )
+    with duckdb.connect(str(env_path("CX_DUCKDB_PATH")), read_only=True) as con:
+        marts = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts'"
+        ).fetchone()[0]
+    return {"mart_tables": marts}
+
+
+def _read_text_table(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Rows of one landing file read into DuckDB as text, nothing else."""
+    src = str(path).replace("'", "''")
+    if path.suffix == ".parquet":
+        rel = f"read_parquet('{src}')"
+    elif path.suffix == ".jsonl":
+        rel = f"read_json('{src}', format = 'newline_delimited', union_by_name = true)"
+    else:
+        rel = f"read_csv('{src}', all_varchar = true, header = true, strict_mode = false)"
+    try:
+        con.execute(f"create or replace table t as select * from {rel}")
+    except duckdb.Error:
+        # Not UTF-8 (a GBK export): decode in Python, then let DuckDB parse the text.
+        import io
+
+        import pyarrow.csv as pacsv
+
+        text = path.read_bytes().decode("gb18030", errors="replace").encode()
+        table = pacsv.read_csv(
+            io.BytesIO(text),
+            convert_options=pacsv.ConvertOptions(auto_dict_encode=False, strings_can_be_null=True),
+        )
+        con.register("_arrow", table)
+        con.execute("create or replace table t as select * from _arrow")
+        con.unregister("_arrow")
+    return con.execute("select count(*) from t").fetchone()[0]
+
+
+def floor() -> dict:
+    """The raw-scan floor a build is compared with: every landing file read once into
+    DuckDB as text, and the built warehouse's marts written once to a new file."""
+    import tempfile
+
+    landing = env_path("CX_LANDING_DIR")
+    files = sorted(
+        p for p in landing.rglob("*") if p.is_file() and p.suffix in {".csv", ".jsonl", ".parquet"}
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        con = duckdb.connect(str(Path(tmp) / "floor.duckdb"))
+        rows = sum(_read_text_table(con, f) for f in files)
+        con.execute("drop table if exists t")
+        con.execute(f"attach '{env_path('CX_DUCKDB_PATH')}' as wh (read_only)")
+        marts = con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'wh' "
+            "and table_schema = 'marts' and table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (t,) in marts:
+            con.execute(f'create table "{t}" as select * from wh.marts."{t}"')
+        con.close()
+    return {"files": len(files), "rows": rows, "mart_tables": len(marts)}
+
+
 STAGES = {
     "ingest": ingest,
     "staging": staging,
@@ -291,6 +367,8 @@ STAGES = {
     "integrity": integrity,
     "scoring": scoring,
     "metricflow": metricflow,
+    "build": build,
+    "floor": floor,
 }
 
 if __name__ == "__main__":

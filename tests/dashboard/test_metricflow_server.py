@@ -48,20 +48,26 @@ def server(small_warehouse, tmp_path_factory):
         "CX_PUBLISHED_PATH": str(snap),
         "DBT_PROFILES_DIR": str(PROJECT_ROOT),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.metricflow_server", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    banner = proc.stdout.readline()
-    assert "serving" in banner, banner + proc.stdout.read()
-    yield {"port": port, "snap": snap}
-    proc.terminate()
-    proc.wait(timeout=30)
+    log = snap.with_name("server.log")
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.metricflow_server", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+    try:
+        assert proc.stdout is not None
+        # The banner is the first line on stdout; nothing is printed before it. If the
+        # server dies instead, readline returns "" and the log says why.
+        banner = proc.stdout.readline()
+        assert "serving" in banner, banner + log.read_text()
+        yield {"port": port, "snap": snap}
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
 
 
 def _nps_by_month(port: int) -> pd.DataFrame:
@@ -93,7 +99,7 @@ def _marts_nps_by_month(db: Path) -> pd.DataFrame:
 def test_warm_server_answers_equal_the_marts(server):
     got = _nps_by_month(server["port"])
     want = _marts_nps_by_month(server["snap"])
-    joined = want.join(got, how="inner")
+    joined = want.join(got, how="inner", lsuffix="_x", rsuffix="_y")
     assert len(joined) == len(want) == len(got) > 6
     assert (joined.n == joined.nps_answer_count).all()
     assert ((joined.nps_x - joined.nps_y).abs() < 1e-9).all()

@@ -106,6 +106,8 @@ def test_checks_in_the_run(small_warehouse):
     assert data_docs_index(Path(small_warehouse["data"]) / "quality").exists()
 
 
+# The subtle and clean worlds each need a build of their own (~60 s): slow tier.
+@pytest.mark.slow
 def test_subtle_manipulation_is_detected(subtle_warehouse):
     s = evaluate(Path(subtle_warehouse["data"]), Path(subtle_warehouse["db"]))
     rm = s["region_months"]
@@ -117,6 +119,7 @@ def test_subtle_manipulation_is_detected(subtle_warehouse):
         assert o["truth"] == 0 or (o["recall"] >= 0.95 and o["precision"] >= 0.95), o
 
 
+@pytest.mark.slow
 def test_clean_world_gives_no_alarm(clean_warehouse):
     s = evaluate(Path(clean_warehouse["data"]), Path(clean_warehouse["db"]))
     assert s["region_months"]["clean_flagged"] == 0, s["region_months"]["clean_flagged_cells"]
