@@ -71,6 +71,32 @@ class CustomerDictionary:
     def n_customers(self) -> int:
         return len(set().union(*self.zh_trade.values(), *self.en_core.values()))
 
+    def digest(self) -> str:
+        """A fingerprint of every name that can change how a post is scored (segmenter
+        words, blanked mentions, excluded keywords), without the customer keys: those
+        depend on the order records arrived in, the names do not."""
+        import hashlib
+        import json
+
+        def union(d: dict[str, set[str]]) -> list[str]:
+            return sorted(set().union(*d.values())) if d else []
+
+        def cores(d: dict) -> list[list[str]]:
+            return sorted([str(ind), core] for ind, by_core in d.items() for core in by_core)
+
+        parts = [
+            sorted(self.zh_trade),
+            sorted(self.en_core),
+            union(self.places_zh),
+            union(self.places_en),
+            cores(self.zh_cores),
+            cores(self.en_cores),
+            sorted(self.zh_key),
+            list(self.brand_zh),
+            [list(b) for b in self.brand_en],
+        ]
+        return hashlib.sha1(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:10]
+
     def names(self) -> set[str]:
         """Every Chinese trade name (for the segmenter and keyword exclusion)."""
         return set(self.zh_trade) | set(self.brand_zh)

@@ -232,6 +232,15 @@ def enrich_posts(
         text_hash(t, x, lg)
         for t, x, lg in zip(posts["post_title"], posts["post_text"], posts["lang"], strict=True)
     ]
+    t_dict = time.perf_counter()
+    dictionary = lk.build_dictionary(read_accounts(con), cfg)
+    dict_seconds = time.perf_counter() - t_dict
+    # A post's score depends on the customer names known when it was scored (they are
+    # segmenter words, blanked mentions, excluded keywords): the names' fingerprint is
+    # part of the version, so new CRM names rescore every post and the scores never
+    # depend on the order files arrived in.
+    version = f"{cfg.scorer_version}+{dictionary.digest()}"
+
     done = con.execute(
         f"select platform, post_id, text_hash as done_hash, scorer_version as done_version "
         f"from {POST_SCORES}"
@@ -240,18 +249,14 @@ def enrich_posts(
     fresh = (
         merged["done_hash"].isna()
         | (merged["done_hash"] != merged["text_hash"])
-        | (merged["done_version"] != cfg.scorer_version)
+        | (merged["done_version"] != version)
     )
     if full_refresh:
         fresh[:] = True
     todo = merged[fresh.fillna(True).astype(bool)].reset_index(drop=True)
     rescored_version = int(
-        (merged["done_version"].notna() & (merged["done_version"] != cfg.scorer_version)).sum()
+        (merged["done_version"].notna() & (merged["done_version"] != version)).sum()
     )
-
-    t_dict = time.perf_counter()
-    dictionary = lk.build_dictionary(read_accounts(con), cfg)
-    dict_seconds = time.perf_counter() - t_dict
 
     t_link = time.perf_counter()
     found = [lk.find_mentions(body, dictionary) for body in posts["body"]]
@@ -299,7 +304,7 @@ def enrich_posts(
                 f"insert into {POST_SCORES} select platform, post_id, text_hash, lang, "
                 f"lang_declared, lang_source, sentiment_score, sentiment_label, topic, topics, "
                 f"n_tokens, ?, ? from _enr_scores",
-                [cfg.scorer_version, now],
+                [version, now],
             )
             con.unregister("_enr_scores")
         if kw_parts:
@@ -342,7 +347,7 @@ def enrich_posts(
         "posts_scored": len(todo),
         "posts_skipped": len(posts) - len(todo),
         "posts_rescored_new_version": rescored_version,
-        "scorer_version": cfg.scorer_version,
+        "scorer_version": version,
         "posts_per_second": round(len(todo) / score_seconds, 1) if score_seconds > 0 else None,
         "seconds_dictionary": round(dict_seconds, 2),
         "seconds_segmenter_setup": round(setup_seconds, 2),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,10 +99,43 @@ def _canon(value):
     return float(f"{value:.10g}") if isinstance(value, float) else value
 
 
-def mart_rows(db: Path | str) -> dict[str, list]:
+def _cluster_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each customer and person key named by its cluster's smallest member record.
+
+    Keys are stable across builds (identity/keys.py): a key, once given, stays
+    with its cluster, so its value depends on the order records arrived in. Two
+    builds agree on who is who when the same records form the same clusters."""
+    return dict(
+        con.execute(
+            """
+            select customer_key, 'customer:' || min(record_id)
+            from identity.account_clusters group by customer_key
+            union all
+            select person_key, 'person:' || min(record_id)
+            from identity.contact_clusters group by person_key
+            """
+        ).fetchall()
+    )
+
+
+_KEY = re.compile(r"\b[CP][0-9a-f]{16}\b")
+
+
+def _rename(value: str, names: dict[str, str]) -> str:
+    """A key, or a key inside an id (alert ids embed the customer key), by its name."""
+    if not names:
+        return value
+    if value in names:
+        return names[value]
+    return _KEY.sub(lambda m: names.get(m.group(0), m.group(0)), value)
+
+
+def mart_rows(db: Path | str, by_cluster: bool = False) -> dict[str, list]:
     """Every mart's rows, sorted, without build-time stamps, doubles to 10 digits:
-    what two builds of the same data must agree on."""
+    what two builds of the same data must agree on. `by_cluster` names customer and
+    person keys by their clusters' members (for builds whose arrival order differs)."""
     with duckdb.connect(str(db), read_only=True) as con:
+        names = _cluster_names(con) if by_cluster else {}
         tables = con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' "
             "and table_type = 'BASE TABLE' order by 1"
@@ -119,5 +153,11 @@ def mart_rows(db: Path | str) -> dict[str, list]:
             ]
             select = ", ".join(f'"{c}"' for c in cols)
             rows = con.execute(f'select {select} from marts."{t}"').fetchall()
-            out[t] = sorted((tuple(_canon(v) for v in row) for row in rows), key=repr)
+            out[t] = sorted(
+                (
+                    tuple(_rename(v, names) if isinstance(v, str) else _canon(v) for v in row)
+                    for row in rows
+                ),
+                key=repr,
+            )
         return out
