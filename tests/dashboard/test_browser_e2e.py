@@ -562,3 +562,69 @@ def test_hostile_names_render_as_text_with_no_external_fetch_and_no_link(browser
         assert "'@SUM(1+1)" in csv and "\n@SUM" not in csv and ",@SUM" not in csv
     finally:
         page.close()
+
+
+@pytest.fixture(scope="module")
+def everyone_hostile_server(snapshot, tmp_path_factory):
+    """The snapshot with every customer and contact name, wherever a mart carries one,
+    replaced by hostile text: whatever names a view shows, they are hostile."""
+    path = tmp_path_factory.mktemp("hostile_all") / "cx_published.duckdb"
+    shutil.copy(snapshot, path)
+    con = duckdb.connect(str(path))
+    columns = con.execute(
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' and data_type = 'VARCHAR'"
+        " and column_name in ('customer_name', 'full_name', 'contact_name')"
+        " and table_name in (select table_name from information_schema.tables"
+        "   where table_schema = 'marts' and table_type = 'BASE TABLE')"
+    ).fetchall()
+    for table, column in columns:
+        value = HOSTILE_CONTACT if column != "customer_name" else HOSTILE_CUSTOMER
+        con.execute(
+            f'update marts."{table}" set "{column}" = ? || \' \' || cast(rowid as varchar)'
+            f' where "{column}" is not null',
+            [value],
+        )
+    con.close()
+    assert columns
+    proc, url = _start(path)
+    yield url
+    _stop(proc)
+
+
+@pytest.mark.parametrize(
+    ("view", "user"),
+    [
+        ("executive", "ceo"),
+        ("region_head", "head.east"),
+        ("cx_team", "cx"),
+        ("data_steward", "steward"),
+        ("account_manager", "am.north0"),
+    ],
+)
+def test_every_view_renders_hostile_names_as_text_with_no_external_fetch(
+    browser, everyone_hostile_server, view, user
+):
+    page = browser.new_page(viewport={"width": 1400, "height": 3000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        _sign_in(page, f"{everyone_hostile_server}/?view={view}&lang=en", user)
+        page.wait_for_selector('input[type="password"]', state="detached", timeout=60_000)
+        page.wait_for_selector("h1, h2, h3", timeout=60_000)
+        page.wait_for_timeout(5000)  # tables and charts render after the heading
+        page.screenshot(path=str(ARTIFACTS / f"hostile_{view}.png"), full_page=True)
+        assert not [u for u in requests if EVIL in u]
+        assert not [
+            u for u in requests if not u.startswith((everyone_hostile_server, "data:", "blob:"))
+        ]
+        elements = page.eval_on_selector_all(
+            "a[href], img[src], image, iframe[src]", "es => es.map(e => e.outerHTML)"
+        )
+        assert not [e for e in elements if EVIL in e]
+        # The account manager's page writes its customer's name as page text; the
+        # other views show names inside data grids (drawn on a canvas, not in the DOM).
+        if view == "account_manager":
+            assert EVIL in page.inner_text("body")
+    finally:
+        page.close()
