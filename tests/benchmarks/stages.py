@@ -307,26 +307,38 @@ def build() -> dict:
 
 
 def _read_text_table(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Rows of one landing file read into DuckDB as text, nothing else."""
+    """Rows of one landing file read into DuckDB as text, nothing else (bad rows
+    skipped: the floor is the cost of reading, not of judging)."""
     src = str(path).replace("'", "''")
     if path.suffix == ".parquet":
         rel = f"read_parquet('{src}')"
     elif path.suffix == ".jsonl":
         rel = f"read_json('{src}', format = 'newline_delimited', union_by_name = true)"
     else:
-        rel = f"read_csv('{src}', all_varchar = true, header = true, strict_mode = false)"
+        rel = (
+            f"read_csv('{src}', all_varchar = true, header = true, strict_mode = false,"
+            " ignore_errors = true, null_padding = true)"
+        )
     try:
         con.execute(f"create or replace table t as select * from {rel}")
     except duckdb.Error:
-        # Not UTF-8 (a GBK export): decode in Python, then let DuckDB parse the text.
+        # Not UTF-8 (a GBK export): decode in Python, then parse the text with Arrow.
         import io
 
         import pyarrow.csv as pacsv
 
-        text = path.read_bytes().decode("gb18030", errors="replace").encode()
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030", errors="replace")
+        header = next(iter(text.splitlines()), "").split(",")
         table = pacsv.read_csv(
-            io.BytesIO(text),
-            convert_options=pacsv.ConvertOptions(auto_dict_encode=False, strings_can_be_null=True),
+            io.BytesIO(text.encode()),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda _: "skip"),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: "string" for h in header}, strings_can_be_null=True
+            ),
         )
         con.register("_arrow", table)
         con.execute("create or replace table t as select * from _arrow")
