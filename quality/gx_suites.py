@@ -395,6 +395,34 @@ def _context(docs_root: Path):
     return ctx
 
 
+# Validation results (and their Data Docs pages) kept per suite: an hourly build
+# would otherwise add seven files an hour, and every Data Docs build re-renders them all.
+KEEP_RESULTS = 48
+
+
+def prune_results(docs_root: Path, keep: int = KEEP_RESULTS) -> int:
+    """Delete all but the newest `keep` stored results of each suite, in the store
+    and in the Data Docs site; returns how many files were deleted."""
+    base = docs_root / "gx" / "uncommitted"
+    deleted = 0
+    for root in (base / "validations", base / "data_docs" / "local_site" / "validations"):
+        if not root.is_dir():
+            continue
+        for suite_dir in (d for d in root.iterdir() if d.is_dir()):
+            runs = sorted(
+                (f for f in suite_dir.rglob("*") if f.is_file()),
+                key=lambda f: f.stat().st_mtime_ns,
+                reverse=True,
+            )
+            for f in runs[keep:]:
+                f.unlink()
+                deleted += 1
+            for d in sorted(suite_dir.rglob("*"), key=lambda d: len(d.parts), reverse=True):
+                if d.is_dir() and not any(d.iterdir()):
+                    d.rmdir()
+    return deleted
+
+
 def data_docs_index(docs_root: Path) -> Path:
     return docs_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
@@ -468,5 +496,6 @@ def run_suites(
                 s.name, s.asset_key, s.blocking, bool(result.success), len(df), evaluated, failed
             )
         )
+    prune_results(docs_root, KEEP_RESULTS)
     ctx.build_data_docs()
     return out

@@ -314,3 +314,32 @@ def test_region_month_suite_holds_one_row_per_report_and_judges_distributions_at
     assert run(_region_month_rows(n, 0.8), n)
     assert not run(_region_month_rows(n, None), n)
     assert not run(_region_month_rows(n, 0.3), n)
+
+
+def test_stored_results_are_pruned_to_the_newest_per_suite(tmp_path):
+    from quality.gx_suites import SUITES, data_docs_index, run_suites
+
+    suite = next(s for s in SUITES if s.name == "marts_fct_integrity_order_signals")
+    frame = pd.DataFrame(
+        {
+            "source_system": ["o"],
+            "chain_order_id": ["1"],
+            "signal_code": ["promise_moved_after_due"],
+            "pattern_number": [1],
+            "evidence": ["moved"],
+            "period_month_start": pd.to_datetime(["2026-01-01"]),
+            "order_exists": [True],
+        }
+    )
+    import quality.gx_suites as gs
+
+    keep = gs.KEEP_RESULTS
+    gs.KEEP_RESULTS = 2
+    try:
+        for _ in range(4):
+            run_suites({suite.name: frame}, {}, tmp_path, suites=(suite,))
+    finally:
+        gs.KEEP_RESULTS = keep
+    stored = list((tmp_path / "gx" / "uncommitted" / "validations" / suite.name).rglob("*.json"))
+    assert len(stored) == 2
+    assert data_docs_index(tmp_path).exists()
