@@ -25,9 +25,8 @@ ACCOUNT_PRECISION, ACCOUNT_RECALL, RESPONSE_ACCURACY = 0.98, 0.95, 0.97
 
 
 @pytest.fixture(scope="module")
-def built(small_warehouse, tmp_path_factory):
-    """Scores and keys of the shared build (two runs), then one more run on a private
-    copy of it with one CRM file added: the only build this module pays for."""
+def built(small_warehouse):
+    """Scores and keys of the shared build (the real job, run twice)."""
     db = small_warehouse["db"]
     with duckdb.connect(db, read_only=True) as con:
         truth = small_warehouse["truth"]
@@ -39,11 +38,20 @@ def built(small_warehouse, tmp_path_factory):
             ),
         }
         keys_second = customer_keys(con)
+    return {
+        "db": db,
+        "scores": scores,
+        "keys": (small_warehouse["customer_keys_after_first"], keys_second),
+    }
 
+
+@pytest.fixture(scope="module")
+def one_more_crm_file(built, small_warehouse, tmp_path_factory):
+    """One more run on a private copy of the shared build with one CRM file added: an
+    existing account re-keyed in a new CRM instance (same customer) and a company
+    nobody has seen. A build of its own (~50 s): slow tier."""
     data = tmp_path_factory.mktemp("identity") / "data"
     shutil.copytree(small_warehouse["data"], data)
-    # One new CRM file: an existing account re-keyed in a new CRM instance
-    # (same customer) and a company nobody has seen.
     landing = data / "landing" / "crm" / "accounts"
     sample = next(p for p in sorted(landing.iterdir()) if p.suffix == ".csv")
     rows = pd.read_csv(sample, dtype=str, keep_default_na=False)
@@ -62,9 +70,8 @@ def built(small_warehouse, tmp_path_factory):
         with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
             keys_third = customer_keys(con)
     yield {
-        "db": db,
-        "scores": scores,
-        "keys": (small_warehouse["customer_keys_after_first"], keys_second, keys_third),
+        "before": built["keys"][1],
+        "after": keys_third,
         "known_source": rows.iloc[0][["source_system", "account_id"]].tolist(),
     }
     shutil.rmtree(data, ignore_errors=True)
@@ -82,20 +89,21 @@ def test_survey_responses_link_to_the_right_customer(built):
 
 
 def test_rerun_on_the_same_data_keeps_every_customer_key(built):
-    first, second, _ = built["keys"]
+    first, second = built["keys"]
     merged = first.merge(second, on=["source_system", "account_id"], suffixes=("_1", "_2"))
     assert len(merged) == len(first) == len(second)
     assert (merged["customer_key_1"] == merged["customer_key_2"]).all()
 
 
-def test_adding_one_crm_file_changes_only_the_affected_customers(built):
-    _, before, after = built["keys"]
+@pytest.mark.slow
+def test_adding_one_crm_file_changes_only_the_affected_customers(one_more_crm_file):
+    before, after = one_more_crm_file["before"], one_more_crm_file["after"]
     merged = before.merge(after, on=["source_system", "account_id"], suffixes=("_b", "_a"))
     assert len(merged) == len(before)  # nothing lost
     changed = merged[merged["customer_key_b"] != merged["customer_key_a"]]
     assert changed.empty, changed
     new = after[after["source_system"] == "crm_new"].set_index("account_id")["customer_key"]
-    src, acc = built["known_source"]
+    src, acc = one_more_crm_file["known_source"]
     known_key = before.set_index(["source_system", "account_id"]).loc[(src, acc), "customer_key"]
     assert new["NEW-0001"] == known_key
     assert new["NEW-0002"] not in set(before["customer_key"])

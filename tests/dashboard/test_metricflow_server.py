@@ -99,7 +99,7 @@ def _marts_nps_by_month(db: Path) -> pd.DataFrame:
 def test_warm_server_answers_equal_the_marts(server):
     got = _nps_by_month(server["port"])
     want = _marts_nps_by_month(server["snap"])
-    joined = want.join(got, how="inner", lsuffix="_x", rsuffix="_y")
+    joined = want.merge(got, left_index=True, right_index=True, suffixes=("_x", "_y"))
     assert len(joined) == len(want) == len(got) > 6
     assert (joined.n == joined.nps_answer_count).all()
     assert ((joined.nps_x - joined.nps_y).abs() < 1e-9).all()

@@ -108,10 +108,10 @@ def _type(table: str, column: str) -> str:
     return next(col.type for col in CONTRACT[table] if col.name == column)
 
 
-# `make test`: the same two landing sets every run, so the default tier stays within
-# its 8 minutes; the slow tier (which CI also runs) draws 40-100 more. A failure prints
-# its landing set unshrunk (each build takes ~35 s; shrinking would add minutes):
-# `make test-slow` shrinks (Hypothesis caps shrinking at five minutes).
+# Two fixed landing sets, then 40-100 drawn ones below; both in the slow tier (each
+# build takes ~35 s), which CI runs. A failure here prints its landing set unshrunk;
+# `make test-slow`'s draws shrink (Hypothesis caps shrinking at five minutes).
+@pytest.mark.slow
 @settings(
     max_examples=2,
     deadline=None,

@@ -112,6 +112,8 @@ def own_warehouse(small_warehouse, tmp_path_factory):
         }
 
 
+# A whole build under a held reader (~55 s): slow tier.
+@pytest.mark.slow
 def test_reader_is_not_blocked_and_sees_one_whole_snapshot(own_warehouse, tmp_path):
     snap = own_warehouse["snap"]
     old_run = _new_reader(snap)
