@@ -67,7 +67,7 @@ def _build(env: dict[str, str], kill_at: tuple[str, float] | None = None) -> tup
 
 
 @pytest.fixture(scope="module")
-def cleanmart_rows(tmp_path_factory) -> dict[str, list]:
+def clean_marts(tmp_path_factory) -> dict[str, list]:
     root = tmp_path_factory.mktemp("clean")
     generate(root / "data", seed=7)
     env = _env(root / "data", root / "home")
