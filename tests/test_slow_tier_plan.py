@@ -11,8 +11,19 @@ from orchestration.settings import PROJECT_ROOT
 
 def test_every_slow_test_resolves_its_fixtures():
     plan = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "slow", "--setup-plan", "-q", "-p", "no:warnings",
-         "-p", "no:cacheprovider"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-m",
+            "slow",
+            "--setup-plan",
+            "-q",
+            "-p",
+            "no:warnings",
+            "-p",
+            "no:cacheprovider",
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
