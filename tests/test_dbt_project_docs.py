@@ -54,3 +54,18 @@ def test_every_mart_table_enforces_its_contract(models):
         m["name"]: [c for c, col in m["columns"].items() if not col.get("data_type")] for m in marts
     }
     assert {name: cols for name, cols in untyped.items() if cols} == {}
+
+
+def test_only_staging_models_read_sources_and_every_source_has_one(models):
+    """Every table Python or a person writes enters dbt through a staging model."""
+    sources = {s["unique_id"] for s in json.loads(MANIFEST.read_text())["sources"].values()}
+    readers = {m["name"]: m["depends_on"]["nodes"] for m in models}
+    outside = {
+        name: [n for n in deps if n.startswith("source.")]
+        for name, deps in readers.items()
+        if not name.startswith("stg_")
+    }
+    assert {name: deps for name, deps in outside.items() if deps} == {}
+    staged = {n for deps in readers.values() for n in deps if n.startswith("source.")}
+    assert len(sources) > 10
+    assert sources - staged == set()

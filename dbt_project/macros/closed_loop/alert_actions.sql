@@ -10,7 +10,8 @@
         action {{ dbt.type_string() }},
         acted_at {{ dbt.type_timestamp() }},
         acted_by {{ dbt.type_string() }},
-        note {{ dbt.type_string() }}
+        note {{ dbt.type_string() }},
+        root_cause {{ dbt.type_string() }}
     )
     {%- else -%}
     select 1

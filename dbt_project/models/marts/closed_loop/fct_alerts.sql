@@ -101,7 +101,7 @@ actions as (
         alert_id,
         min(case when action = 'resolved' then acted_at end) as resolved_at,
         min(acted_at) as first_action_at
-    from {{ source('closed_loop', 'alert_actions') }}
+    from {{ ref('stg_closed_loop__alert_actions') }}
     group by alert_id
 
 ),

@@ -9,7 +9,7 @@ mentions as (
         platform,
         post_id,
         customer_key
-    from {{ source('enrichment', 'post_mentions') }}
+    from {{ ref('stg_enrichment__post_mentions') }}
     where entity_type = 'customer'
 
 ),

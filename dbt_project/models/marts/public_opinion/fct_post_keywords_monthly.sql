@@ -10,7 +10,7 @@ keywords as (
         post_id,
         keyword,
         weight
-    from {{ source('enrichment', 'post_keywords') }}
+    from {{ ref('stg_enrichment__post_keywords') }}
 
 ),
 

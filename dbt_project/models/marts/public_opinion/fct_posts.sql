@@ -35,7 +35,7 @@ scores as (
         topics,
         scorer_version,
         scored_at
-    from {{ source('enrichment', 'post_scores') }}
+    from {{ ref('stg_enrichment__post_scores') }}
 
 ),
 
@@ -50,7 +50,7 @@ customer_mentions as (
             order by n_occurrences desc, customer_key
         ) as mention_rank,
         count(*) over (partition by platform, post_id) as n_customers
-    from {{ source('enrichment', 'post_mentions') }}
+    from {{ ref('stg_enrichment__post_mentions') }}
     where entity_type = 'customer'
 
 ),
@@ -60,7 +60,7 @@ brand_mentions as (
     select distinct
         platform,
         post_id
-    from {{ source('enrichment', 'post_mentions') }}
+    from {{ ref('stg_enrichment__post_mentions') }}
     where entity_type = 'brand'
 
 ),

@@ -32,7 +32,7 @@ customer_mentions as (
         platform,
         post_id,
         customer_key
-    from {{ source('enrichment', 'post_mentions') }}
+    from {{ ref('stg_enrichment__post_mentions') }}
     where entity_type = 'customer'
 
 ),
