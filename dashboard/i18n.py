@@ -68,10 +68,14 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "verified_note": (
         "Verified on-time: customer-confirmed receipt (else a scan) on or before the valid "
-        "promise, over the orders that can be verified; coverage says how many can.",
+        "promise, over the orders that can be verified; coverage says how many can. The "
+        "integrity gap compares reported with verified on the same cells (the region x business "
+        "unit x months a figure was reported for).",
         "核实准时率：以客户确认收货（或扫描记录）不晚于有效承诺日期计，分母为可核实订单；"
-        "核实覆盖率表示可核实订单占比。",
+        "核实覆盖率表示可核实订单占比。"
+        "真实性差距在同一批上报单元（区域 × 事业部 × 月份）上比较上报值与核实值。",
     ),
+    "tile_source": ("metric `{metric}` · n = {n}", "指标 `{metric}` · n = {n}"),
     "latest_period": ("latest period {period}", "最近期间 {period}"),
     "fulfillment_section": (
         "Fulfillment: verified vs reported, with integrity verdicts",

@@ -252,39 +252,6 @@ def fulfillment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFr
     )
 
 
-def fulfillment_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    """Verified vs reported on-time over the whole selection; gap in points."""
-    require(con, "marts.fct_fulfillment_nps_region_months")
-    row = con.execute(
-        _F
-        + """
-        select sum(m.orders_due),
-               sum(m.orders_on_time_verified) / nullif(sum(m.orders_verified), 0),
-               sum(m.orders_otif_verified) / nullif(sum(m.orders_verified), 0),
-               sum(m.reported_orders_on_time) / nullif(sum(m.reported_orders_due), 0),
-               sum(m.orders_verified) / nullif(sum(m.orders_due), 0),
-               coalesce(bool_or(m.is_provisional), false)
-        from marts.fct_fulfillment_nps_region_months m, f
-        where m.period_month_start between f.d0 and f.d1
-          and (f.region = 'all' or m.region = f.region)
-          and m.business_unit <> 'all' and m.region <> 'all'
-          and (f.bu = 'all' or m.business_unit = f.bu)
-        """,
-        f.params(),
-    ).fetchone()
-    due, verified, otif, reported, coverage, provisional = row
-    gap = None if verified is None or reported is None else 100 * (reported - verified)
-    return {
-        "orders_due": int(due or 0),
-        "verified_on_time_rate": verified,
-        "verified_otif_rate": otif,
-        "reported_on_time_rate": reported,
-        "verification_coverage": coverage,
-        "gap_points": gap,
-        "includes_provisional": bool(provisional),
-    }
-
-
 INTEGRITY_TABLE = "marts.fct_integrity_region_months"
 SIGNALS_TABLE = "marts.fct_integrity_order_signals"
 

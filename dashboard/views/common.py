@@ -6,13 +6,39 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import fmt
+from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame
 
 SMALL_N = 10  # fewer answers than this: greyed, with the n shown
 VERDICT_COLORS = {"ok": "#27ae60", "suspect": "#f39c12", "beautified": "#c0392b"}
+
+# Fulfillment tiles: label key and format of each MetricFlow metric (dashboard/metrics.py).
+FULFILLMENT_TILES = {
+    "verified_on_time_rate": ("verified_on_time", fmt.pct),
+    "reported_on_time_rate": ("reported_on_time", fmt.pct),
+    "integrity_gap": ("integrity_gap", fmt.points),
+    "verified_otif": ("verified_otif", fmt.pct),
+    "verification_coverage": ("verification_coverage", fmt.pct),
+    "orders_due": ("orders_due", fmt.count),
+}
+
+
+def fulfillment_tiles(p: Page, keys: list[str]) -> bool:
+    """The fulfillment tiles, each from its MetricFlow metric, with the metric's name and
+    its n under it. False (and a notice) when the metrics cannot be computed."""
+    try:
+        tiles = metrics.fulfillment_tiles(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return False
+    for col, key in zip(st.columns(len(keys)), keys, strict=True):
+        label, show = FULFILLMENT_TILES[key]
+        tile = tiles[key]
+        col.metric(p.t(label), show(tile.value))
+        col.caption(p.t("tile_source", metric=tile.metric, n=fmt.count(tile.n)))
+    return True
 
 
 def mark_provisional(p: Page, fig, monthly: pd.DataFrame) -> None:

@@ -10,7 +10,15 @@ from dashboard import fmt
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
-from dashboard.views.common import SMALL_N, drill, gaming_pair, integrity_verdicts, mark_provisional
+from dashboard.views.common import (
+    FULFILLMENT_TILES,
+    SMALL_N,
+    drill,
+    fulfillment_tiles,
+    gaming_pair,
+    integrity_verdicts,
+    mark_provisional,
+)
 
 
 def render(p: Page) -> None:
@@ -140,19 +148,12 @@ def _loyalty(p: Page) -> None:
 def _fulfillment(p: Page) -> None:
     st.subheader(p.t("fulfillment_section"))
     try:
-        tot = q.fulfillment_totals(p.con, p.f)
         monthly = q.fulfillment_monthly(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
     else:
         p.not_applied("segment")
-        c = st.columns(6)
-        c[0].metric(p.t("verified_on_time"), fmt.pct(tot["verified_on_time_rate"]))
-        c[1].metric(p.t("reported_on_time"), fmt.pct(tot["reported_on_time_rate"]))
-        c[2].metric(p.t("integrity_gap"), fmt.points(tot["gap_points"]))
-        c[3].metric(p.t("verified_otif"), fmt.pct(tot["verified_otif_rate"]))
-        c[4].metric(p.t("verification_coverage"), fmt.pct(tot["verification_coverage"]))
-        c[5].metric(p.t("orders_due"), fmt.count(tot["orders_due"]))
+        fulfillment_tiles(p, list(FULFILLMENT_TILES))
         st.caption(p.t("verified_note"))
         if not monthly.empty:
             long = monthly.melt(

@@ -13,7 +13,13 @@ from dashboard import fmt
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
-from dashboard.views.common import drill, gaming_pair, integrity_verdicts, mark_provisional
+from dashboard.views.common import (
+    drill,
+    fulfillment_tiles,
+    gaming_pair,
+    integrity_verdicts,
+    mark_provisional,
+)
 
 
 def render(p: Page) -> None:
@@ -45,18 +51,15 @@ def _drill_customer(p: Page) -> None:
 def _otif(p: Page) -> None:
     st.subheader(p.t("otif_section"))
     try:
-        tot = q.fulfillment_totals(p.con, p.f)
         monthly = q.fulfillment_monthly(p.con, p.f)
         rows = q.region_months(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
         return
     p.not_applied("segment")
-    c = st.columns(4)
-    c[0].metric(p.t("verified_otif"), fmt.pct(tot["verified_otif_rate"]))
-    c[1].metric(p.t("verified_on_time"), fmt.pct(tot["verified_on_time_rate"]))
-    c[2].metric(p.t("reported_on_time"), fmt.pct(tot["reported_on_time_rate"]))
-    c[3].metric(p.t("integrity_gap"), fmt.points(tot["gap_points"]))
+    fulfillment_tiles(
+        p, ["verified_otif", "verified_on_time_rate", "reported_on_time_rate", "integrity_gap"]
+    )
     if not monthly.empty:
         fig = go.Figure()
         fig.add_scatter(

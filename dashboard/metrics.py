@@ -1,0 +1,243 @@
+"""Figures that are MetricFlow metrics come from MetricFlow, on the view's own connection.
+
+One definition per number: a tile that shows a metric of the semantic layer
+(dbt_project/models/marts/*/_*__semantic.yml) asks MetricFlow for it, so the tile and
+`mf query` cannot disagree. MetricFlow compiles the query; the SQL runs on the read-only
+snapshot connection the view already holds (no second engine, no dbt adapter, no lock).
+
+The semantic manifest (target/semantic_manifest.json, written by `dbt parse`) names the
+warehouse's catalog; a snapshot opened on its own has its file's name as catalog, so the
+relations are re-pointed at the connection's catalog when the engine is built.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dashboard.queries import ALL, Filters, NotAvailable
+from orchestration.settings import PROJECT_ROOT
+
+SEMANTIC_MANIFEST = PROJECT_ROOT / "target" / "semantic_manifest.json"
+
+
+class MetricsUnavailable(NotAvailable):
+    """No semantic manifest to compile metrics from (`make manifest`), or the snapshot
+    lacks a mart a metric reads: the view shows a notice, never a made-up figure."""
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One figure as a view shows it: the metric it is, its value and the n behind it."""
+
+    metric: str
+    value: float | None
+    n: int | None = None
+
+
+def _quote(value: str) -> str:
+    """A filter value as an SQL string literal. Values come from the marts' own filter
+    options, but MetricFlow pastes where-clauses into SQL: quote them anyway."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def period_where(f: Filters) -> str:
+    """The view's period (first month .. last month, inclusive) on metric_time by month:
+    the one grain every semantic model has (region months are monthly)."""
+    first, last = f.start.replace(day=1), f.end.replace(day=1)
+    return (
+        "{{ TimeDimension('metric_time', 'month') }} between "
+        f"{_quote(first.isoformat())} and {_quote(last.isoformat())}"
+    )
+
+
+def dimension_where(dimensions: Mapping[str, str]) -> list[str]:
+    """`dimension = value` constraints, one per dimension whose value is not `all`."""
+    return [
+        f"{{{{ Dimension('{name}') }}}} = {_quote(value)}"
+        for name, value in dimensions.items()
+        if value != ALL
+    ]
+
+
+class DuckDBConnectionClient:
+    """MetricFlow's SqlClient over an open DuckDB connection (read-only queries only)."""
+
+    def __init__(self) -> None:
+        from metricflow.protocols.sql_client import SqlEngine
+        from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
+
+        self._engine_type = SqlEngine.DUCKDB
+        self._renderer = DuckDbSqlPlanRenderer()
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def sql_engine_type(self):
+        return self._engine_type
+
+    @property
+    def sql_plan_renderer(self):
+        return self._renderer
+
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise RuntimeError("no connection bound to the MetricFlow client")
+        return self.con
+
+    def query(self, stmt: str, sql_bind_parameter_set=None):
+        from metricflow.data_table.mf_table import MetricFlowDataTable
+
+        if sql_bind_parameter_set is not None and sql_bind_parameter_set.param_dict:
+            raise ValueError("bind parameters are not used by the dashboard's metric queries")
+        cur = self._con().execute(stmt)
+        names = [d[0] for d in cur.description]
+        return MetricFlowDataTable.create_from_rows(column_names=names, rows=cur.fetchall())
+
+    def execute(self, stmt: str, sql_bind_parameter_set=None) -> None:
+        raise PermissionError("the dashboard's MetricFlow client only reads")
+
+    def dry_run(self, stmt: str, sql_bind_parameter_set=None) -> None:
+        self._con().execute(f"explain {stmt}")
+
+    def close(self) -> None:
+        self.con = None
+
+    def render_bind_parameter_key(self, bind_parameter_key: str) -> str:
+        return f"${bind_parameter_key}"
+
+
+def _manifest_for_catalog(raw: dict, catalog: str) -> dict:
+    """The semantic manifest with every model's relation in `catalog`."""
+    for model in raw.get("semantic_models", []):
+        rel = model["node_relation"]
+        rel["database"] = catalog
+        rel["relation_name"] = f'"{catalog}"."{rel["schema_name"]}"."{rel["alias"]}"'
+    tsp = raw.get("project_configuration", {}).get("time_spines", [])
+    for spine in tsp:
+        rel = spine["node_relation"]
+        rel["database"] = catalog
+        rel["relation_name"] = f'"{catalog}"."{rel["schema_name"]}"."{rel["alias"]}"'
+    return raw
+
+
+class _Engine:
+    """A MetricFlow engine per (manifest, catalog), its client re-bound per render."""
+
+    def __init__(self, manifest_text: str, catalog: str) -> None:
+        from metricflow.engine.metricflow_engine import MetricFlowEngine
+        from metricflow_semantics.model.dbt_manifest_parser import (
+            parse_manifest_from_dbt_generated_manifest,
+        )
+        from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+
+        raw = _manifest_for_catalog(json.loads(manifest_text), catalog)
+        manifest = parse_manifest_from_dbt_generated_manifest(json.dumps(raw))
+        self.client = DuckDBConnectionClient()
+        self.engine = MetricFlowEngine(
+            semantic_manifest_lookup=SemanticManifestLookup(manifest),
+            sql_client=self.client,
+        )
+        self.lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _engine(manifest_path: str, mtime_ns: int, catalog: str) -> _Engine:
+    return _Engine(Path(manifest_path).read_text(), catalog)
+
+
+def query(
+    con: duckdb.DuckDBPyConnection,
+    metrics: Sequence[str],
+    where: Sequence[str] = (),
+    group_by: Sequence[str] = (),
+    manifest_path: Path = SEMANTIC_MANIFEST,
+) -> pd.DataFrame:
+    """Metric values as MetricFlow computes them, on `con` (the snapshot)."""
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
+    if not manifest_path.exists():
+        raise MetricsUnavailable([manifest_path.name])
+    catalog = con.execute("select current_database()").fetchone()[0]
+    eng = _engine(str(manifest_path), manifest_path.stat().st_mtime_ns, catalog)
+    request = MetricFlowQueryRequest.create(
+        metric_names=list(metrics),
+        group_by_names=list(group_by) or None,
+        where_constraints=list(where) or None,
+    )
+    with eng.lock:
+        eng.client.con = con
+        try:
+            table = eng.engine.query(request).result_df
+        except duckdb.CatalogException as exc:
+            raise MetricsUnavailable([str(exc).splitlines()[0]]) from exc
+        finally:
+            eng.client.con = None
+    return pd.DataFrame(list(table.rows), columns=list(table.column_names))
+
+
+def _scalar(frame: pd.DataFrame, metric: str) -> float | None:
+    if frame.empty or frame[metric].isna().all():
+        return None
+    return float(frame[metric].iloc[0])
+
+
+# The executive's fulfillment tiles: verified figures come from the order chains (orders
+# semantic model), reported ones from the region-month mart; each query filters with the
+# dimensions of its own model.
+ORDER_METRICS = ("orders_due", "verified_on_time_rate", "verified_otif", "verification_coverage")
+REPORTED_METRICS = ("reported_on_time_rate", "integrity_gap", "reported_orders_due")
+
+
+def fulfillment_tiles(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Tile]:
+    """Verified and reported fulfillment over the view's period, region and business unit."""
+    orders = query(
+        con,
+        ORDER_METRICS + ("orders_verified",),
+        [
+            period_where(f),
+            *dimension_where({"order__region": f.region, "order__business_unit": f.business_unit}),
+        ],
+    )
+    reported = query(
+        con,
+        REPORTED_METRICS,
+        [
+            period_where(f),
+            *dimension_where(
+                {
+                    "region_month__region": f.region,
+                    "region_month__business_unit": f.business_unit,
+                }
+            ),
+        ],
+    )
+    due = _scalar(orders, "orders_due")
+    verified = _scalar(orders, "orders_verified")
+    reported_due = _scalar(reported, "reported_orders_due")
+    n_due = int(due or 0)
+    n_verified = int(verified or 0)
+    return {
+        "orders_due": Tile("orders_due", float(n_due), n_due),
+        "verified_on_time_rate": Tile(
+            "verified_on_time_rate", _scalar(orders, "verified_on_time_rate"), n_verified
+        ),
+        "verified_otif": Tile("verified_otif", _scalar(orders, "verified_otif"), n_verified),
+        "verification_coverage": Tile(
+            "verification_coverage", _scalar(orders, "verification_coverage"), n_due
+        ),
+        "reported_on_time_rate": Tile(
+            "reported_on_time_rate",
+            _scalar(reported, "reported_on_time_rate"),
+            int(reported_due or 0),
+        ),
+        "integrity_gap": Tile(
+            "integrity_gap", _scalar(reported, "integrity_gap"), int(reported_due or 0)
+        ),
+    }

@@ -1,0 +1,124 @@
+"""Fulfillment tiles are MetricFlow metrics: each equals `mf query` with the same filters.
+
+Reads the shared small build (tests/conftest.py): the tiles are computed on the published
+snapshot as the dashboard opens it, `mf query` runs as an analyst runs it (dev target, the
+warehouse), and the filter semantics are checked once more against the orders mart.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboard import metrics
+from dashboard import queries as q
+from orchestration.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def snapshot(small_warehouse):
+    con = duckdb.connect(small_warehouse["env"]["CX_PUBLISHED_PATH"], read_only=True)
+    yield con
+    con.close()
+
+
+def _mf_query(env: dict, out: Path, names: tuple[str, ...], where: list[str]) -> dict:
+    mf = Path(sys.executable).parent / "mf"
+    cmd = [str(mf), "query", "--metrics", ",".join(names), "--csv", str(out)]
+    if where:
+        cmd += ["--where", " and ".join(where)]
+    run = subprocess.run(
+        cmd,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env, "DBT_PROFILES_DIR": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    row = pd.read_csv(out).iloc[0]
+    return {n: (None if pd.isna(row[n]) else float(row[n])) for n in names}
+
+
+def _cases(con: duckdb.DuckDBPyConnection) -> list[q.Filters]:
+    opts = q.filter_options(con)
+    months, regions, bus = opts["months"], opts["regions"], opts["business_units"]
+    return [
+        q.Filters(months[0], months[-1]),
+        q.Filters(months[-6], months[-2], regions[1], bus[0]),
+    ]
+
+
+def test_every_fulfillment_tile_equals_mf_query_with_the_same_filters(
+    snapshot, small_warehouse, tmp_path
+):
+    env = small_warehouse["env"]
+    for i, f in enumerate(_cases(snapshot)):
+        tiles = metrics.fulfillment_tiles(snapshot, f)
+        period = metrics.period_where(f)
+        by_order = metrics.dimension_where(
+            {"order__region": f.region, "order__business_unit": f.business_unit}
+        )
+        by_cell = metrics.dimension_where(
+            {"region_month__region": f.region, "region_month__business_unit": f.business_unit}
+        )
+        want = _mf_query(
+            env, tmp_path / f"o{i}.csv", metrics.ORDER_METRICS, [period, *by_order]
+        ) | _mf_query(env, tmp_path / f"r{i}.csv", metrics.REPORTED_METRICS, [period, *by_cell])
+        for name, tile in tiles.items():
+            assert tile.metric == name
+            assert tile.value == pytest.approx(want[name], rel=1e-9), (f, name)
+        assert tiles["orders_due"].value > 0
+        assert tiles["verified_on_time_rate"].n <= tiles["orders_due"].n
+
+
+def test_tile_filters_mean_what_the_view_says(snapshot):
+    """Region, business unit and months of the valid promise, as fct_orders has them."""
+    f = _cases(snapshot)[1]
+    tiles = metrics.fulfillment_tiles(snapshot, f)
+    due, verified, on_time = snapshot.execute(
+        """
+        select count(*) filter (where is_due),
+               count(*) filter (where is_due and is_verified),
+               count(*) filter (where is_due and is_on_time_verified)
+        from marts.fct_orders
+        where region = ? and business_unit = ?
+          and date_trunc('month', valid_promised_date) between ? and ?
+        """,
+        [f.region, f.business_unit, f.start, f.end],
+    ).fetchone()
+    assert tiles["orders_due"].n == due > 0
+    assert tiles["verified_on_time_rate"].n == verified
+    assert tiles["verified_on_time_rate"].value == pytest.approx(on_time / verified)
+    reported_due, reported_on_time = snapshot.execute(
+        """
+        select sum(reported_orders_due), sum(reported_orders_on_time)
+        from marts.fct_fulfillment_nps_region_months
+        where region = ? and business_unit = ? and period_month_start between ? and ?
+        """,
+        [f.region, f.business_unit, f.start, f.end],
+    ).fetchone()
+    assert tiles["reported_on_time_rate"].n == reported_due > 0
+    assert tiles["reported_on_time_rate"].value == pytest.approx(reported_on_time / reported_due)
+
+
+def test_a_quote_in_a_filter_value_matches_nothing_instead_of_widening_the_query(snapshot):
+    f = _cases(snapshot)[0]
+    evil = q.Filters(f.start, f.end, "East' or '1'='1", q.ALL)
+    tiles = metrics.fulfillment_tiles(snapshot, evil)
+    assert tiles["orders_due"].n == 0
+    assert tiles["verified_on_time_rate"].value is None
+
+
+def test_the_metric_client_refuses_to_write(snapshot):
+    client = metrics.DuckDBConnectionClient()
+    client.con = snapshot
+    with pytest.raises(PermissionError):
+        client.execute("create table marts.x as select 1")
