@@ -86,7 +86,7 @@ browser:
 
 # Serves the published snapshot read-only (CX_PUBLISHED_PATH, default
 # $(CX_DATA_DIR)/published/cx_published.duckdb, written by `make run`).
-dashboard: $(STAMP)
+dashboard: $(STAMP) $(MANIFEST)
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false --client.disableDataExport true
 

@@ -241,3 +241,69 @@ def fulfillment_tiles(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, T
             "integrity_gap", _scalar(reported, "integrity_gap"), int(reported_due or 0)
         ),
     }
+
+
+# NPS without and with the survey-gaming suspects, each with its n (gaming_pair shows them).
+SURVEY_METRICS = (
+    "nps",
+    "nps_answer_count",
+    "nps_including_gamed",
+    "nps_answer_count_including_gamed",
+)
+SCENE_METRICS = (
+    "scene_nps",
+    "scene_nps_answer_count",
+    "scene_nps_including_gamed",
+    "scene_nps_answer_count_including_gamed",
+)
+
+
+def segment_where(segment: str) -> list[str]:
+    """The segment filter as the sidebar offers it: respondents no CRM account resolves
+    to have no segment, and the sidebar calls that `unknown`."""
+    if segment == ALL:
+        return []
+    return [f"coalesce({{{{ Dimension('customer__segment') }}}}, 'unknown') = {_quote(segment)}"]
+
+
+def _gaming_pair(frame: pd.DataFrame, names: tuple[str, ...]) -> dict:
+    nps, n, nps_all, n_all = names
+    count, count_all = int(_scalar(frame, n) or 0), int(_scalar(frame, n_all) or 0)
+    return {
+        "metric": nps,
+        "metric_including_gamed": nps_all,
+        "n": count,
+        "nps": _scalar(frame, nps) if count else None,
+        "n_including_gamed": count_all,
+        "nps_including_gamed": _scalar(frame, nps_all) if count_all else None,
+        "n_gaming_suspect": count_all - count,
+    }
+
+
+def survey_nps_where(f: Filters) -> list[str]:
+    return [period_where(f), *segment_where(f.segment)]
+
+
+def scene_nps_where(f: Filters) -> list[str]:
+    return [
+        period_where(f),
+        *dimension_where(
+            {
+                "response__order_region": f.region,
+                "response__order_business_unit": f.business_unit,
+            }
+        ),
+        *segment_where(f.segment),
+    ]
+
+
+def survey_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Every survey answer submitted in the period (segment filter; region and business
+    unit do not apply): metrics nps and nps_including_gamed with their counts."""
+    return _gaming_pair(query(con, SURVEY_METRICS, survey_nps_where(f)), SURVEY_METRICS)
+
+
+def scene_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Delivery-survey answers, by the surveyed order's region and business unit: metrics
+    scene_nps and scene_nps_including_gamed with their counts."""
+    return _gaming_pair(query(con, SCENE_METRICS, scene_nps_where(f)), SCENE_METRICS)

@@ -160,65 +160,6 @@ def account_nps_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
     )
 
 
-# NPS without and with the survey-gaming suspects, each with its n: the select of
-# survey_nps and scene_nps_gaming (their where clauses differ). A constant, never input.
-_GAMING_NPS = """
-        select count(*) filter (where not r.is_gaming_suspect),
-               avg(r.nps_points) filter (where not r.is_gaming_suspect),
-               count(*),
-               avg(r.nps_points)
-        from marts.fct_survey_responses r
-        left join marts.dim_customer c using (customer_key), f
-"""
-
-
-def _gaming_nps(row: tuple) -> dict:
-    n, nps, n_all, nps_all = row
-    return {
-        "n": int(n or 0),
-        "nps": nps,
-        "n_including_gamed": int(n_all or 0),
-        "nps_including_gamed": nps_all,
-        "n_gaming_suspect": int(n_all or 0) - int(n or 0),
-    }
-
-
-def survey_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    """NPS over every survey answer submitted in the period (segment filter), without the
-    survey-gaming suspects (the headline, `n` beside it) and with them, as the `nps` and
-    `nps_including_gamed` metrics define it. Region and business unit do not apply."""
-    require(con, "marts.fct_survey_responses", "marts.dim_customer")
-    row = con.execute(
-        _F
-        + _GAMING_NPS
-        + """
-        where r.has_nps = 1 and r.submitted_month between f.d0 and f.d1
-          and (f.seg = 'all' or coalesce(c.segment, 'unknown') = f.seg)
-        """,
-        f.params(),
-    ).fetchone()
-    return _gaming_nps(row)
-
-
-def scene_nps_gaming(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    """Scene (delivery-survey) NPS over the selection (region / BU of the surveyed order,
-    segment), without and with the survey-gaming suspects, each with its n."""
-    require(con, "marts.fct_survey_responses", "marts.dim_customer")
-    row = con.execute(
-        _F
-        + _GAMING_NPS
-        + """
-        where r.has_nps = 1 and r.survey_type = 'delivery'
-          and r.submitted_month between f.d0 and f.d1
-          and (f.region = 'all' or r.order_region = f.region)
-          and (f.bu = 'all' or r.order_business_unit = f.bu)
-          and (f.seg = 'all' or coalesce(c.segment, 'unknown') = f.seg)
-        """,
-        f.params(),
-    ).fetchone()
-    return _gaming_nps(row)
-
-
 def fulfillment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Verified vs reported fulfillment per month over the selected region / BU.
     The mart also carries 'all' roll-up rows (a whole region; every region): the queries

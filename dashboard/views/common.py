@@ -64,11 +64,16 @@ def gaming_pair(p: Page, cols, figures: dict, label: str) -> None:
     """The honest NPS (survey-gaming suspects left out) with its n; beside it, when the
     suspects change it, the NPS including them, labelled, with its n."""
     cols[0].metric(p.t(label), fmt.nps(figures["nps"]))
-    cols[0].caption(f"n = {fmt.count(figures['n'])}")
+    cols[0].caption(p.t("tile_source", metric=figures["metric"], n=fmt.count(figures["n"])))
     if figures["n_gaming_suspect"]:
         cols[1].metric(p.t(f"{label}_including_gamed"), fmt.nps(figures["nps_including_gamed"]))
         cols[1].caption(
-            f"n = {fmt.count(figures['n_including_gamed'])} · "
+            p.t(
+                "tile_source",
+                metric=figures["metric_including_gamed"],
+                n=fmt.count(figures["n_including_gamed"]),
+            )
+            + " · "
             + p.t("gaming_suspects_n", n=fmt.count(figures["n_gaming_suspect"]))
         )
     else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboard import fmt
+from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
@@ -73,7 +73,7 @@ def _nps(p: Page) -> None:
             fig.update_yaxes(range=[-100, 100])
             p.chart(fig)
     try:
-        figures = q.survey_nps(p.con, p.f)
+        figures = metrics.survey_nps(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
         return

@@ -9,7 +9,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import fmt
+from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
@@ -168,7 +168,7 @@ def _scene(p: Page) -> None:
         fig.update_yaxes(range=[-100, 100])
         p.chart(fig)
     try:
-        gaming = q.scene_nps_gaming(p.con, p.f)
+        gaming = metrics.scene_nps(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
     else:

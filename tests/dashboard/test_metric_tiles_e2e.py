@@ -122,3 +122,64 @@ def test_the_metric_client_refuses_to_write(snapshot):
     client.con = snapshot
     with pytest.raises(PermissionError):
         client.execute("create table marts.x as select 1")
+
+
+def _survey_cases(con: duckdb.DuckDBPyConnection) -> list[q.Filters]:
+    opts = q.filter_options(con)
+    months, regions, bus = opts["months"], opts["regions"], opts["business_units"]
+    assert "unknown" in opts["segments"]  # unresolved respondents: no segment
+    return [
+        q.Filters(months[0], months[-1]),
+        q.Filters(months[-6], months[-1], segment="unknown"),
+        q.Filters(months[0], months[-1], regions[1], bus[0], opts["segments"][0]),
+    ]
+
+
+def test_survey_and_scene_nps_tiles_equal_mf_query_with_the_same_filters(
+    snapshot, small_warehouse, tmp_path
+):
+    env = small_warehouse["env"]
+    for i, f in enumerate(_survey_cases(snapshot)):
+        for name, figures, names, where in (
+            (
+                "s",
+                metrics.survey_nps(snapshot, f),
+                metrics.SURVEY_METRICS,
+                metrics.survey_nps_where(f),
+            ),
+            (
+                "c",
+                metrics.scene_nps(snapshot, f),
+                metrics.SCENE_METRICS,
+                metrics.scene_nps_where(f),
+            ),
+        ):
+            want = _mf_query(env, tmp_path / f"{name}{i}.csv", names, where)
+            nps, n, nps_all, n_all = names
+            assert figures["metric"] == nps and figures["metric_including_gamed"] == nps_all
+            assert figures["n"] == want[n] and figures["n_including_gamed"] == want[n_all]
+            if figures["n"]:
+                assert figures["nps"] == pytest.approx(want[nps], rel=1e-9)
+            if figures["n_including_gamed"]:
+                assert figures["nps_including_gamed"] == pytest.approx(want[nps_all], rel=1e-9)
+
+
+def test_survey_tiles_leave_gaming_suspects_out_and_count_unresolved_as_unknown(snapshot):
+    for f in _survey_cases(snapshot):
+        n, nps, n_all, nps_all = snapshot.execute(
+            """
+            select count(*) filter (where not r.is_gaming_suspect),
+                   avg(r.nps_points) filter (where not r.is_gaming_suspect),
+                   count(*), avg(r.nps_points)
+            from marts.fct_survey_responses as r
+            left join marts.dim_customer as c on r.customer_key = c.customer_key
+            where r.has_nps = 1 and r.submitted_month between ? and ?
+              and (? = 'all' or coalesce(c.segment, 'unknown') = ?)
+            """,
+            [f.start, f.end, f.segment, f.segment],
+        ).fetchone()
+        got = metrics.survey_nps(snapshot, f)
+        assert (got["n"], got["n_including_gamed"]) == (n, n_all) and n > 0
+        assert got["nps"] == pytest.approx(nps)
+        assert got["nps_including_gamed"] == pytest.approx(nps_all)
+    assert any(metrics.survey_nps(snapshot, f)["n_gaming_suspect"] for f in _survey_cases(snapshot))

@@ -199,29 +199,6 @@ def test_scene_nps_late_vs_on_time(con):
     assert s["n_on_time"] == 5 and s["nps_on_time"] == pytest.approx(80)
 
 
-def test_survey_nps_headline_leaves_gaming_suspects_out(con):
-    """R4 and R5 (two 10s) are survey-gaming suspects: the headline is over R1, R2 and R6
-    (-100, +100, -100), the figure including them over all five."""
-    s = q.survey_nps(con, FULL)
-    assert s["n"] == 3 and s["nps"] == pytest.approx(-100 / 3)
-    assert s["n_including_gamed"] == 5 and s["nps_including_gamed"] == pytest.approx(20)
-    assert s["n_gaming_suspect"] == 2
-    key = q.survey_nps(con, q.Filters(FULL.start, FULL.end, segment="key"))
-    assert key["n"] == key["n_including_gamed"] == 2 and key["n_gaming_suspect"] == 0
-    assert key["nps"] == key["nps_including_gamed"] == pytest.approx(0)
-
-
-def test_scene_nps_with_and_without_gaming_suspects_follows_the_region(con):
-    s = q.scene_nps_gaming(con, FULL)
-    assert s["n"] == 2 and s["nps"] == pytest.approx(0)
-    assert s["n_including_gamed"] == 4 and s["nps_including_gamed"] == pytest.approx(50)
-    west = q.scene_nps_gaming(con, q.Filters(FULL.start, FULL.end, region="West"))
-    assert west["n"] == 0 and west["nps"] is None
-    assert west["n_including_gamed"] == 2 and west["nps_including_gamed"] == pytest.approx(100)
-    east_mro = q.scene_nps_gaming(con, q.Filters(FULL.start, FULL.end, "East", "mro"))
-    assert east_mro["n"] == 1 and east_mro["n_gaming_suspect"] == 0
-
-
 def test_lost_customers_are_listed_apart_from_the_risk_list(con):
     lost = q.lost_customers(con, FULL)
     assert list(lost["customer_key"]) == ["C4", "C5"]  # latest activity first, none last
