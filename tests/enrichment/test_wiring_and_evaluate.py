@@ -23,7 +23,12 @@ def test_enrichment_tables_sit_between_staging_and_the_public_opinion_marts():
         for t in ENRICHMENT_TABLES
         for k in graph.get(enrichment_asset_key(t)).child_keys
     }
-    assert {"marts/fct_posts", "marts/fct_post_keywords_monthly"} <= children
+    staged = {f"staging/stg_enrichment__{t}" for t in ENRICHMENT_TABLES}
+    assert staged <= children  # every Python-written table enters dbt through staging
+    marts = {
+        k.to_user_string() for s in staged for k in graph.get(dg.AssetKey(s.split("/"))).child_keys
+    }
+    assert {"marts/fct_posts", "marts/fct_post_keywords_monthly"} <= marts
     # The dbt source `enrichment` is the same node as the Python asset.
     assert source_asset_key("enrichment", "post_scores") == enrichment_asset_key("post_scores")
     assert not any(
