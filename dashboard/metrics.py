@@ -114,14 +114,10 @@ class DuckDBConnectionClient:
 
 
 def _manifest_for_catalog(raw: dict, catalog: str) -> dict:
-    """The semantic manifest with every model's relation in `catalog`."""
-    for model in raw.get("semantic_models", []):
-        rel = model["node_relation"]
-        rel["database"] = catalog
-        rel["relation_name"] = f'"{catalog}"."{rel["schema_name"]}"."{rel["alias"]}"'
-    tsp = raw.get("project_configuration", {}).get("time_spines", [])
-    for spine in tsp:
-        rel = spine["node_relation"]
+    """The semantic manifest with every model's (and time spine's) relation in `catalog`."""
+    spines = raw.get("project_configuration", {}).get("time_spines", [])
+    for item in [*raw.get("semantic_models", []), *spines]:
+        rel = item["node_relation"]
         rel["database"] = catalog
         rel["relation_name"] = f'"{catalog}"."{rel["schema_name"]}"."{rel["alias"]}"'
     return raw
