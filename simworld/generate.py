@@ -1375,7 +1375,8 @@ def generate(
     seed gives the same files for the same N, but not the files of another N)."""
     t0 = time.perf_counter()
     scale = w.SCALES[scale_name]
-    n_shards = default_shards(scale) if shards is None else shards
+    # A shard has at least one customer.
+    n_shards = min(default_shards(scale) if shards is None else shards, scale.customers)
     for sub in ("landing", "ground_truth"):
         shutil.rmtree(out / sub, ignore_errors=True)
     truth_dir = out / "ground_truth"
