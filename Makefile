@@ -29,7 +29,7 @@ help:
 	@echo "make test-slow - the long tests: 100 fuzzed contract-valid landing sets through the job"
 	@echo "make bench  - benchmark every stage on medium demo data (time, peak memory), then"
 	@echo "              extraction from a local PostgreSQL beside file ingest (rows/s);"
-	@echo "              SCALE=large: 10M orders, generated in shards (~8 min, <2 GiB peak)"
+	@echo "              SCALE=large: 10M orders, generated in shards (~6.5 min, <2 GiB peak)"
 	@echo "make lint   - ruff"
 	@echo "make dashboard - role dashboards on the published snapshot, http://localhost:8501"
 	@echo "make mf-serve - MetricFlow kept warm, http://127.0.0.1:8765/query?metrics=nps&group_by=metric_time__month"
