@@ -13,7 +13,8 @@ export PATH := $(BIN):$(PATH)
 
 # Paths are settings (cx_settings: CX_* env > cx.toml > default); the Makefile asks
 # for them and exports nothing. cx_settings needs only the standard library.
-setting = $(shell cd $(CURDIR) && $(PYTHON) -m cx_settings get $(1))
+SETTINGS_PY := $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+setting = $(shell cd $(CURDIR) && $(SETTINGS_PY) -m cx_settings get $(1))
 DATA_DIR := $(call setting,data_dir)
 WAREHOUSE := $(call setting,duckdb_path)
 
@@ -125,7 +126,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 settings:
-	@$(PYTHON) -m cx_settings show
+	@$(SETTINGS_PY) -m cx_settings show
 
 clean:
 	rm -rf target logs $(WAREHOUSE) $(WAREHOUSE).wal $(DATA_DIR)/logs
