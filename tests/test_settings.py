@@ -103,6 +103,8 @@ def test_types_are_converted(tmp_path):
 
 
 def test_load_settings_follows_the_environment_and_the_file(monkeypatch, tmp_path):
+    for name in cs.ENV_NAMES:  # e.g. the session build's CX_DUCKDB_PATH
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "a"))
     assert load_settings().paths.duckdb_path == tmp_path / "a" / "warehouse.duckdb"
     monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "b"))
