@@ -13,7 +13,7 @@ Every file under the landing root gets a ledger row and a verdict:
   its rows are gone and the file is not loaded again.
 
 A file still being written (modified within the settle interval of
-ingest/limits.yml, changed while it was read, or named `*.part`, `*.tmp`,
+the settings (ingest), changed while it was read, or named `*.part`, `*.tmp`,
 `*.partial`) is left for the next build and recorded nowhere yet.
 
 One file is one transaction: a crash mid-file leaves nothing of that file

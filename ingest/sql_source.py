@@ -35,6 +35,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 import yaml
 
+from cx_settings import load_settings
 from ingest import contract as c
 from ingest.loader import (
     LEDGER,
@@ -62,8 +63,6 @@ DEFAULT_CHUNK_ROWS = 50_000
 # DuckDB's memory cap while an extraction runs (its temp tables spill to disk beyond
 # it): one extraction is one transaction, so without a cap a million-row table sits in
 # memory two or three times over (measured: ~3 GB peak for 1M orders; ~1.5 GB with 1GB).
-MEMORY_LIMIT_ENV = "CX_SQL_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "1GB"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -503,7 +502,7 @@ def extract_table(
             )
             streaming = src.execution_options(stream_results=True, yield_per=t.chunk_rows)
             limit_before = con.execute("select current_setting('memory_limit')").fetchone()[0]
-            limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
+            limit = load_settings().engine.sql_memory_limit
             con.execute(f"set memory_limit = {literal(limit)}")
             con.execute("begin transaction")
             try:

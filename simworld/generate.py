@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cx_settings import load_settings
 from ingest import contract as c
 from simworld.demo import operations as ops
 from simworld.demo import vocab as v
@@ -1438,7 +1439,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--scale", choices=sorted(w.SCALES), default="small")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--out", type=Path, default=Path("data"))
+    ap.add_argument("--out", type=Path, default=load_settings().paths.data_dir)
     ap.add_argument("--manipulation", choices=("normal", "subtle", "none"), default="normal")
     ap.add_argument(
         "--shards",

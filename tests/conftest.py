@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -8,9 +7,16 @@ import pytest
 
 from ingest.loader import ensure_schema
 
-# Tests write landing files and load them at once: no settle interval for files in
-# flight, except where a test sets one (tests/ingest/test_in_flight.py).
-os.environ.setdefault("CX_LANDING_SETTLE_SECONDS", "0")
+TEST_SETTINGS = Path(__file__).with_name("settings.toml")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def test_settings():
+    """The suite's settings file (tests/settings.toml), for the session and every
+    subprocess it starts; set when the session starts, never on import."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CX_SETTINGS_FILE", str(TEST_SETTINGS))
+        yield TEST_SETTINGS
 
 
 @pytest.fixture
