@@ -49,6 +49,7 @@ from ingest.loader import (
     _select_list,
     _write_file,
     ensure_schema,
+    raw_record_sql,
     raw_table_name,
 )
 from ingest.sql import ident, literal
@@ -612,8 +613,9 @@ def _load_extracted(
         "create or replace temp table _rejects (row_number bigint, reason varchar, "
         "detail varchar, raw_record varchar)"
     )
+    record = raw_record_sql(list(present), bool(extras))
     n, digest = con.execute(
-        "select count(*), coalesce(sum(hash(_raw))::varchar, '0') from _parsed"
+        f"select count(*), coalesce(sum(hash({record}))::varchar, '0') from _parsed"
     ).fetchone()
     content_hash = f"{n}:{digest}"
     kind = next((k for k in (encode_watermark(hi)[0], encode_watermark(lo)[0]) if k), None)
@@ -636,7 +638,7 @@ def _load_extracted(
     loaded = _write_file(
         con,
         table,
-        _Parsed(set(present), list(extras)),
+        _Parsed(set(present), list(extras), record_columns=tuple(present)),
         load_id,
         path,
         content_hash,
