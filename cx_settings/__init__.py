@@ -190,7 +190,9 @@ class Identity:
         "(about 30 s a pair: 150 pairs in 75 minutes).",
     )
     retrain_when_records_grow_by: float = _setting(
-        0.5, "A stored model is retrained once the records grew by this share since training."
+        0.5,
+        "A stored model is retrained once the records grew by this share since training; "
+        "0 retrains on every run (weights then equal a rebuild's).",
     )
 
 

@@ -87,8 +87,13 @@ def _register(db_api: Any, frames: dict[str, pd.DataFrame]) -> list[Any]:
 def needs_training(
     entity: EntityConfig, stored: StoredModel | None, n_records: int, grow_by: float
 ) -> bool:
-    """Retrain when there is no model, the configuration changed, or the data grew a lot."""
-    if stored is None or stored.fingerprint != entity.fingerprint:
+    """Retrain when there is no model, the configuration changed, or the data grew a lot.
+
+    grow_by <= 0 retrains on every run: a kept model's weights come from the records of
+    its training (values that arrived later, e.g. the orders a response's customer is
+    read from, change no count), so only a model retrained on the records at hand gives
+    the weights a rebuild from scratch gives."""
+    if stored is None or stored.fingerprint != entity.fingerprint or grow_by <= 0:
         return True
     return n_records > stored.n_records * (1 + grow_by)
 

@@ -2,11 +2,14 @@
 prepare-and-package --file orchestration/dbt_project.py` imports it by path,
 so it imports nothing from this package (cx_settings is its own package)."""
 
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from dagster._record import replace
 from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
+from packaging import version
 
 from cx_settings import dbt as cx_dbt
 
@@ -23,6 +26,13 @@ class CxDbtCliResource(DbtCliResource):
     # traceback) on every invocation: skip it.
     def _initialize_dbt_core_adapter(self, args: Any) -> None:
         return None
+
+    # dagster-dbt asks `dbt --version` in a subprocess (≈ 2 s) on every invocation,
+    # to tell dbt-core from the Fusion engine. cx-dbt runs the dbt-core installed
+    # beside this interpreter: its version is known without starting it.
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(metadata.version("dbt-core"))
 
 
 class CxDbtProjectPreparer(DagsterDbtProjectPreparer):

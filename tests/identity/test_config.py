@@ -67,3 +67,16 @@ def test_clerical_decisions_override_the_model():
     out = apply_decisions(pairs, decisions, "record_id_l", "record_id_r").set_index("record_id_l")
     assert not out.loc["a", "is_match"] and out.loc["c", "is_match"]
     assert set(out["method"]) == {"clerical"}
+
+
+def test_a_stored_model_is_kept_until_records_grow_by_the_share_and_zero_always_retrains():
+    from identity.engine import StoredModel, needs_training
+
+    e = load_config()["accounts"]
+    stored = StoredModel(e.name, e.fingerprint, 1000, {})
+    assert needs_training(e, None, 1000, 0.5)
+    assert not needs_training(e, stored, 1000, 0.5)
+    assert not needs_training(e, stored, 1500, 0.5)
+    assert needs_training(e, stored, 1501, 0.5)
+    assert needs_training(e, dataclasses.replace(stored, fingerprint="other"), 1000, 0.5)
+    assert needs_training(e, stored, 1000, 0)  # same count, values may have changed
