@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingest.loader import ensure_schema
+from orchestration.settings import PROJECT_ROOT
 
 # Tests write landing files and load them at once: no settle interval for files in
 # flight, except where a test sets one (tests/ingest/test_in_flight.py).
@@ -37,25 +39,76 @@ def write(root: Path, rel: str, content: str | bytes, encoding: str = "utf-8") -
     return path
 
 
+# Parallel runs (pytest-xdist, `make test` runs -n 2 --dist loadgroup). The shared small
+# build holds in-process results (the two runs' events), so it cannot be handed from one
+# worker process to another: every test that reads it is put in one xdist group and runs
+# on the worker that builds it, once. The other tests are grouped by module, so a
+# module-scoped fixture (a private build, a server) is set up on one worker only.
+SMALL_WAREHOUSE_GROUP = "small_warehouse"
+
+
+# tryfirst: xdist's worker reads the xdist_group marks in its own hook of this name.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    users = set()
+    for item in items:
+        if "small_warehouse" in item.fixturenames or item.get_closest_marker("small_warehouse"):
+            group = SMALL_WAREHOUSE_GROUP
+            users.add(item.nodeid)
+        else:
+            group = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+    config.stash[_SMALL_WAREHOUSE_USERS] = users
+
+
+_SMALL_WAREHOUSE_USERS = pytest.StashKey[set]()
+
+
+def _check_small_warehouse_group(config) -> None:
+    """Under xdist, a test outside the group would pay a second build on another worker
+    (and slow the suite by minutes): say which test and what to mark instead."""
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and config.getvalue("loadgroup")):
+        return
+    current = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    if current and current not in config.stash.get(_SMALL_WAREHOUSE_USERS, set()):
+        pytest.fail(
+            f"{current} asks for small_warehouse at run time (request.getfixturevalue) "
+            "but is not marked: add @pytest.mark.small_warehouse so that it runs on the "
+            "worker that builds it (tests/conftest.py)",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
-def small_warehouse(tmp_path_factory):
+def small_warehouse(request, tmp_path_factory):
     """The small demo data (seed 42) built twice through the real Dagster job.
 
     Shared by every end-to-end module that only reads the result, so the suite
     pays for one build. Modules that change landing files build their own.
+    A test that asks for it at run time (not as an argument) is marked
+    `small_warehouse`, so that parallel runs keep it on the worker that builds it.
     """
     import dagster as dg
 
     from tests.pipeline import generate, run_build, warehouse_env
 
-    data = tmp_path_factory.mktemp("small") / "data"
-    generate(data)
+    _check_small_warehouse_group(request.config)
+    root = tmp_path_factory.mktemp("small")
+    data = root / "data"
     with warehouse_env(data) as env, dg.instance_for_test() as instance:
-        first = run_build(instance)
+        parse_cache = ParseCache(root / "dbt_target")
+        parse_cache.start()  # beside the generator: both are subprocesses
+        generate(data)
+        parse_cache.wait()
+        with parse_cache:
+            first = run_build(instance)
         with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
             counts = raw_counts(con)
             keys = customer_keys(con)
-        second = run_build(instance)
+        with parse_cache:
+            second = run_build(instance)
         yield {
             "data": data,
             "truth": data / "ground_truth",
@@ -66,6 +119,59 @@ def small_warehouse(tmp_path_factory):
             "counts_after_first": counts,
             "customer_keys_after_first": keys,
         }
+
+
+class ParseCache:
+    """dbt's partial-parse cache for the warehouse path now in the environment.
+
+    dbt keys the cache on the connection details, the warehouse path included, so
+    the cache in target/ (parsed for data/warehouse.duckdb by `make manifest`) is
+    thrown away by every dbt step of a build on a tmp path: "Unable to do partial
+    parsing because profile has changed", a full parse per step (~3 s more each,
+    four steps per build). Parsed once here for this path, into a target dir of its
+    own (target/ is left alone), and pointed at while a build runs (dagster-dbt
+    copies <DBT_TARGET_PATH>/partial_parse.msgpack into each step's own target dir),
+    the steps parse incrementally, as in production.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._proc: subprocess.Popen | None = None
+        self._saved: str | None = None
+
+    def start(self) -> None:
+        from tests.fixed_data_dir import _dbt
+
+        self.target.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "DBT_TARGET_PATH": str(self.target),
+            "DBT_LOG_PATH": str(self.target),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+        self._proc = subprocess.Popen(
+            [_dbt(), "parse", "--profiles-dir", str(PROJECT_ROOT), "--quiet"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait(self) -> None:
+        out, _ = self._proc.communicate()
+        if self._proc.returncode != 0:
+            raise RuntimeError(f"dbt parse failed: {out.decode(errors='replace')[-3000:]}")
+
+    def __enter__(self) -> ParseCache:
+        self._saved = os.environ.get("DBT_TARGET_PATH")
+        os.environ["DBT_TARGET_PATH"] = str(self.target)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._saved is None:
+            os.environ.pop("DBT_TARGET_PATH", None)
+        else:
+            os.environ["DBT_TARGET_PATH"] = self._saved
 
 
 def customer_keys(con: duckdb.DuckDBPyConnection):

@@ -24,7 +24,8 @@ import pytest
 from dashboard import fmt
 from orchestration.settings import PROJECT_ROOT
 
-pytestmark = pytest.mark.e2e
+# The snapshot fixture asks for the shared build at run time.
+pytestmark = [pytest.mark.e2e, pytest.mark.small_warehouse]
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "dashboard"
 CHROMIUM = next(
