@@ -118,7 +118,7 @@ mf-serve: $(STAMP) $(MANIFEST)
 # that builds it, the other tests spread by module (tests/conftest.py). TEST_WORKERS=0
 # runs in one process.
 TEST_WORKERS ?= 2
-XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 test: $(STAMP) $(MANIFEST) browser
 	$(BIN)/pytest -m "not slow" $(XDIST)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from pathlib import Path
@@ -39,44 +40,56 @@ def write(root: Path, rel: str, content: str | bytes, encoding: str = "utf-8") -
     return path
 
 
-# Parallel runs (pytest-xdist, `make test` runs -n 2 --dist loadgroup). The shared small
+# Parallel runs (pytest-xdist; `make test` runs -n 2 --dist loadscope). The shared small
 # build holds in-process results (the two runs' events), so it cannot be handed from one
-# worker process to another: every test that reads it is put in one xdist group and runs
-# on the worker that builds it, once. The other tests are grouped by module, so a
+# worker process to another: every test module that reads it is one work unit, run on
+# the worker that builds it, once. The other modules are work units of their own, so a
 # module-scoped fixture (a private build, a server) is set up on one worker only.
-SMALL_WAREHOUSE_GROUP = "small_warehouse"
+# (xdist's own `loadgroup` marks do not reach the scheduler under pytest 9.2: xdist 3.8
+# renames Item._nodeid, which pytest 9.2 no longer reads.)
+SMALL_WAREHOUSE_SCOPE = "small_warehouse"
 
 
-# tryfirst: xdist's worker reads the xdist_group marks in its own hook of this name.
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    users = set()
-    for item in items:
-        if "small_warehouse" in item.fixturenames or item.get_closest_marker("small_warehouse"):
-            group = SMALL_WAREHOUSE_GROUP
-            users.add(item.nodeid)
-        else:
-            group = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-    config.stash[_SMALL_WAREHOUSE_USERS] = users
+@functools.cache
+def _reads_small_warehouse(module: Path) -> bool:
+    """A module that names the fixture, as an argument or in request.getfixturevalue."""
+    return "small_warehouse" in module.read_text(encoding="utf-8")
 
 
-_SMALL_WAREHOUSE_USERS = pytest.StashKey[set]()
+def xdist_scope(rootdir: Path, nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    path = rootdir / module
+    if path.suffix == ".py" and path.is_file() and _reads_small_warehouse(path):
+        return SMALL_WAREHOUSE_SCOPE
+    return module
 
 
-def _check_small_warehouse_group(config) -> None:
-    """Under xdist, a test outside the group would pay a second build on another worker
-    (and slow the suite by minutes): say which test and what to mark instead."""
-    if not (os.environ.get("PYTEST_XDIST_WORKER") and config.getvalue("loadgroup")):
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedBuildScheduling(LoadScopeScheduling):
+        """loadscope (a module per work unit; the largest first), with every reader of
+        the shared small build in one unit."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(config.rootpath, nodeid)
+
+    return SharedBuildScheduling(config, log)
+
+
+def _check_small_warehouse_scope(config) -> None:
+    """A test outside the unit would pay a second build on another worker (minutes): say
+    which, rather than pass slowly."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     current = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
-    if current and current not in config.stash.get(_SMALL_WAREHOUSE_USERS, set()):
+    if current and xdist_scope(config.rootpath, current) != SMALL_WAREHOUSE_SCOPE:
         pytest.fail(
-            f"{current} asks for small_warehouse at run time (request.getfixturevalue) "
-            "but is not marked: add @pytest.mark.small_warehouse so that it runs on the "
-            "worker that builds it (tests/conftest.py)",
+            f"{current} reaches small_warehouse through a fixture of another module: "
+            "name small_warehouse in its module so that it runs on the worker that "
+            "builds it (tests/conftest.py, xdist_scope)",
             pytrace=False,
         )
 
@@ -87,14 +100,13 @@ def small_warehouse(request, tmp_path_factory):
 
     Shared by every end-to-end module that only reads the result, so the suite
     pays for one build. Modules that change landing files build their own.
-    A test that asks for it at run time (not as an argument) is marked
-    `small_warehouse`, so that parallel runs keep it on the worker that builds it.
+    Parallel runs keep every module that names it on the worker that builds it.
     """
     import dagster as dg
 
     from tests.pipeline import generate, run_build, warehouse_env
 
-    _check_small_warehouse_group(request.config)
+    _check_small_warehouse_scope(request.config)
     root = tmp_path_factory.mktemp("small")
     data = root / "data"
     with warehouse_env(data) as env, dg.instance_for_test() as instance:

@@ -69,7 +69,6 @@ def small_snapshot_path(request):
 
 
 @pytest.mark.e2e
-@pytest.mark.small_warehouse  # small_snapshot_path asks for it at run time
 def test_an_account_manager_resolves_an_alert_from_the_customer_page(
     tmp_path, monkeypatch, small_snapshot_path
 ):

@@ -24,8 +24,7 @@ import pytest
 from dashboard import fmt
 from orchestration.settings import PROJECT_ROOT
 
-# The snapshot fixture asks for the shared build at run time.
-pytestmark = [pytest.mark.e2e, pytest.mark.small_warehouse]
+pytestmark = pytest.mark.e2e
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "dashboard"
 CHROMIUM = next(
