@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import os
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -44,7 +48,9 @@ def write(root: Path, rel: str, content: str | bytes, encoding: str = "utf-8") -
 # build holds in-process results (the two runs' events), so it cannot be handed from one
 # worker process to another: every test module that reads it is one work unit, run on
 # the worker that builds it, once. The other modules are work units of their own, so a
-# module-scoped fixture (a private build, a server) is set up on one worker only.
+# module-scoped fixture (a private build, a server) is set up on one worker only. A module
+# that needs only the published snapshot asks for `small_snapshot` instead: it can run on
+# the other worker, which waits for the build, so it is handed out last.
 # (xdist's own `loadgroup` marks do not reach the scheduler under pytest 9.2: xdist 3.8
 # renames Item._nodeid, which pytest 9.2 no longer reads.)
 SMALL_WAREHOUSE_SCOPE = "small_warehouse"
@@ -54,6 +60,11 @@ SMALL_WAREHOUSE_SCOPE = "small_warehouse"
 def _reads_small_warehouse(module: Path) -> bool:
     """A module that names the fixture, as an argument or in request.getfixturevalue."""
     return "small_warehouse" in module.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _reads_small_snapshot(module: Path) -> bool:
+    return "small_snapshot" in module.read_text(encoding="utf-8")
 
 
 def xdist_scope(rootdir: Path, nodeid: str) -> str:
@@ -71,18 +82,34 @@ def pytest_xdist_make_scheduler(config, log):
 
     class SharedBuildScheduling(LoadScopeScheduling):
         """loadscope (a module per work unit; the largest first), with every reader of
-        the shared small build in one unit."""
+        the shared small build in one unit, handed out first; the modules that read only
+        its snapshot file (`small_snapshot`) are handed out last: on the other worker they
+        wait for the build, so they come when that worker has run out of other work."""
 
         def _split_scope(self, nodeid: str) -> str:
             return xdist_scope(config.rootpath, nodeid)
 
+        def _assign_work_unit(self, node) -> None:
+            if not getattr(self, "_ordered", False):
+                self._ordered = True
+                for scope in list(self.workqueue):
+                    path = config.rootpath / scope
+                    if path.is_file() and _reads_small_snapshot(path):
+                        self.workqueue.move_to_end(scope)
+                if SMALL_WAREHOUSE_SCOPE in self.workqueue:
+                    self.workqueue.move_to_end(SMALL_WAREHOUSE_SCOPE, last=False)
+            super()._assign_work_unit(node)
+
     return SharedBuildScheduling(config, log)
+
+
+_BUILD_ANYWHERE = pytest.StashKey[bool]()
 
 
 def _check_small_warehouse_scope(config) -> None:
     """A test outside the unit would pay a second build on another worker (minutes): say
     which, rather than pass slowly."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    if not os.environ.get("PYTEST_XDIST_WORKER") or config.stash.get(_BUILD_ANYWHERE, False):
         return
     current = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
     if current and xdist_scope(config.rootpath, current) != SMALL_WAREHOUSE_SCOPE:
@@ -109,18 +136,21 @@ def small_warehouse(request, tmp_path_factory):
     _check_small_warehouse_scope(request.config)
     root = tmp_path_factory.mktemp("small")
     data = root / "data"
+    shared = _shared_snapshot_dir(tmp_path_factory)
     with warehouse_env(data) as env, dg.instance_for_test() as instance:
-        parse_cache = ParseCache(root / "dbt_target")
-        parse_cache.start()  # beside the generator: both are subprocesses
-        generate(data)
-        parse_cache.wait()
-        with parse_cache:
-            first = run_build(instance)
-        with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
-            counts = raw_counts(con)
-            keys = customer_keys(con)
-        with parse_cache:
-            second = run_build(instance)
+        with _snapshot_lock(shared):  # held until the snapshot is shared: see small_snapshot
+            parse_cache = ParseCache(root / "dbt_target")
+            parse_cache.start()  # beside the generator: both are subprocesses
+            generate(data)
+            parse_cache.wait()
+            with parse_cache:
+                first = run_build(instance)
+            with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
+                counts = raw_counts(con)
+                keys = customer_keys(con)
+            with parse_cache:
+                second = run_build(instance)
+            _share_snapshot(env, shared)
         yield {
             "data": data,
             "truth": data / "ground_truth",
@@ -131,6 +161,57 @@ def small_warehouse(request, tmp_path_factory):
             "counts_after_first": counts,
             "customer_keys_after_first": keys,
         }
+
+
+def _shared_snapshot_dir(tmp_path_factory) -> Path:
+    """One dir for every worker of this run (xdist workers' basetemps are siblings)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = root / "small_snapshot"
+    shared.mkdir(parents=True, exist_ok=True)
+    return shared
+
+
+@contextlib.contextmanager
+def _snapshot_lock(shared: Path) -> Iterator[None]:
+    with (shared / "build.lock").open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _share_snapshot(env: dict[str, str], shared: Path) -> None:
+    """The snapshot the second run published (or, if it did not publish, one published
+    from its warehouse with the same publisher), for `small_snapshot`."""
+    from orchestration.publishing import publish_snapshot
+
+    tmp = shared / "cx_published.duckdb.tmp"
+    built = Path(env["CX_PUBLISHED_PATH"])
+    if built.exists():
+        shutil.copy(built, tmp)
+    else:
+        publish_snapshot(env["CX_DUCKDB_PATH"], tmp, {"run_id": "shared-small-build"})
+    os.replace(tmp, shared / "cx_published.duckdb")
+
+
+@pytest.fixture(scope="session")
+def small_snapshot(request, tmp_path_factory) -> Path:
+    """The snapshot file published by the shared small build (read it, or copy it).
+
+    For modules that need only this file (no run results, no warehouse): under xdist
+    they may run on a worker that did not build; they wait for the worker that builds
+    (it holds the lock until the file is there). If no worker is building, this one
+    builds.
+    """
+    shared = _shared_snapshot_dir(tmp_path_factory)
+    with _snapshot_lock(shared):
+        ready = (shared / "cx_published.duckdb").exists()
+    if not ready:
+        request.config.stash[_BUILD_ANYWHERE] = True
+        request.getfixturevalue("small_warehouse")
+    return shared / "cx_published.duckdb"
 
 
 class ParseCache:
