@@ -10,17 +10,21 @@ SCALE ?= small
 SEED ?= 42
 
 export PATH := $(BIN):$(PATH)
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
-export CX_DATA_DIR ?= $(CURDIR)/data
-export CX_LANDING_DIR ?= $(CX_DATA_DIR)/landing
-export CX_DUCKDB_PATH ?= $(CX_DATA_DIR)/warehouse.duckdb
+
+# Paths are settings (cx_settings: CX_* env > cx.toml > default); the Makefile asks
+# for them and exports nothing. cx_settings needs only the standard library.
+SETTINGS_PY := $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+setting = $(shell cd $(CURDIR) && $(SETTINGS_PY) -m cx_settings get $(1))
+DATA_DIR := $(call setting,data_dir)
+WAREHOUSE := $(call setting,duckdb_path)
 
 STAMP := $(VENV)/.installed
 MANIFEST := target/manifest.json
-DEMO := $(CX_DATA_DIR)/ground_truth/manifest.json
-DBT_SOURCES := $(shell find dbt_project -type f) dbt_project.yml profiles.yml
+DEMO := $(DATA_DIR)/ground_truth/manifest.json
+DBT_SOURCES := $(shell find dbt_project -type f) dbt_project.yml profiles.yml \
+	cx_settings/__init__.py $(wildcard cx.toml)
 
-.PHONY: help install demo-data manifest run ui test test-fast test-slow bench lint clean browser dashboard docs mf-serve
+.PHONY: help install demo-data manifest run ui test test-fast test-slow bench lint clean browser dashboard docs mf-serve settings
 
 help:
 	@echo "make run    - install, generate demo data ($(SCALE)), build the warehouse via Dagster, print a summary"
@@ -28,11 +32,13 @@ help:
 	@echo "make test   - install and run the test suite (unit + end-to-end on small demo data)"
 	@echo "make test-slow - the long tests: 100 fuzzed contract-valid landing sets through the job"
 	@echo "make bench  - benchmark every stage on medium demo data (time, peak memory), then"
-	@echo "              extraction from a local PostgreSQL beside file ingest (rows/s)"
+	@echo "              extraction from a local PostgreSQL beside file ingest (rows/s);"
+	@echo "              SCALE=large: 10M orders, generated in shards (~6.5 min, <2 GiB peak)"
 	@echo "make lint   - ruff"
 	@echo "make dashboard - role dashboards on the published snapshot, http://localhost:8501"
 	@echo "make mf-serve - MetricFlow kept warm, http://127.0.0.1:8765/query?metrics=nps&group_by=metric_time__month"
 	@echo "make docs   - dbt docs site on the published snapshot, http://localhost:8080"
+	@echo "make settings - every setting's value and where it comes from (env, cx.toml, default)"
 
 # uv installs the same resolution as pip in a fraction of the time (measured on a
 # fresh clone, 2 cores: ~30 s against ~110 s). It comes from the package registry
@@ -55,10 +61,10 @@ install: $(STAMP)
 # Generated once: a second `make run` must not rewrite anything, and your own
 # files under data/landing are never touched unless you ask (`make demo-data`).
 $(DEMO): | $(STAMP)
-	$(BIN)/python -m simworld.generate --scale $(SCALE) --seed $(SEED) --out $(CX_DATA_DIR)
+	$(BIN)/python -m simworld.generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
 
 demo-data: $(STAMP)
-	$(BIN)/python -m simworld.generate --scale $(SCALE) --seed $(SEED) --out $(CX_DATA_DIR)
+	$(BIN)/python -m simworld.generate --scale $(SCALE) --seed $(SEED) --out $(DATA_DIR)
 
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py > /dev/null
@@ -67,17 +73,17 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 manifest: $(MANIFEST)
 
 run: $(STAMP) $(DEMO) $(MANIFEST)
-	@mkdir -p -m 700 $(CX_DATA_DIR)/logs
-	@echo "Building the warehouse through Dagster (job build_warehouse; log: $(CX_DATA_DIR)/logs/build.log) ..."
+	@mkdir -p -m 700 $(DATA_DIR)/logs
+	@echo "Building the warehouse through Dagster (job build_warehouse; log: $(DATA_DIR)/logs/build.log) ..."
 	@# orchestration/build.py: frees what a killed build left (pool slot, dead runs), waits
 	@# for a leftover dbt to release the warehouse, prints each step, files owner-only.
-	@$(BIN)/python -m orchestration.build --log $(CX_DATA_DIR)/logs/build.log \
-		|| { grep -E "ERROR|FAILURE|Error" $(CX_DATA_DIR)/logs/build.log | tail -n 30; \
-		     echo "build failed: see $(CX_DATA_DIR)/logs/build.log"; exit 1; }
+	@$(BIN)/python -m orchestration.build --log $(DATA_DIR)/logs/build.log \
+		|| { grep -E "ERROR|FAILURE|Error" $(DATA_DIR)/logs/build.log | tail -n 30; \
+		     echo "build failed: see $(DATA_DIR)/logs/build.log"; exit 1; }
 	@$(BIN)/python -m orchestration.summary
 
 ui: $(STAMP) $(MANIFEST)
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	DAGSTER_HOME=$(call setting,dagster_home) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 # The dashboard's browser test drives Debian's chromium (never a Playwright
 # download). Installed here when missing and running as root (CI, dev boxes);
@@ -95,8 +101,8 @@ browser:
 		|| echo "could not install$$pkgs: the browser test may be skipped"; \
 	else echo "missing$$pkgs and not root: the dashboard browser test may be skipped"; fi
 
-# Serves the published snapshot read-only (CX_PUBLISHED_PATH, default
-# $(CX_DATA_DIR)/published/cx_published.duckdb, written by `make run`).
+# Serves the published snapshot read-only (setting paths.published_path, written
+# by `make run`).
 dashboard: $(STAMP) $(MANIFEST)
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false --client.disableDataExport true
@@ -105,8 +111,8 @@ dashboard: $(STAMP) $(MANIFEST)
 # snapshot through the read-only `reader` target; kept out of target/ so the
 # Dagster manifest is untouched.
 docs: $(STAMP)
-	CX_DBT_TARGET=reader $(BIN)/dbt docs generate --target-path target/docs --quiet
-	CX_DBT_TARGET=reader $(BIN)/dbt docs serve --target-path target/docs --host 127.0.0.1 --port 8080 --no-browser
+	CX_DBT_TARGET=reader $(BIN)/cx-dbt docs generate --target-path target/docs --quiet
+	CX_DBT_TARGET=reader $(BIN)/cx-dbt docs serve --target-path target/docs --host 127.0.0.1 --port 8080 --no-browser
 
 # MetricFlow kept warm on the published snapshot: queries answer in tens of ms
 # instead of `mf query`'s seconds of start-up (dashboard/metricflow_server.py).
@@ -136,5 +142,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+settings:
+	@$(SETTINGS_PY) -m cx_settings show
+
 clean:
-	rm -rf target logs $(CX_DATA_DIR)/warehouse.duckdb* $(CX_DATA_DIR)/logs
+	rm -rf target logs $(WAREHOUSE) $(WAREHOUSE).wal $(DATA_DIR)/logs

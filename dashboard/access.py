@@ -1,6 +1,6 @@
 """Who may sign in, and what each viewer may see.
 
-Configuration: dashboard/access.yml (or the file CX_DASHBOARD_ACCESS names). It maps
+Configuration: dashboard/access.yml (setting paths.dashboard_access, CX_DASHBOARD_ACCESS). It maps
 roles to the views they may open, and users to a role, a password hash and a scope:
 
 - executive: every view and region; customer pages with contacts masked.
@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +28,8 @@ from pathlib import Path
 
 import yaml
 
-CONFIG = Path(__file__).resolve().parent / "access.yml"
+from cx_settings import load_settings
+
 ROLES = ("executive", "region_head", "account_manager", "cx_team", "data_steward")
 _ITERATIONS = 120_000
 
@@ -127,7 +127,7 @@ class Access:
 
 
 def config_path() -> Path:
-    return Path(os.environ.get("CX_DASHBOARD_ACCESS", str(CONFIG)))
+    return load_settings().paths.dashboard_access
 
 
 @lru_cache(maxsize=4)

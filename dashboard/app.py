@@ -2,8 +2,8 @@
 
 Sign-in first (users, roles and scopes: dashboard/access.yml); each role opens only its
 views (one module per view: dashboard/views/), a region head only their regions, an account
-manager only their customers. Reads only the published snapshot (CX_PUBLISHED_PATH, default
-data/published/cx_published.duckdb), read-only, one short connection per render: a pipeline
+manager only their customers. Reads only the published snapshot (setting
+paths.published_path), read-only, one short connection per render: a pipeline
 run never blocks it, and a new snapshot shows on the next render. All SQL is in
 dashboard/queries.py with bound parameters; data people typed is rendered as text only
 (dashboard/safe.py) and exported with formulas neutralised.
@@ -14,7 +14,6 @@ to preselect a filter (ignored when outside the viewer's scope).
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
     sys.path.insert(0, str(ROOT))
 
+from cx_settings import load_settings  # noqa: E402
 from dashboard import access  # noqa: E402
 from dashboard import queries as q  # noqa: E402
 from dashboard.i18n import t, value  # noqa: E402
@@ -34,11 +34,7 @@ from dashboard.views import RENDER, VIEWS  # noqa: E402
 
 
 def snapshot_path() -> Path:
-    explicit = os.environ.get("CX_PUBLISHED_PATH")
-    if explicit:
-        return Path(explicit)
-    data = os.environ.get("CX_DATA_DIR", str(ROOT / "data"))
-    return Path(data) / "published" / "cx_published.duckdb"
+    return load_settings().paths.published_path
 
 
 def _param(name: str, allowed: tuple[str, ...] | list[str], default: str) -> str:

@@ -31,15 +31,21 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from orchestration.settings import PROJECT_ROOT, published_path
+from cx_settings import PROJECT_ROOT, load_settings
+from cx_settings.dbt import dbt_env
 
 DEFAULT_PORT = 8765
+
+
+def published_path() -> Path:
+    """Read per use: a new snapshot location needs no restart of the server."""
+    return load_settings().paths.published_path
 
 
 def _jsonable(value: Any) -> Any:
@@ -93,9 +99,10 @@ class WarmMetricFlow:
         DuckDBConnectionManager.close_all_connections()
 
         # The reader target attaches the snapshot read-only (profiles.yml); it must
-        # attach the file this server watches.
-        os.environ["CX_DBT_TARGET"] = "reader"
-        os.environ["CX_PUBLISHED_PATH"] = str(published_path())
+        # attach the file this server watches. MetricFlow loads the profile in this
+        # process, from os.environ: set here, when the engine loads, never on import.
+        s = load_settings()
+        os.environ.update(dbt_env(replace(s, engine=replace(s.engine, dbt_target="reader"))))
         cfg = CLIConfiguration()
         cfg.setup(
             dbt_profiles_path=self.project_dir,

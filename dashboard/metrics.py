@@ -22,8 +22,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cx_settings import PROJECT_ROOT
 from dashboard.queries import ALL, Filters, NotAvailable
-from orchestration.settings import PROJECT_ROOT
 
 SEMANTIC_MANIFEST = PROJECT_ROOT / "target" / "semantic_manifest.json"
 

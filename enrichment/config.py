@@ -1,14 +1,18 @@
-"""The enrichment lexicon (lexicon.yml) as typed configuration."""
+"""The enrichment lexicon (lexicon.yml) and the sentiment settings (cx_settings,
+section enrichment: label thresholds, the model's weight) as typed configuration."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import math
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
+
+from cx_settings import Enrichment, as_plain, load_settings
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 MODEL_PATH = Path(__file__).with_name("models") / "sentiment_nb.json.gz"
@@ -31,14 +35,15 @@ class SentimentConfig:
     zh_words: dict[str, float]  # word -> valence
     en_lexicon: dict[str, float]  # added to VADER's lexicon
     en_phrases: dict[str, float]  # multi-word phrases -> valence (VADER's scale)
-    # The supervised model's share (enrichment.model) and the label thresholds.
-    zh_model_weight: float = 0.0
-    zh_threshold: float = 1.0
-    en_model_weight: float = 0.0
-    en_model_scale: float = 4.0
-    en_threshold: float = 0.05
-    en_neutral_margin: float = math.inf
-    en_neutral_max_rules: float = 0.0
+    # The supervised model's share (enrichment.model) and the label thresholds:
+    # settings (cx_settings, section enrichment).
+    zh_model_weight: float
+    zh_threshold: float
+    en_model_weight: float
+    en_model_scale: float
+    en_threshold: float
+    en_neutral_margin: float
+    en_neutral_max_rules: float
 
 
 @dataclass(frozen=True)
@@ -74,11 +79,14 @@ def _words(items) -> tuple[str, ...]:
 
 
 def load_config(path: Path = LEXICON_PATH) -> EnrichmentConfig:
-    return _load(str(path))
+    settings = load_settings().enrichment
+    # Settings are hashable through their plain values (cache key, scorer version).
+    return _load(str(path), json.dumps(as_plain(dataclasses.asdict(settings)), sort_keys=True))
 
 
 @cache
-def _load(path: str) -> EnrichmentConfig:
+def _load(path: str, settings_json: str) -> EnrichmentConfig:
+    st = Enrichment(**json.loads(settings_json))
     raw_bytes = Path(path).read_bytes()
     raw = yaml.safe_load(raw_bytes)
     s = raw["sentiment"]
@@ -87,8 +95,8 @@ def _load(path: str) -> EnrichmentConfig:
     words.update({str(k): float(v) for k, v in (zh.get("negative") or {}).items()})
     sentiment = SentimentConfig(
         alpha=float(s["alpha"]),
-        positive_threshold=float(s["positive_threshold"]),
-        negative_threshold=float(s["negative_threshold"]),
+        positive_threshold=st.sentiment_positive_threshold,
+        negative_threshold=st.sentiment_negative_threshold,
         negation_window=int(s["negation_window"]),
         negation_factor=float(s["negation_factor"]),
         contrast_after=float(s["contrast_after"]),
@@ -99,22 +107,23 @@ def _load(path: str) -> EnrichmentConfig:
         zh_words=words,
         en_lexicon={str(k).lower(): float(v) for k, v in (s["en"].get("lexicon") or {}).items()},
         en_phrases={str(k).lower(): float(v) for k, v in (s["en"].get("phrases") or {}).items()},
-        zh_model_weight=float(s["model"]["zh_weight"]),
-        zh_threshold=float(s["model"]["zh_threshold"]),
-        en_model_weight=float(s["model"]["en_weight"]),
-        en_model_scale=float(s["model"]["en_scale"]),
-        en_threshold=float(s["model"]["en_threshold"]),
-        en_neutral_margin=float(s["model"]["en_neutral_margin"]),
-        en_neutral_max_rules=float(s["model"]["en_neutral_max_rules"]),
+        zh_model_weight=st.zh_model_weight,
+        zh_threshold=st.zh_threshold,
+        en_model_weight=st.en_model_weight,
+        en_model_scale=st.en_model_scale,
+        en_threshold=st.en_threshold,
+        en_neutral_margin=st.en_neutral_margin,
+        en_neutral_max_rules=st.en_neutral_max_rules,
     )
     topics = {
         str(t): {lang: _words(kw.get(lang)) for lang in ("zh", "en")}
         for t, kw in raw["topics"].items()
     }
     kw = raw["keywords"]
-    # The scorer version follows the lexicon and the trained model's artefact.
+    # The scorer version follows the lexicon, the sentiment settings and the trained
+    # model's artefact: changing any of them rescores every post.
     model_bytes = MODEL_PATH.read_bytes() if MODEL_PATH.exists() else b""
-    digest = hashlib.sha256(raw_bytes + model_bytes).hexdigest()[:10]
+    digest = hashlib.sha256(raw_bytes + settings_json.encode() + model_bytes).hexdigest()[:10]
     return EnrichmentConfig(
         scorer_version=f"{raw['scorer_version']}.{CODE_VERSION}+{digest}",
         brand_zh=_words(raw["brand"]["zh"]),

@@ -1,10 +1,11 @@
 """Matching configuration (identity/matching.yml) and the Splink settings built from it.
 
-The YAML holds everything a reviewer may want to change without touching code:
-backend, thresholds, blocking rules, deterministic rules, comparisons and their
-levels, training options. Comparison levels are written as small dicts
-(`{type: exact, column: email}`) or as SQL in DuckDB syntax, which Splink
-transpiles (sqlglot) when the backend is Spark.
+The YAML is the matching model: blocking rules, deterministic rules, comparisons
+and their levels, training options. The engine (backend) and the operating
+thresholds (link weight, review band, retraining) are settings (cx_settings,
+sections `engine` and `identity`), merged in by load_config. Comparison levels
+are written as small dicts (`{type: exact, column: email}`) or as SQL in DuckDB
+syntax, which Splink transpiles (sqlglot) when the backend is Spark.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import yaml
 from splink import SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink.internals.comparison_library import CustomComparison
+
+from cx_settings import load_settings
 
 CONFIG_PATH = Path(__file__).with_name("matching.yml")
 BASE_DIALECT = "duckdb"
@@ -74,28 +77,36 @@ class MatchingConfig:
 
 def load_config(path: Path | str = CONFIG_PATH) -> MatchingConfig:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    settings = load_settings()
+    thresholds = settings.identity
     entities = {}
     for name, spec in raw["entities"].items():
+        selection = spec.get("threshold_selection", {})
         entities[name] = EntityConfig(
             name=name,
             link_type=spec.get("link_type", "dedupe_only"),
             unique_id_column=spec.get("unique_id_column", "unique_id"),
-            threshold_match_weight=float(spec["threshold_match_weight"]),
-            review_min_match_weight=float(spec["review_min_match_weight"]),
+            threshold_match_weight=thresholds.threshold_match_weight,
+            review_min_match_weight=thresholds.review_min_match_weight,
             comparisons=spec["comparisons"],
             blocking_rules=spec["blocking_rules"],
             deterministic_rules=spec.get("deterministic_rules", []),
             training=spec.get("training", {}),
             options=spec.get("options", {}),
             source_dataset_column=spec.get("source_dataset_column"),
-            threshold_selection=spec.get("threshold_selection", {}),
+            threshold_selection=(
+                {**selection, "review_capacity": thresholds.review_capacity} if selection else {}
+            ),
         )
         if entities[name].review_min_match_weight > entities[name].threshold_match_weight:
             raise ValueError(f"{name}: review_min_match_weight above threshold_match_weight")
     return MatchingConfig(
-        backend=raw.get("backend", "duckdb"),
+        backend=settings.engine.identity_backend,
         spark=raw.get("spark", {}),
-        model=raw.get("model", {}),
+        model={
+            **raw.get("model", {}),
+            "retrain_when_records_grow_by": thresholds.retrain_when_records_grow_by,
+        },
         entities=entities,
         survivorship=raw.get("survivorship", {}),
     )

@@ -1,7 +1,7 @@
 """Splink, driven by the configuration: train (or reuse) a model, score blocked
 pairs, add deterministic links, cluster.
 
-The backend is chosen by configuration (`backend: duckdb | spark`). Everything
+The backend is a setting (`engine.identity_backend`: duckdb | spark). Everything
 here goes through Splink's API and its SQL dialect layer; the only SQL written
 by hand is in matching.yml (DuckDB syntax, translated by Splink for Spark).
 Inputs and outputs are pandas frames: the callers own the warehouse.
@@ -200,7 +200,7 @@ def choose_thresholds(
         return entity.threshold_match_weight, entity.review_min_match_weight
     lo, hi = (float(x) for x in sel.get("search", (0.0, 8.0)))
     threshold = trough(histogram, lo, hi) if len(histogram) else entity.threshold_match_weight
-    capacity = int(sel.get("review_capacity", 150))
+    capacity = int(sel["review_capacity"])
     under = below[below < threshold].sort_values(ascending=False)
     floor = entity.review_min_match_weight
     if len(under) > capacity:
@@ -230,7 +230,7 @@ def link(
     uid = entity.unique_id_column
     started = time.perf_counter()
     n_records = int(sum(len(f) for f in frames.values()))
-    grow_by = float(cfg.model.get("retrain_when_records_grow_by", 0.5))
+    grow_by = float(cfg.model["retrain_when_records_grow_by"])
     retrain = needs_training(entity, stored, n_records, grow_by)
     db_api = make_db_api(cfg)
     inputs = _register(db_api, frames)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 import duckdb
 import pandas as pd
 from splink import Linker, SettingsCreator
 
+from cx_settings import load_settings
 from identity import resolve as r
 from identity.config import load_config
 from identity.engine import make_db_api
@@ -166,7 +166,7 @@ def main() -> int:
     parser.add_argument("record_l")
     parser.add_argument("record_r")
     args = parser.parse_args()
-    path = os.environ.get("CX_DUCKDB_PATH", "data/warehouse.duckdb")
+    path = str(load_settings().paths.duckdb_path)
     with duckdb.connect(path, read_only=True) as con:
         values = record_values(con, args.entity, args.record_l, args.record_r)
         table = explain_pair(con, args.entity, args.record_l, args.record_r)

@@ -283,28 +283,76 @@ def _clean(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip().lower()
 
 
+@dataclass(frozen=True)
+class _AffixIndex:
+    """An affix list for lookups: per distinct length, the affix's position in the
+    list. A string has one suffix (prefix) of each length, so the first affix of the
+    list that fits is found with one dictionary look-up per length, not one
+    comparison per affix (the place prefixes run to thousands)."""
+
+    lengths: tuple[int, ...]
+    rank: dict[str, int]
+
+
+_AFFIX_INDEXES: dict[int, tuple[tuple[str, ...], _AffixIndex]] = {}
+
+
+def _affix_index(affixes: tuple[str, ...]) -> _AffixIndex:
+    # Keyed by identity (hashing a long tuple costs as much as the scan it saves);
+    # the entry keeps the tuple alive, so its id cannot be reused by another.
+    hit = _AFFIX_INDEXES.get(id(affixes))
+    if hit is not None and hit[0] is affixes:
+        return hit[1]
+    rank: dict[str, int] = {}
+    for i, affix in enumerate(affixes):
+        if affix:
+            rank.setdefault(affix, i)
+    index = _AffixIndex(tuple(sorted({len(a) for a in rank}, reverse=True)), rank)
+    if len(_AFFIX_INDEXES) > 4096:
+        _AFFIX_INDEXES.clear()
+    _AFFIX_INDEXES[id(affixes)] = (affixes, index)
+    return index
+
+
+def _first_affix(value: str, affixes: tuple[str, ...], min_left: int, suffix: bool) -> str | None:
+    """The first affix of `affixes` (in their order) that `value` ends (starts) with
+    and that leaves at least `min_left` characters."""
+    index = _affix_index(affixes)
+    best: str | None = None
+    best_rank = len(affixes)
+    n = len(value)
+    for length in index.lengths:
+        if n - length < min_left:
+            continue
+        candidate = value[-length:] if suffix else value[:length]
+        rank = index.rank.get(candidate)
+        if rank is not None and rank < best_rank:
+            best, best_rank = candidate, rank
+    return best
+
+
 def _strip_suffixes(value: str, suffixes: tuple[str, ...], min_left: int = 1) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for suf in suffixes:
-            if value.endswith(suf) and len(value) - len(suf) >= min_left:
-                value = value[: -len(suf)].rstrip()
-                changed = True
-                break
+    while (suf := _first_affix(value, suffixes, min_left, suffix=True)) is not None:
+        value = value[: -len(suf)].rstrip()
     return value
 
 
 def _strip_prefixes(value: str, prefixes: tuple[str, ...], min_left: int = 2) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for pre in prefixes:
-            if value.startswith(pre) and len(value) - len(pre) >= min_left:
-                value = value[len(pre) :].lstrip()
-                changed = True
-                break
+    while (pre := _first_affix(value, prefixes, min_left, suffix=False)) is not None:
+        value = value[len(pre) :].lstrip()
     return value
+
+
+@cache
+def _places_zh_pinyin() -> dict[str, str]:
+    lex = lexicon()
+    return dict(zip(lex.places_zh, map(pinyin, lex.places_zh), strict=True))
+
+
+@cache
+def _spaced(affixes: tuple[str, ...], before: bool) -> tuple[str, ...]:
+    """Word affixes with the space that separates them from the rest."""
+    return tuple((" " + a) if before else (a + " ") for a in affixes)
 
 
 def _city_key(value: str, lex: Lexicon) -> str | None:
@@ -312,11 +360,10 @@ def _city_key(value: str, lex: Lexicon) -> str | None:
     if has_cjk(v):
         v = re.sub(r"\s+", "", v)
         v = _strip_suffixes(v, lex.place_suffixes_zh, min_left=2)
-        zh_en = {p: e for p, e in zip(lex.places_zh, map(pinyin, lex.places_zh), strict=True)}
-        out = zh_en.get(v) or pinyin(v)
+        out = _places_zh_pinyin().get(v) or pinyin(v)
     else:
         v = _NON_WORD.sub(" ", v).strip()
-        v = _strip_suffixes(v, tuple(" " + s for s in lex.place_suffixes_en), min_left=2)
+        v = _strip_suffixes(v, _spaced(lex.place_suffixes_en, before=True), min_left=2)
         out = v.replace(" ", "")
     return out or None
 
@@ -368,10 +415,8 @@ def _name_place(value: str) -> str | None:
                 return key
         return None
     compact = _NON_WORD.sub("", unbracketed)
-    for prefix in _zh_place_prefixes():
-        if compact.startswith(prefix):
-            return _city_key(prefix, lex)
-    return None
+    prefix = _first_affix(compact, _zh_place_prefixes(), 0, suffix=False)
+    return _city_key(prefix, lex) if prefix is not None else None
 
 
 def name_places(names: pd.Series) -> pd.Series:
@@ -446,6 +491,24 @@ def _toneless(value: str) -> str:
     return "".join(lazy_pinyin(value))
 
 
+@lru_cache(maxsize=4096)
+def _zh_prefixes_with_city(city: str) -> tuple[str, ...]:
+    """Place prefixes plus the record's own city (with and without 市, 区, ...)."""
+    lex = lexicon()
+    return _by_length([*_zh_place_prefixes(), city, *(city + s for s in lex.place_suffixes_zh)])
+
+
+@cache
+def _zh_industry_index() -> tuple[tuple[int, ...], dict[int, dict[str, str]]]:
+    """Industry terms by length (longest first) and, per length, toneless pinyin ->
+    the first term (alphabetically) that sounds so: a name's tail of that length
+    matches a term when it is the term or sounds like it (an input-method slip)."""
+    by_length: dict[int, dict[str, str]] = {}
+    for term in _by_length(lexicon().industry_zh):
+        by_length.setdefault(len(term), {}).setdefault(_toneless(term), term)
+    return tuple(sorted(by_length, reverse=True)), by_length
+
+
 def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
     compact = _NON_WORD.sub("", v)
     clean = compact
@@ -454,22 +517,24 @@ def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
     if city:
         c = _NON_WORD.sub("", _clean(city))
         if has_cjk(c):
-            prefixes = _by_length([*prefixes, c, *(c + s for s in lex.place_suffixes_zh)])
+            prefixes = _zh_prefixes_with_city(c)
     core = _strip_prefixes(core, prefixes, min_left=2)
     body = _strip_suffixes(core, prefixes, min_left=2)
     industries: list[str] = []
-    terms = _by_length(lex.industry_zh)
-    changed = True
-    while changed:
-        changed = False
-        for term in terms:
-            # Same characters, or the same sounds (an input-method slip: 能原 for 能源).
-            tail = core[-len(term) :]
-            if len(core) - len(term) >= 2 and (tail == term or _toneless(tail) == _toneless(term)):
-                industries.append(lex.industry_zh[term])
-                core = core[: -len(term)]
-                changed = True
-                break
+    lengths, by_sound = _zh_industry_index()
+    while True:
+        term = next(
+            (
+                hit
+                for n in lengths
+                if len(core) - n >= 2 and (hit := by_sound[n].get(_toneless(core[-n:])))
+            ),
+            None,
+        )
+        if term is None:
+            break
+        industries.append(lex.industry_zh[term])
+        core = core[: -len(term)]
     # A place name can also close the core: '精测电子上海' -> '精测'.
     core = _strip_suffixes(core, prefixes, min_left=2)
     key = pinyin(core)
@@ -489,23 +554,26 @@ def _en_industry_pattern() -> re.Pattern[str]:
     return re.compile(r"(?:^| )(" + "|".join(re.escape(p) for p in phrases) + r")$")
 
 
+@lru_cache(maxsize=4096)
+def _en_place_words(city: str | None) -> tuple[str, ...]:
+    """Latin place words (with 'city', 'district', ...), plus the record's own city."""
+    lex = lexicon()
+    places = lex.places_en
+    if city:
+        places = _by_length([*places, city])
+    return _by_length([*places, *(p + " " + s for p in places for s in lex.place_suffixes_en)])
+
+
 def _company_name_en(v: str, city: str | None, lex: Lexicon) -> CompanyName:
     words = _NON_WORD.sub(" ", v).strip()
     words = re.sub(r"\bco\s+ltd\b", "co ltd", words)
     clean = words
     core = _strip_suffixes(
-        " " + words, tuple(" " + s for s in lex.legal_suffixes_en), min_left=2
+        " " + words, _spaced(lex.legal_suffixes_en, before=True), min_left=2
     ).strip()
-    places = lex.places_en
-    if city:
-        c = _city_key(city, lex)
-        if c:
-            places = _by_length([*places, c])
-    place_words = _by_length(
-        [*places, *(p + " " + s for p in places for s in lex.place_suffixes_en)]
-    )
+    place_words = _en_place_words(_city_key(city, lex) if city else None)
     # Place names written as one token or as separate syllables.
-    core = _strip_prefixes(core + " ", tuple(p + " " for p in place_words), min_left=2).strip()
+    core = _strip_prefixes(core + " ", _spaced(place_words, before=False), min_left=2).strip()
     industries: list[str] = []
     pattern = _en_industry_pattern()
     while True:
@@ -514,7 +582,7 @@ def _company_name_en(v: str, city: str | None, lex: Lexicon) -> CompanyName:
             break
         industries.append(lex.industry_en[m.group(1)])
         core = core[: m.start()].strip()
-    core = _strip_suffixes(" " + core, tuple(" " + p for p in place_words), min_left=2).strip()
+    core = _strip_suffixes(" " + core, _spaced(place_words, before=True), min_left=2).strip()
     key = core.replace(" ", "")
     return CompanyName(
         clean=clean or None,

@@ -16,7 +16,6 @@ The latest decision on a pair wins.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -25,16 +24,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cx_settings import load_settings
+
 DECISIONS = ("match", "no_match")
 STORE_TABLE = "clerical_decisions"
 
 
 def store_path() -> Path:
     """Where decisions are kept: $CX_REVIEW_STORE, else under $CX_DATA_DIR/operational."""
-    explicit = os.environ.get("CX_REVIEW_STORE")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("CX_DATA_DIR", "data")) / "operational" / "clerical_review.sqlite"
+    return load_settings().paths.review_store
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -64,7 +64,7 @@ class Column:
     precision: int = 18
     scale: int = 2
     # Free text that may be long (comments, post bodies): the `long_text` length cap
-    # of ingest/limits.yml applies instead of the `text` one.
+    # of the settings (ingest.max_length) applies instead of the `text` one.
     long: bool = False
 
 
@@ -346,9 +346,9 @@ REASON_OUT_OF_RANGE = "out_of_range"
 REASON_NOT_ACCEPTED = "value_not_accepted"
 # A decimal with more places than staging keeps (it would be rounded).
 REASON_TOO_PRECISE = "too_many_decimals"
-# A date or timestamp outside the plausible window of ingest/limits.yml.
+# A date or timestamp outside the plausible window of the settings (ingest).
 REASON_IMPLAUSIBLE_DATE = "implausible_date"
-# A value longer than its type's cap (ingest/limits.yml).
+# A value longer than its type's cap (setting ingest.max_length).
 REASON_TOO_LONG = "too_long"
 # A CSV record whose quoted value swallowed the lines after it (a quote never closed
 # where it should have been): the record and every swallowed line are quarantined.

@@ -3,8 +3,8 @@
 In this order: a byte-order mark (UTF-8, UTF-16, UTF-32); strict UTF-8 of the
 whole file; a file that is UTF-8 except for a few bytes is broken UTF-8, not
 another encoding (rejected, with the offset of the first bad byte); otherwise
-charset-normalizer's candidates, of which the first one ingest/limits.yml
-accepts is used, and the whole file must decode in it without a single error.
+charset-normalizer's candidates, of which the first one the settings accept
+(ingest.encodings) is used, and the whole file must decode in it without a single error.
 Anything else is rejected with the reason: a file is never stored as mojibake.
 GBK and GB2312 are read as GB18030 (their superset).
 """

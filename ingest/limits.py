@@ -1,18 +1,12 @@
-"""The loader's limits (ingest/limits.yml): plausible dates, length caps, accepted
-encodings, the settle interval of files in flight."""
+"""The loader's limits: plausible dates, length caps, accepted encodings, the settle
+interval of files in flight. Values are settings (cx_settings, section `ingest`)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
 
-import yaml
-
-LIMITS_FILE = Path(__file__).with_name("limits.yml")
-SETTLE_ENV = "CX_LANDING_SETTLE_SECONDS"
+from cx_settings import Ingest, load_settings
 
 
 @dataclass(frozen=True)
@@ -31,31 +25,15 @@ class Limits:
             return today.replace(year=today.year + self.latest_years_ahead, day=28)
 
 
-def parse_limits(data: dict) -> Limits:
+def limits_from(s: Ingest) -> Limits:
     return Limits(
-        earliest_date=date.fromisoformat(str(data["dates"]["earliest"])),
-        latest_years_ahead=int(data["dates"]["latest_years_ahead"]),
-        max_length={k: int(v) for k, v in data["max_length"].items()},
-        encodings=tuple(str(e).lower().replace("-", "_") for e in data["encodings"]),
-        settle_seconds=float(data["settle_seconds"]),
+        earliest_date=s.earliest_date,
+        latest_years_ahead=s.latest_years_ahead,
+        max_length=dict(s.max_length),
+        encodings=tuple(e.lower().replace("-", "_") for e in s.encodings),
+        settle_seconds=s.landing_settle_seconds,
     )
 
 
-@cache
-def _file_limits(path: Path) -> Limits:
-    return parse_limits(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-def load_limits(path: Path = LIMITS_FILE) -> Limits:
-    """The limits file, with the settle interval overridable from the environment."""
-    limits = _file_limits(path)
-    settle = os.environ.get(SETTLE_ENV)
-    if settle is None:
-        return limits
-    return Limits(
-        limits.earliest_date,
-        limits.latest_years_ahead,
-        limits.max_length,
-        limits.encodings,
-        float(settle),
-    )
+def load_limits() -> Limits:
+    return limits_from(load_settings().ingest)

@@ -93,7 +93,7 @@ def retract(con: duckdb.DuckDBPyConnection, file_path: str, reason: str) -> Retr
 
 
 def main(argv: list[str] | None = None) -> int:
-    from orchestration.settings import env_path
+    from cx_settings import load_settings
 
     parser = argparse.ArgumentParser(
         prog="python -m ingest.retract",
@@ -101,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("file_path", help="relative to the landing root: crm/accounts/a.csv")
     parser.add_argument("--reason", required=True, help="why (kept in the ledger)")
-    parser.add_argument("--warehouse", default=None, help="default: $CX_DUCKDB_PATH")
+    parser.add_argument("--warehouse", default=None, help="default: setting paths.duckdb_path")
     args = parser.parse_args(argv)
-    path = args.warehouse or str(env_path("CX_DUCKDB_PATH"))
+    path = args.warehouse or str(load_settings().paths.duckdb_path)
     with duckdb.connect(path) as con:
         try:
             r = retract(con, args.file_path, args.reason)

@@ -35,6 +35,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 import yaml
 
+from cx_settings import load_settings
 from ingest import contract as c
 from ingest.loader import (
     LEDGER,
@@ -48,6 +49,7 @@ from ingest.loader import (
     _select_list,
     _write_file,
     ensure_schema,
+    raw_record_sql,
     raw_table_name,
 )
 from ingest.sql import ident, literal
@@ -62,8 +64,6 @@ DEFAULT_CHUNK_ROWS = 50_000
 # DuckDB's memory cap while an extraction runs (its temp tables spill to disk beyond
 # it): one extraction is one transaction, so without a cap a million-row table sits in
 # memory two or three times over (measured: ~3 GB peak for 1M orders; ~1.5 GB with 1GB).
-MEMORY_LIMIT_ENV = "CX_SQL_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "1GB"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -503,7 +503,7 @@ def extract_table(
             )
             streaming = src.execution_options(stream_results=True, yield_per=t.chunk_rows)
             limit_before = con.execute("select current_setting('memory_limit')").fetchone()[0]
-            limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
+            limit = load_settings().engine.sql_memory_limit
             con.execute(f"set memory_limit = {literal(limit)}")
             con.execute("begin transaction")
             try:
@@ -613,8 +613,9 @@ def _load_extracted(
         "create or replace temp table _rejects (row_number bigint, reason varchar, "
         "detail varchar, raw_record varchar)"
     )
+    record = raw_record_sql(list(present), bool(extras))
     n, digest = con.execute(
-        "select count(*), coalesce(sum(hash(_raw))::varchar, '0') from _parsed"
+        f"select count(*), coalesce(sum(hash({record}))::varchar, '0') from _parsed"
     ).fetchone()
     content_hash = f"{n}:{digest}"
     kind = next((k for k in (encode_watermark(hi)[0], encode_watermark(lo)[0]) if k), None)
@@ -637,7 +638,7 @@ def _load_extracted(
     loaded = _write_file(
         con,
         table,
-        _Parsed(set(present), list(extras)),
+        _Parsed(set(present), list(extras), record_columns=tuple(present)),
         load_id,
         path,
         content_hash,

@@ -6,7 +6,7 @@ than its cap, a CSV record that swallowed the lines after it (unbalanced
 quote), a malformed value for its type, a value out of range (the contract's
 bounds, then the digits staging's decimal holds), more decimals than staging
 keeps, a date outside the plausible window, a value outside a closed set. The
-rules are generated from `ingest.contract` and `ingest/limits.yml`, never
+rules are generated from `ingest.contract` and the settings (section ingest), never
 written per table, and together they guarantee that every staging cast
 succeeds on a loaded row without rounding.
 
@@ -148,7 +148,8 @@ def _date_rule(col: c.Column, limits: Limits, today: date) -> Rule | None:
         c.REASON_IMPLAUSIBLE_DATE,
         col.name,
         f"({day} < date '{first.isoformat()}' or {day} > date '{last.isoformat()}')",
-        f"outside {first.isoformat()} .. {last.isoformat()} (ingest/limits.yml)",
+        f"outside {first.isoformat()} .. {last.isoformat()} (settings ingest.earliest_date, "
+        "ingest.latest_years_ahead)",
     )
 
 

@@ -12,7 +12,6 @@ stops the first-response clock.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from contextlib import closing
 from datetime import datetime
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from cx_settings import load_settings
 
 ACTIONS = ("acknowledged", "contacted", "resolved")
 ROOT_CAUSES = ("product", "price", "fulfillment", "ease", "recognition", "trust")
@@ -29,10 +30,7 @@ STORE_MARK = "store:"  # notes of rows copied from the store (hand-inserted rows
 
 
 def store_path() -> Path:
-    explicit = os.environ.get("CX_ALERT_STORE")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("CX_DATA_DIR", "data")) / "operational" / "alert_actions.sqlite"
+    return load_settings().paths.alert_store
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.settings import apply_defaults, env_path
+from cx_settings import load_settings
 
 POOL = "duckdb_writer"
 PID_TAG = "cx/build_pid"
@@ -126,7 +126,7 @@ def wait_for_warehouse(path: Path, timeout: float = 3600) -> None:
 
 
 def apply_umask() -> None:
-    os.umask(0o027 if os.environ.get("CX_FILE_GROUP") else 0o077)
+    os.umask(0o027 if load_settings().operations.file_group else 0o077)
 
 
 class Progress(threading.Thread):
@@ -185,18 +185,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job", default="build_warehouse")
     parser.add_argument("--log", default=None, help="Dagster's own log (default: stderr)")
     args = parser.parse_args(argv)
-    apply_defaults()
+    settings = load_settings()
     apply_umask()
     if args.log:
         Path(args.log).parent.mkdir(parents=True, exist_ok=True)
         log_fd = os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(log_fd, 2)
-    home = Path(os.environ.get("DAGSTER_HOME") or env_path("CX_DATA_DIR") / "dagster_home")
-    os.environ["DAGSTER_HOME"] = str(home)
-    with build_lock(home), dg.DagsterInstance.get() as instance:
+    # The instance from the setting (DAGSTER_HOME overrides it), opened directly:
+    # nothing is exported to the environment.
+    home = settings.paths.dagster_home
+    with build_lock(home), dg.DagsterInstance.from_config(str(home)) as instance:
         for line in recover_dead_runs(instance):
             say(f"recovered: {line}")
-        wait_for_warehouse(env_path("CX_DUCKDB_PATH"))
+        wait_for_warehouse(settings.paths.duckdb_path)
         from orchestration.definitions import defs
 
         tag = str(os.getpid())

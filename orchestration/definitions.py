@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
+from cx_settings import dbt as cx_dbt
 from ingest import contract as c
-from orchestration.settings import apply_defaults
-
-apply_defaults()
-
-from orchestration.assets.closed_loop import closed_loop_assets  # noqa: E402
-from orchestration.assets.dbt import cx_dbt_models  # noqa: E402
-from orchestration.assets.enrichment import enrichment_assets  # noqa: E402
-from orchestration.assets.identity import identity_assets  # noqa: E402
-from orchestration.assets.ingest import build_ingest_asset  # noqa: E402
-from orchestration.assets.publish import with_publish  # noqa: E402
-from orchestration.assets.quality import quality_asset_checks  # noqa: E402
-from orchestration.assets.sql_sources import sql_source_definitions  # noqa: E402
-from orchestration.dbt_project import cx_dbt_project  # noqa: E402
-from orchestration.jobs import build_warehouse_job, retract_landing_file  # noqa: E402
-from orchestration.resources import WarehouseResource  # noqa: E402
-from orchestration.schedules import daily_build_schedule  # noqa: E402
-from orchestration.sensors import landing_files_sensor  # noqa: E402
-
-
-def _dbt_executable() -> str:
-    """The dbt installed beside this interpreter, so it works without the venv on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
+from orchestration.assets.closed_loop import closed_loop_assets
+from orchestration.assets.dbt import cx_dbt_models
+from orchestration.assets.enrichment import enrichment_assets
+from orchestration.assets.identity import identity_assets
+from orchestration.assets.ingest import build_ingest_asset
+from orchestration.assets.publish import with_publish
+from orchestration.assets.quality import quality_asset_checks
+from orchestration.assets.sql_sources import sql_source_definitions
+from orchestration.dbt_project import CxDbtCliResource, cx_dbt_project
+from orchestration.jobs import build_warehouse_job, retract_landing_file
+from orchestration.resources import WarehouseResource
+from orchestration.schedules import daily_build_schedule
+from orchestration.sensors import landing_files_sensor
 
 # SQL sources ($CX_SQL_SOURCES): extraction assets that write a raw table before its
 # landing-file asset (the node dbt's source points at) runs; a schedule each.
@@ -57,14 +42,13 @@ defs = dg.Definitions(
     schedules=[daily_build_schedule, *sql_sources.schedules],
     sensors=[landing_files_sensor],
     resources={
-        "warehouse": WarehouseResource(
-            database_path=dg.EnvVar("CX_DUCKDB_PATH"),
-            landing_dir=dg.EnvVar("CX_LANDING_DIR"),
-        ),
-        "dbt": DbtCliResource(
+        # Paths are read from cx_settings when a step runs, not frozen here.
+        "warehouse": WarehouseResource(),
+        # cx-dbt: dbt with the settings as its environment (profiles.yml) and --vars.
+        "dbt": CxDbtCliResource(
             project_dir=cx_dbt_project,
             profiles_dir=str(cx_dbt_project.profiles_dir),
-            dbt_executable=_dbt_executable(),
+            dbt_executable=cx_dbt.executable(),
         ),
     },
 )

@@ -247,8 +247,10 @@ def clean_leftovers(published: Path) -> list[Path]:
 
 
 def secure_file(path: Path) -> None:
-    """Owner-only (0600), or group-readable (0640) by CX_FILE_GROUP when set."""
-    group = os.environ.get("CX_FILE_GROUP")
+    """Owner-only (0600), or group-readable (0640) by the setting file_group when set."""
+    from cx_settings import load_settings
+
+    group = load_settings().operations.file_group
     if not path.exists():
         return
     if group:

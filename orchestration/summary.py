@@ -6,9 +6,9 @@ import sys
 
 import duckdb
 
+from cx_settings import load_settings
 from ingest import contract as c
 from ingest.loader import LEDGER, QUARANTINE, raw_table_name
-from orchestration.settings import env_path
 
 
 def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
@@ -106,7 +106,7 @@ def format_summary(s: dict, database_path: str) -> str:
 
 
 def main() -> int:
-    path = env_path("CX_DUCKDB_PATH")
+    path = load_settings().paths.duckdb_path
     if not path.exists():
         print(f"no warehouse at {path}: run `make run` first", file=sys.stderr)
         return 1

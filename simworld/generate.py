@@ -2,7 +2,7 @@
 and the ground truth the pipeline never reads.
 
     python -m simworld.generate --scale small|medium|large --seed 42 --out data
-        [--manipulation normal|subtle|none] [--empty-rate 0.03]
+        [--shards N] [--manipulation normal|subtle|none] [--empty-rate 0.03]
         [--drop-column-rate 0.1] [--empty-column TABLE.COLUMN=RATE ...]
 
 Writes <out>/landing/<source>/<table>/<file> and <out>/ground_truth/. The same
@@ -16,6 +16,11 @@ left empty (--empty-rate), optional columns left out (--drop-column-rate),
 timestamps, booleans, column names and order, csv/jsonl/parquet in every form
 the contract allows. The flags change how the world is written, not the world;
 ground_truth/manifest.json records what was emptied and which forms were used.
+
+Small and medium worlds are simulated whole, in memory. The large one (10M
+orders) is simulated in shards of customers, each with its own random stream
+and its own files (`..._part007.csv`), with the ground truth appended shard by
+shard, so memory stays bounded (`--shards N` picks the number, at any scale).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import gc
 import io
 import json
 import shutil
@@ -35,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cx_settings import load_settings
 from ingest import contract as c
 from simworld.demo import operations as ops
 from simworld.demo import vocab as v
@@ -515,17 +522,24 @@ def write_fulfillment(
     o: pd.DataFrame,
     acc: pd.DataFrame,
     persons: pd.DataFrame,
-    reports: pd.DataFrame,
+    reports: pd.DataFrame | None,
+    part: str = "",
+    awkward: bool = True,
 ) -> dict[str, str]:
+    """The order systems' exports. A shard of the world writes its own files (names
+    end in `part`, empty chunks left out), without the reports (written once all
+    shards are counted); `awkward`: this call writes the one-off awkward files."""
     special: dict[str, str] = {}
     o["category"] = product_categories(rng, o)
     exp = order_exports(o)
     for k, oms in enumerate(OMS):
-        special |= write_orders(land, oms, exp[o.region.to_numpy()[exp.row] == k], o, acc)
-        write_promise_changes(land, rng, oms, o[o.region == k], acc)
-        special |= write_deliveries(land, rng, oms, o[o.region == k])
-    write_confirmations(land, rng, o, persons)
-    write_regional_reports(land, rng, reports)
+        e = exp[o.region.to_numpy()[exp.row] == k]
+        special |= write_orders(land, oms, e, o, acc, part, awkward)
+        write_promise_changes(land, rng, oms, o[o.region == k], acc, part)
+        special |= write_deliveries(land, rng, oms, o[o.region == k], part, awkward)
+    write_confirmations(land, rng, o, persons, part)
+    if reports is not None:
+        write_regional_reports(land, rng, reports)
     return special
 
 
@@ -539,12 +553,20 @@ def product_categories(rng: np.random.Generator, o: pd.DataFrame) -> np.ndarray:
 
 
 def write_orders(
-    land: Landing, oms: str, exp: pd.DataFrame, o: pd.DataFrame, acc: pd.DataFrame
+    land: Landing,
+    oms: str,
+    exp: pd.DataFrame,
+    o: pd.DataFrame,
+    acc: pd.DataFrame,
+    part: str = "",
+    awkward: bool = True,
 ) -> dict[str, str]:
     """One export per period; oms_north's third is sent twice, byte for byte."""
     special: dict[str, str] = {}
     for per in range(N_PERIODS):
         e = exp[exp.period == per]
+        if part and e.empty:
+            continue  # two empty shard files would have the same bytes: a re-send
         r = o.iloc[e.row.to_numpy()]
         frame = pd.DataFrame(
             {
@@ -566,8 +588,8 @@ def write_orders(
                 "updated_at": local_ts(e.updated_at.to_numpy()),
             }
         )
-        name = f"{oms}_orders_{PERIOD_LABELS[per]}"
-        if oms != "oms_north" or per != 2:
+        name = f"{oms}_orders_{PERIOD_LABELS[per]}{part}"
+        if not awkward or oms != "oms_north" or per != 2:
             land.write("fulfillment__orders", name, frame)
             continue
         land.protected.add(name)
@@ -582,7 +604,12 @@ def write_orders(
 
 
 def write_promise_changes(
-    land: Landing, rng: np.random.Generator, oms: str, o: pd.DataFrame, acc: pd.DataFrame
+    land: Landing,
+    rng: np.random.Generator,
+    oms: str,
+    o: pd.DataFrame,
+    acc: pd.DataFrame,
+    part: str = "",
 ) -> None:
     pc = o[~np.isnat(o.change_time.to_numpy().astype("datetime64[s]"))]
     pc_per = period_of(pc.change_time.to_numpy())
@@ -610,13 +637,17 @@ def write_promise_changes(
                 ),
             }
         )
-        land.write(
-            "fulfillment__promise_changes", f"{oms}_promise_changes_{PERIOD_LABELS[per]}", frame
-        )
+        name = f"{oms}_promise_changes_{PERIOD_LABELS[per]}{part}"
+        land.write("fulfillment__promise_changes", name, frame)
 
 
 def write_deliveries(
-    land: Landing, rng: np.random.Generator, oms: str, o: pd.DataFrame
+    land: Landing,
+    rng: np.random.Generator,
+    oms: str,
+    o: pd.DataFrame,
+    part: str = "",
+    awkward: bool = True,
 ) -> dict[str, str]:
     """By the period the record was written; one parquet and one reordered file."""
     special = {}
@@ -647,11 +678,11 @@ def write_deliveries(
                 "pod_signed": pod,
             }
         )
-        name = f"{oms}_deliveries_{PERIOD_LABELS[per]}"
-        if oms == "oms_west" and per == 4:
+        name = f"{oms}_deliveries_{PERIOD_LABELS[per]}{part}"
+        if awkward and oms == "oms_west" and per == 4:
             p = land.write("fulfillment__deliveries", name, frame, fmt="parquet", bad=False)
             special["parquet_file"] = land.rel(p)
-        elif oms == "oms_south" and per == 3:
+        elif awkward and oms == "oms_south" and per == 3:
             p = land.write(
                 "fulfillment__deliveries",
                 name,
@@ -667,7 +698,11 @@ def write_deliveries(
 
 
 def write_confirmations(
-    land: Landing, rng: np.random.Generator, o: pd.DataFrame, persons: pd.DataFrame
+    land: Landing,
+    rng: np.random.Generator,
+    o: pd.DataFrame,
+    persons: pd.DataFrame,
+    part: str = "",
 ) -> None:
     """The customer's own channels: mini-program taps and SMS replies."""
     end = w.END.astype("datetime64[s]") + np.timedelta64(86399, "s")
@@ -701,9 +736,8 @@ def write_confirmations(
                     "comment": np.where(rng.random(len(r)) < 0.5, late_txt, None),
                 }
             )
-            land.write(
-                "fulfillment__confirmations", f"{ch}_confirmations_{PERIOD_LABELS[per]}", frame
-            )
+            name = f"{ch}_confirmations_{PERIOD_LABELS[per]}{part}"
+            land.write("fulfillment__confirmations", name, frame)
 
 
 def write_regional_reports(land: Landing, rng: np.random.Generator, reports: pd.DataFrame) -> None:
@@ -747,9 +781,10 @@ def write_surveys(
     resp: pd.DataFrame,
     persons: pd.DataFrame,
     o: pd.DataFrame,
+    part: str = "",
 ) -> None:
-    write_invitations(land, rng, spec, persons, o)
-    write_responses(land, resp)
+    write_invitations(land, rng, spec, persons, o, part)
+    write_responses(land, resp, part)
 
 
 def write_invitations(
@@ -758,6 +793,7 @@ def write_invitations(
     spec: pd.DataFrame,
     persons: pd.DataFrame,
     o: pd.DataFrame,
+    part: str = "",
 ) -> None:
     p = persons.iloc[spec.p_idx.to_numpy()]
     channel = np.where(
@@ -785,10 +821,13 @@ def write_invitations(
     )
     inv_per = period_of(spec.sent_at.to_numpy())
     for per in range(N_PERIODS):
-        land.write("survey__invitations", f"invitations_{PERIOD_LABELS[per]}", inv[inv_per == per])
+        chunk = inv[inv_per == per]
+        if part and chunk.empty:
+            continue
+        land.write("survey__invitations", f"invitations_{PERIOD_LABELS[per]}{part}", chunk)
 
 
-def write_responses(land: Landing, resp: pd.DataFrame) -> None:
+def write_responses(land: Landing, resp: pd.DataFrame, part: str = "") -> None:
     cols = list(c.table("survey", "responses").column_names)
     frame = resp.copy()
     scores = [x for x in cols if x in ("nps", "ces", "csat") or x.startswith("rate_")]
@@ -797,9 +836,10 @@ def write_responses(land: Landing, resp: pd.DataFrame) -> None:
     frame["submitted_at"] = local_ts(frame.submitted_at.to_numpy())
     r_per = period_of(resp.submitted_at.to_numpy())
     for per in range(N_PERIODS):
-        land.write(
-            "survey__responses", f"responses_{PERIOD_LABELS[per]}", frame.loc[r_per == per, cols]
-        )
+        chunk = frame.loc[r_per == per, cols]
+        if part and chunk.empty:
+            continue
+        land.write("survey__responses", f"responses_{PERIOD_LABELS[per]}{part}", chunk)
 
 
 def write_posts(land: Landing, posts: pd.DataFrame) -> None:
@@ -830,15 +870,16 @@ def write_posts(land: Landing, posts: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- the world
 
 
-def order_records(o: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """One frame of every order record the OMS holds: originals, then re-creations."""
+def order_records(o: pd.DataFrame, new: pd.DataFrame, first: int = 0) -> pd.DataFrame:
+    """One frame of every order record the OMS holds: originals, then re-creations.
+    Order, delivery and confirmation numbers start after `first` (a shard continues
+    where the one before ended, so ids are unique across shards)."""
     n_orig = len(o)
     o["replaces_idx"] = -1
     allo = pd.concat([o, new], ignore_index=True)
     region_letter = np.array([r[0] for r in w.REGIONS], dtype=object)[allo.region.to_numpy()]
-    allo["order_id"] = (
-        "SO" + region_letter + pd.Series(np.arange(len(allo)) + 1_000_001).astype(str).to_numpy()
-    )
+    number = np.arange(len(allo)) + first
+    allo["order_id"] = "SO" + region_letter + pd.Series(number + 1_000_001).astype(str).to_numpy()
     rep = allo.replaces_idx.to_numpy()
     allo["replaces_order_id"] = np.where(
         rep >= 0, allo.order_id.to_numpy()[np.maximum(rep, 0)], None
@@ -857,10 +898,8 @@ def order_records(o: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     allo.loc[~is_orig, "change_time"] = np.datetime64("NaT")
     allo.loc[p3, "delivered"] = False
     allo.loc[p3, "confirmed"] = False
-    allo["delivery_id"] = "DL" + pd.Series(np.arange(len(allo)) + 50_000_001).astype(str).to_numpy()
-    allo["confirmation_id"] = (
-        "CF" + pd.Series(np.arange(len(allo)) + 70_000_001).astype(str).to_numpy()
-    )
+    allo["delivery_id"] = "DL" + pd.Series(number + 50_000_001).astype(str).to_numpy()
+    allo["confirmation_id"] = "CF" + pd.Series(number + 70_000_001).astype(str).to_numpy()
     return allo
 
 
@@ -890,9 +929,12 @@ def survey_responses(
     acc: pd.DataFrame,
     allo: pd.DataFrame,
     actors: list,
+    first_invitation: int = 0,
+    first_response: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Invitations sent, and the responses (customers' and prospects')."""
-    spec = voice.survey_specs(rng, cust, persons, acc, allo, actors)
+    """Invitations sent, and the responses (customers' and prospects'); numbers
+    start after `first_invitation` and `first_response`."""
+    spec = voice.survey_specs(rng, cust, persons, acc, allo, actors, first_invitation)
     responded = spec[spec.responded].copy()
     scores = voice.score(rng, cust, persons, allo, responded)
     fields = voice.respondent_fields(rng, cust, persons, responded)
@@ -914,7 +956,8 @@ def survey_responses(
         .sort_values("submitted_at", kind="stable")
         .reset_index(drop=True)
     )
-    resp["response_id"] = "R" + pd.Series(np.arange(len(resp)) + 300_000_001).astype(str).to_numpy()
+    number = np.arange(len(resp)) + 300_000_001 + first_response
+    resp["response_id"] = "R" + pd.Series(number).astype(str).to_numpy()
     return spec, resp
 
 
@@ -1082,27 +1125,31 @@ def build_manifest(
 
 # --------------------------------------------------------------------------- main
 
+# Worlds up to this many customers are simulated whole, in memory, as they always
+# were: small and medium files are pinned byte for byte (tests, tuned scorers).
+# Larger ones (the large scale) are simulated in shards of customers, so memory is
+# bounded by a shard and the CRM master data, not by the world's orders.
+WHOLE_UP_TO_CUSTOMERS = 50_000
+CUSTOMERS_PER_SHARD = 10_000
+# Shard k draws from np.random.default_rng([seed, SHARD_STREAM, k]): a stream of its
+# own, apart from the other [seed, n] streams (13: name variation).
+SHARD_STREAM = 1009
 
-def generate(
-    out: Path,
-    scale_name: str = "small",
-    seed: int = 42,
-    manipulation: str = "normal",
-    forms: FormOptions | None = None,
-    variation: w.NameVariation | None = None,
-) -> dict:
-    t0 = time.perf_counter()
-    scale = w.SCALES[scale_name]
-    opts = forms or FormOptions()
-    rng = np.random.default_rng(seed)
-    for sub in ("landing", "ground_truth"):
-        shutil.rmtree(out / sub, ignore_errors=True)
-    truth_dir = out / "ground_truth"
-    truth_dir.mkdir(parents=True)
 
+def default_shards(scale: w.Scale) -> int:
+    """0 (the whole world at once) up to WHOLE_UP_TO_CUSTOMERS customers, else one
+    shard per CUSTOMERS_PER_SHARD customers."""
+    if scale.customers <= WHOLE_UP_TO_CUSTOMERS:
+        return 0
+    return -(-scale.customers // CUSTOMERS_PER_SHARD)
+
+
+def build_crm(
+    rng: np.random.Generator, seed: int, scale: w.Scale, variation: w.NameVariation
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Customers, their CRM accounts, persons, contacts and contracts."""
     cust = w.make_customers(rng, scale.customers)
     # Name variation draws from its own stream: its rates change names, not the world.
-    variation = variation or w.NameVariation()
     vrng = np.random.default_rng([seed, 13])
     w.share_trade_names(vrng, cust, variation.shared_trade_name)
     w.assign_account_managers(rng, cust)
@@ -1112,24 +1159,63 @@ def generate(
     persons = w.make_persons(rng, cust)
     contacts = w.make_contacts(rng, persons, acc)
     contracts = ops.make_contracts(rng, cust, acc)
-    actors = ops.plan_manipulation(rng, manipulation)
-    o = ops.simulate_orders(rng, cust, acc, persons, scale, actors)
-    new = ops.recreated_orders(rng, o)
-    reports, region_truth = ops.regional_reports(rng, o, new, actors)
-    allo = order_records(o, new)
+    return cust, acc, persons, contacts, contracts
 
-    land = Landing(out, rng, bad_budget(scale.bad_rows), Forms(seed, opts))
-    special = write_crm(land, rng, acc, contacts, contracts)
-    special |= write_fulfillment(land, rng, allo, acc, persons, reports)
-    spec, resp = survey_responses(rng, cust, persons, acc, allo, actors)
-    write_surveys(land, rng, spec, resp, persons, allo)
-    posts = voice.posts(rng, cust, scale.posts)
+
+def shard_frames(
+    cust: pd.DataFrame, acc: pd.DataFrame, persons: pd.DataFrame, lo: int, hi: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Customers lo..hi-1 with their accounts and persons. The simulation indexes
+    rows of the frames it is given, so customer indices start at 0 again; the ids
+    (customer, account, person) stay the world's."""
+    sc = cust.iloc[lo:hi].reset_index(drop=True)
+    c_idx = acc.c_idx.to_numpy()
+    sa = acc[(c_idx >= lo) & (c_idx < hi)].reset_index(drop=True)
+    sa["c_idx"] = sa.c_idx.to_numpy() - lo
+    # Persons are made customer by customer (make_persons): one contiguous block.
+    p_lo, p_hi = np.searchsorted(persons.c_idx.to_numpy(), [lo, hi])
+    sp = persons.iloc[p_lo:p_hi].reset_index(drop=True)
+    sp["c_idx"] = sp.c_idx.to_numpy() - lo
+    return sc, sa, sp
+
+
+class TruthWriter:
+    """One ground-truth parquet file written shard by shard (a row group each).
+
+    The first shard fixes the schema; a column that shard left all empty (no
+    manipulated order, say) is typed as text rather than null, so later shards
+    that fill it still fit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, df: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if self._writer is None:
+            fields = [
+                f.with_type(pa.large_string()) if pa.types.is_null(f.type) else f
+                for f in table.schema
+            ]
+            schema = pa.schema(fields, metadata=table.schema.metadata)
+            self._writer = pq.ParquetWriter(self.path, schema)
+        self._writer.write_table(table.cast(self._writer.schema))
+        self.rows += len(df)
+
+    def __enter__(self) -> TruthWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def write_posts_and_truth(
+    land: Landing, rng: np.random.Generator, cust: pd.DataFrame, n: int, truth_dir: Path
+) -> int:
+    posts = voice.posts(rng, cust, n)
     write_posts(land, posts)
-
-    write_identity_truth(truth_dir, cust, acc, persons, contacts)
-    response_truth(resp, spec, land).to_parquet(truth_dir / "responses.parquet", index=False)
-    order_truth(o, allo, cust, land).to_parquet(truth_dir / "orders.parquet", index=False)
-    region_truth.to_parquet(truth_dir / "region_months.parquet", index=False)
     posts[
         [
             "platform",
@@ -1142,9 +1228,48 @@ def generate(
             "mentions_brand",
         ]
     ].to_parquet(truth_dir / "posts.parquet", index=False)
-    bad = pd.DataFrame(land.bad_rows, columns=["file", "row_number", "column", "reason"])
-    bad.to_csv(truth_dir / "bad_rows.csv", index=False)
+    return len(posts)
 
+
+@dataclass
+class Run:
+    """What one generation needs besides the world it simulates."""
+
+    out: Path
+    truth_dir: Path
+    rng: np.random.Generator
+    seed: int
+    scale: w.Scale
+    variation: w.NameVariation
+    manipulation: str
+    forms: FormOptions
+
+
+Generated = tuple[Landing, dict[str, int], dict[str, str], list[ops.Actor]]
+
+
+def generate_whole(run: Run) -> Generated:
+    """The whole world at once, in memory (small, medium)."""
+    rng = run.rng
+    cust, acc, persons, contacts, contracts = build_crm(rng, run.seed, run.scale, run.variation)
+    actors = ops.plan_manipulation(rng, run.manipulation)
+    o = ops.simulate_orders(rng, cust, acc, persons, run.scale, actors)
+    new = ops.recreated_orders(rng, o)
+    reports, region_truth = ops.regional_reports(rng, o, new, actors)
+    allo = order_records(o, new)
+
+    land = Landing(run.out, rng, bad_budget(run.scale.bad_rows), Forms(run.seed, run.forms))
+    special = write_crm(land, rng, acc, contacts, contracts)
+    special |= write_fulfillment(land, rng, allo, acc, persons, reports)
+    spec, resp = survey_responses(rng, cust, persons, acc, allo, actors)
+    write_surveys(land, rng, spec, resp, persons, allo)
+    n_posts = write_posts_and_truth(land, rng, cust, run.scale.posts, run.truth_dir)
+
+    truth_dir = run.truth_dir
+    write_identity_truth(truth_dir, cust, acc, persons, contacts)
+    response_truth(resp, spec, land).to_parquet(truth_dir / "responses.parquet", index=False)
+    order_truth(o, allo, cust, land).to_parquet(truth_dir / "orders.parquet", index=False)
+    region_truth.to_parquet(truth_dir / "region_months.parquet", index=False)
     counts = {
         "customers": len(cust),
         "accounts": len(acc),
@@ -1155,15 +1280,135 @@ def generate(
         "recreated_orders": len(new),
         "invitations": len(spec),
         "responses": len(resp),
-        "posts": len(posts),
-        "bad_rows": len(bad),
+        "posts": n_posts,
     }
-    header = {
+    return land, counts, special, actors
+
+
+def generate_sharded(run: Run, n_shards: int) -> Generated:
+    """The world in shards of customers: the CRM master data is made and written
+    whole (it is small, and names, groups and account numbers span customers); then
+    each shard simulates its customers' orders, deliveries, confirmations and
+    surveys from a random stream of its own, writes them as files of its own
+    (`..._partNNN`) and its rows of the order and response truth, and is freed
+    before the next. Only the cell counts behind the regional reports cross shards;
+    reports and posts are made once all shards are done."""
+    rng, seed, scale = run.rng, run.seed, run.scale
+    cust, acc, persons, contacts, contracts = build_crm(rng, seed, scale, run.variation)
+    actors = ops.plan_manipulation(rng, run.manipulation)
+    # The lateness effect of a region x BU x month is the cell's, not a shard's.
+    cell_noise = rng.normal(0, 0.25, ops.N_CELLS)
+    land = Landing(run.out, rng, bad_budget(scale.bad_rows), Forms(seed, run.forms))
+    special = write_crm(land, rng, acc, contacts, contracts)
+    write_identity_truth(run.truth_dir, cust, acc, persons, contacts)
+    counts = {
+        "customers": len(cust),
+        "accounts": len(acc),
+        "persons": len(persons),
+        "contacts": len(contacts),
+        "contracts": len(contracts),
+        "orders": 0,
+        "recreated_orders": 0,
+        "invitations": 0,
+        "responses": 0,
+    }
+    del contacts, contracts  # no shard needs them
+
+    bounds = np.linspace(0, len(cust), n_shards + 1).round().astype(np.int64)
+    weight = cust.order_weight.to_numpy()
+    cells: ops.CellCounts | None = None
+    records = 0  # order records (originals and re-creations) numbered so far
+    with (
+        TruthWriter(run.truth_dir / "orders.parquet") as orders_truth,
+        TruthWriter(run.truth_dir / "responses.parquet") as responses_truth,
+    ):
+        for k in range(n_shards):
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            srng = np.random.default_rng([seed, SHARD_STREAM, k])
+            sc, sa, sp = shard_frames(cust, acc, persons, lo, hi)
+            # The world's order volume, shared out by the customers' order weights.
+            share = weight[lo:hi].sum() / weight.sum()
+            sscale = replace(scale, orders=int(round(scale.orders * share)))
+            o = ops.simulate_orders(srng, sc, sa, sp, sscale, actors, cell_noise)
+            new = ops.recreated_orders(srng, o)
+            shard_cells = ops.cell_counts(o, new)
+            cells = shard_cells if cells is None else cells + shard_cells
+            allo = order_records(o, new, first=records)
+            part = f"_part{k:03d}"
+            special |= write_fulfillment(land, srng, allo, sa, sp, None, part, awkward=k == 0)
+            spec, resp = survey_responses(
+                srng, sc, sp, sa, allo, actors, counts["invitations"], counts["responses"]
+            )
+            write_surveys(land, srng, spec, resp, sp, allo, part)
+            orders_truth.write(order_truth(o, allo, sc, land))
+            responses_truth.write(response_truth(resp, spec, land))
+            # Landed values are only asked about the shard's own records: forget them.
+            land.landed.clear()
+            records += len(allo)
+            counts["orders"] += len(o)
+            counts["recreated_orders"] += len(new)
+            counts["invitations"] += len(spec)
+            counts["responses"] += len(resp)
+            del o, new, allo, spec, resp, sc, sa, sp
+            gc.collect()
+
+    assert cells is not None
+    reports, region_truth = ops.reports_from_counts(rng, cells, actors)
+    write_regional_reports(land, rng, reports)
+    region_truth.to_parquet(run.truth_dir / "region_months.parquet", index=False)
+    counts["posts"] = write_posts_and_truth(land, rng, cust, scale.posts, run.truth_dir)
+    return land, counts, special, actors
+
+
+def generate(
+    out: Path,
+    scale_name: str = "small",
+    seed: int = 42,
+    manipulation: str = "normal",
+    forms: FormOptions | None = None,
+    variation: w.NameVariation | None = None,
+    shards: int | None = None,
+) -> dict:
+    """Write the landing files and the ground truth of one world under `out`.
+
+    `shards`: None picks default_shards(scale); 0 simulates the whole world in
+    memory; N >= 1 simulates it in N shards of customers (bounded memory; the same
+    seed gives the same files for the same N, but not the files of another N)."""
+    t0 = time.perf_counter()
+    scale = w.SCALES[scale_name]
+    # A shard has at least one customer.
+    n_shards = min(default_shards(scale) if shards is None else shards, scale.customers)
+    for sub in ("landing", "ground_truth"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    truth_dir = out / "ground_truth"
+    truth_dir.mkdir(parents=True)
+    variation = variation or w.NameVariation()
+    run = Run(
+        out=out,
+        truth_dir=truth_dir,
+        rng=np.random.default_rng(seed),
+        seed=seed,
+        scale=scale,
+        variation=variation,
+        manipulation=manipulation,
+        forms=forms or FormOptions(),
+    )
+    if n_shards > 0:
+        land, counts, special, actors = generate_sharded(run, n_shards)
+    else:
+        land, counts, special, actors = generate_whole(run)
+
+    bad = pd.DataFrame(land.bad_rows, columns=["file", "row_number", "column", "reason"])
+    bad.to_csv(truth_dir / "bad_rows.csv", index=False)
+    counts["bad_rows"] = len(bad)
+    header: dict[str, object] = {
         "scale": scale_name,
         "seed": seed,
         "manipulation": manipulation,
         "name_variation": dataclasses.asdict(variation),
     }
+    if n_shards > 0:
+        header["shards"] = n_shards
     manifest = build_manifest(land, counts, actors, special, header)
     manifest["seconds"] = round(time.perf_counter() - t0, 2)
     (truth_dir / "manifest.json").write_text(
@@ -1194,8 +1439,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--scale", choices=sorted(w.SCALES), default="small")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--out", type=Path, default=Path("data"))
+    ap.add_argument("--out", type=Path, default=load_settings().paths.data_dir)
     ap.add_argument("--manipulation", choices=("normal", "subtle", "none"), default="normal")
+    ap.add_argument(
+        "--shards",
+        type=int,
+        default=None,
+        metavar="N",
+        help="simulate and write the world in N shards of customers (bounded memory); "
+        f"0 = the whole world in memory; default: 0 up to {WHOLE_UP_TO_CUSTOMERS:,} "
+        f"customers, else one shard per {CUSTOMERS_PER_SHARD:,} (large: "
+        f"{default_shards(w.SCALES['large'])})",
+    )
     ap.add_argument(
         "--empty-rate",
         type=float,
@@ -1236,10 +1491,13 @@ def main(argv: list[str] | None = None) -> None:
     variation = dataclasses.replace(
         w.NameVariation.profile(args.name_variation), **dict(args.variation_rate)
     )
-    m = generate(args.out, args.scale, args.seed, args.manipulation, opts, variation)
+    if args.shards is not None and args.shards < 0:
+        ap.error("--shards must be 0 or more")
+    m = generate(args.out, args.scale, args.seed, args.manipulation, opts, variation, args.shards)
     files = len(m["rows_per_file"])
+    shards = f", {m['shards']} shards" if m.get("shards") else ""
     print(
-        f"generated {args.scale} (seed {args.seed}) in {m['seconds']} s: {files} files, "
+        f"generated {args.scale} (seed {args.seed}{shards}) in {m['seconds']} s: {files} files, "
         f"{sum(m['rows_per_file'].values()):,} rows, {m['bad_rows']} bad rows "
         f"-> {args.out / 'landing'}"
     )

@@ -15,9 +15,16 @@ import pytest
 from ingest.loader import ensure_schema
 from orchestration.settings import PROJECT_ROOT
 
-# Tests write landing files and load them at once: no settle interval for files in
-# flight, except where a test sets one (tests/ingest/test_in_flight.py).
-os.environ.setdefault("CX_LANDING_SETTLE_SECONDS", "0")
+TEST_SETTINGS = Path(__file__).with_name("settings.toml")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def test_settings():
+    """The suite's settings file (tests/settings.toml), for the session and every
+    subprocess it starts; set when the session starts, never on import."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CX_SETTINGS_FILE", str(TEST_SETTINGS))
+        yield TEST_SETTINGS
 
 
 @pytest.fixture
@@ -233,7 +240,7 @@ class ParseCache:
         self._saved: str | None = None
 
     def start(self) -> None:
-        from tests.fixed_data_dir import _dbt
+        from cx_settings import dbt as cx_dbt
 
         self.target.mkdir(parents=True, exist_ok=True)
         env = {
@@ -243,7 +250,7 @@ class ParseCache:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         self._proc = subprocess.Popen(
-            [_dbt(), "parse", "--profiles-dir", str(PROJECT_ROOT), "--quiet"],
+            [cx_dbt.executable(), "parse", "--profiles-dir", str(PROJECT_ROOT), "--quiet"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -14,17 +14,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT
-
-
-def _dbt() -> str:
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+from cx_settings import PROJECT_ROOT
+from cx_settings import dbt as cx_dbt
 
 
 class FixedDataDir:
@@ -35,7 +30,8 @@ class FixedDataDir:
         self.target = root / "dbt_target"
 
     def prepare(self) -> None:
-        """Parse the dbt project once for this warehouse path (the partial-parse cache)."""
+        """Parse the dbt project once for this warehouse path (the partial-parse cache),
+        through cx-dbt as the build's dbt runs: same profile, same vars."""
         self.target.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -46,7 +42,7 @@ class FixedDataDir:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         subprocess.run(
-            [_dbt(), "parse", "--profiles-dir", str(PROJECT_ROOT), "--quiet"],
+            [cx_dbt.executable(), "parse", "--profiles-dir", str(PROJECT_ROOT), "--quiet"],
             cwd=PROJECT_ROOT,
             env=env,
             check=True,

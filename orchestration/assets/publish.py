@@ -14,9 +14,10 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from cx_settings import load_settings
 from orchestration import publishing
 from orchestration.resources import WarehouseResource
-from orchestration.settings import PROJECT_ROOT, published_path
+from orchestration.settings import PROJECT_ROOT
 
 PUBLISH_KEY = dg.AssetKey(["published", "cx_snapshot"])
 # What MetricFlow reads (semantic models, time spine), from the parsed project.
@@ -111,7 +112,7 @@ def build_publish_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
             "Copies schema `marts` (marts + MetricFlow time spine) into a new DuckDB file, "
             "swapped in atomically (temp file + os.replace), with a manifest. Runs only if "
             "every upstream check of this run passed; the last good snapshot stays otherwise. "
-            "Path: CX_PUBLISHED_PATH (default $CX_DATA_DIR/published/cx_published.duckdb)."
+            "Path: setting paths.published_path (CX_PUBLISHED_PATH)."
         ),
     )
     def cx_snapshot(
@@ -125,7 +126,7 @@ def build_publish_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
             materialized_assets=materialized,
             external_failures=_quality_failures(warehouse, context.run_id),
         )
-        target = published_path()
+        target = load_settings().paths.published_path
         if not decision.publish:
             context.log.error("not publishing: " + "; ".join(decision.reasons))
             raise dg.Failure(
@@ -136,7 +137,7 @@ def build_publish_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
                 },
             )
         manifest = publishing.publish_snapshot(
-            warehouse.database_path,
+            warehouse.database,
             target,
             extra_relations=publishing.metricflow_relations(SEMANTIC_MANIFEST),
             manifest={

@@ -28,9 +28,9 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
+from cx_settings import load_settings
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.resources import WarehouseResource
-from orchestration.settings import env_path
 from quality import integrity
 from quality.gx_suites import SUITES, SuiteResult, data_docs_index, load_frames, run_suites
 from quality.results import CheckOutcome, evaluate_blocking, record
@@ -42,7 +42,7 @@ CHECK_MARKED = "integrity_failures_marked"
 
 def integrity_failure_severity() -> dg.AssetCheckSeverity:
     """WARN (publish the verified figure, reported one marked failed) or ERROR (stop)."""
-    value = os.environ.get("CX_INTEGRITY_FAILURE_SEVERITY", "WARN").strip().upper()
+    value = load_settings().operations.integrity_failure_severity
     return dg.AssetCheckSeverity.ERROR if value == "ERROR" else dg.AssetCheckSeverity.WARN
 
 
@@ -51,7 +51,7 @@ def gx_check_name(suite: str) -> str:
 
 
 def docs_root() -> os.PathLike:
-    return env_path("CX_DATA_DIR") / "quality"
+    return load_settings().paths.quality_dir
 
 
 SPECS = [
@@ -103,7 +103,7 @@ def quality_checks(
     run_id = context.op_execution_context.run_id
     # Never raise: a check that cannot run reports itself failed, with the reason.
     try:
-        frames, keys, errors = load_frames(warehouse.database_path)
+        frames, keys, errors = load_frames(warehouse.database)
         suites = run_suites(frames, keys, docs_root(), errors=errors)
     except Exception as e:  # noqa: BLE001 - reported as failed checks
         context.log.error(f"Great Expectations suites could not run: {e!r}")
@@ -144,7 +144,7 @@ def quality_checks(
         )
 
     try:
-        region_months = _read_region_months(warehouse.database_path)
+        region_months = _read_region_months(warehouse.database)
         read_error = None
     except Exception as e:  # noqa: BLE001 - reported as failed checks
         region_months, read_error = None, f"{type(e).__name__}: {e}"

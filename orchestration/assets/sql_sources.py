@@ -7,7 +7,6 @@ table as the landing files of its contract table; that table's file asset
 models read both and the lineage graph shows database -> raw -> staging.
 """
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
+from cx_settings import load_settings
 from ingest import contract as c
 from ingest.sql_source import (
     STATUS_DUPLICATE,
@@ -26,16 +26,13 @@ from ingest.sql_source import (
 )
 from orchestration.assets.ingest import CHECK_LEDGER, WRITER_POOL
 from orchestration.resources import WarehouseResource
-from orchestration.settings import PROJECT_ROOT
 from quality.ledger import ledger_imbalances
 
 SQL_PREFIX = "sql"
-CONFIG_ENV = "CX_SQL_SOURCES"
 
 
 def config_path() -> Path:
-    explicit = os.environ.get(CONFIG_ENV)
-    return Path(explicit) if explicit else PROJECT_ROOT / "sql_sources.yml"
+    return load_settings().paths.sql_sources
 
 
 def sql_asset_key(source: SqlSource, t: SqlTable) -> dg.AssetKey:
@@ -147,7 +144,7 @@ def sql_source_definitions(
                 name=f"extract_{source.name}_schedule",
                 job=build_job,
                 cron_schedule=source.schedule,
-                execution_timezone="Asia/Shanghai",
+                execution_timezone=load_settings().operations.local_timezone,
                 tags={"cx/sql-source": source.name},
                 default_status=dg.DefaultScheduleStatus.RUNNING,
             )

@@ -6,7 +6,7 @@ All arrays are column-wise over orders; nothing loops over rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -228,7 +228,13 @@ def simulate_orders(
     persons: pd.DataFrame,
     scale: Scale,
     actors: list[Actor],
+    cell_noise: np.ndarray | None = None,
 ) -> pd.DataFrame:
+    """Orders of the customers in `cust` (indices into `acc` and `persons`).
+
+    `cell_noise`: the region x BU x month effect on lateness. A world simulated in
+    shards of customers draws it once and passes it to every shard (it belongs to
+    the cell, not to a customer); drawn here otherwise."""
     n_c = len(cust)
     weight = cust.order_weight.to_numpy()
     season = 1 + 0.15 * np.sin(np.arange(N_MONTHS) / 12 * 2 * np.pi) + np.linspace(0, 0.2, N_MONTHS)
@@ -287,7 +293,8 @@ def simulate_orders(
     o["due_month"] = month_of(o.first_promise.to_numpy())
 
     # True outcome.
-    cell_noise = rng.normal(0, 0.25, N_CELLS)
+    if cell_noise is None:
+        cell_noise = rng.normal(0, 0.25, N_CELLS)
     due_m = np.clip(o.due_month.to_numpy(), 0, N_MONTHS - 1)
     cell = cell_index(region, bu, due_m)
     base = (
@@ -487,11 +494,28 @@ def order_truth(o: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def regional_reports(
-    rng: np.random.Generator, o: pd.DataFrame, new: pd.DataFrame, actors: list[Actor]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What each region head reports (by current promise, from recorded data),
-    and the truth per region x BU x month."""
+@dataclass
+class CellCounts:
+    """Order counts per region x BU x month cell: as recorded (by the current promise,
+    from what the systems hold) and true (by the valid promise, over order chains,
+    customer cancellations excluded). Counts of disjoint sets of customers add up, so
+    a world simulated in shards sums its shards' counts instead of keeping orders."""
+
+    due: np.ndarray
+    on_time: np.ndarray
+    otif: np.ndarray
+    true_due: np.ndarray
+    true_on_time: np.ndarray
+    verifiable: np.ndarray
+    verified_on_time: np.ndarray
+    manipulated: np.ndarray
+
+    def __add__(self, other: CellCounts) -> CellCounts:
+        return CellCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+
+def cell_counts(o: pd.DataFrame, new: pd.DataFrame) -> CellCounts:
+    """The cell counts of orders `o` and their re-created orders `new`."""
     final = pd.concat(
         [o[(o.pattern != CANCEL_RECREATE) & ~o.customer_cancel], new], ignore_index=True
     )
@@ -513,11 +537,41 @@ def regional_reports(
     tin = (tm >= 0) & (tm < N_MONTHS)
     tcell = cell_index(t.region.to_numpy(), t.bu.to_numpy(), np.clip(tm, 0, N_MONTHS - 1))
     tr = order_truth(t)
-    t_due = np.bincount(tcell[tin], minlength=N_CELLS)
-    t_ot = np.bincount(tcell[tin], weights=tr.true_on_time.to_numpy()[tin], minlength=N_CELLS)
-    t_ver = np.bincount(tcell[tin], weights=tr.verifiable.to_numpy()[tin], minlength=N_CELLS)
-    t_vot = np.bincount(tcell[tin], weights=tr.verified_on_time.to_numpy()[tin], minlength=N_CELLS)
-    manip = np.bincount(tcell[tin], weights=(t.pattern.to_numpy()[tin] > 0), minlength=N_CELLS)
+    return CellCounts(
+        due=due,
+        on_time=ot,
+        otif=of,
+        true_due=np.bincount(tcell[tin], minlength=N_CELLS),
+        true_on_time=np.bincount(
+            tcell[tin], weights=tr.true_on_time.to_numpy()[tin], minlength=N_CELLS
+        ),
+        verifiable=np.bincount(
+            tcell[tin], weights=tr.verifiable.to_numpy()[tin], minlength=N_CELLS
+        ),
+        verified_on_time=np.bincount(
+            tcell[tin], weights=tr.verified_on_time.to_numpy()[tin], minlength=N_CELLS
+        ),
+        manipulated=np.bincount(
+            tcell[tin], weights=(t.pattern.to_numpy()[tin] > 0), minlength=N_CELLS
+        ),
+    )
+
+
+def regional_reports(
+    rng: np.random.Generator, o: pd.DataFrame, new: pd.DataFrame, actors: list[Actor]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What each region head reports (by current promise, from recorded data),
+    and the truth per region x BU x month."""
+    return reports_from_counts(rng, cell_counts(o, new), actors)
+
+
+def reports_from_counts(
+    rng: np.random.Generator, counts: CellCounts, actors: list[Actor]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Regional reports and the region-month truth from the cell counts of all orders."""
+    due, ot, of = counts.due, counts.on_time, counts.otif
+    t_due, t_ot, t_ver = counts.true_due, counts.true_on_time, counts.verifiable
+    t_vot, manip = counts.verified_on_time, counts.manipulated
 
     rep_due, rep_ot, rep_of = due.copy(), ot.copy(), of.copy()
     patterns = [[] for _ in range(N_CELLS)]

@@ -55,8 +55,10 @@ def survey_specs(
     acc: pd.DataFrame,
     final: pd.DataFrame,
     actors: list[Actor],
+    first_id: int = 0,
 ) -> pd.DataFrame:
-    """One row per invitation (or anonymous response), before scores."""
+    """One row per invitation (or anonymous response), before scores. Invitation
+    numbers start after `first_id` (a shard continues where the one before ended)."""
     specs = []
     # Relationship waves.
     cust_end = (
@@ -161,7 +163,8 @@ def survey_specs(
         spec.submitted_at > END.astype("datetime64[s]") + np.timedelta64(86399, "s"), "responded"
     ] = False
     spec = spec.sort_values("sent_at", kind="stable").reset_index(drop=True)
-    spec["invitation_id"] = "INV" + pd.Series(np.arange(len(spec)) + 10_000_001).astype(str)
+    number = np.arange(len(spec)) + 10_000_001 + first_id
+    spec["invitation_id"] = "INV" + pd.Series(number).astype(str)
     return spec
 
 

@@ -92,10 +92,12 @@ def make_customers(rng: np.random.Generator, n: int) -> pd.DataFrame:
     chars, pinyins = _unique_by_pinyin(v.CORE_CHARS)
     p = len(chars)
     n_ind = len(v.INDUSTRIES)
-    # Unique (core, industry) pairs; 40% of cores have three characters.
+    # Unique (core, industry) pairs; 40% of cores have three characters. There are
+    # only ~31k two-character pairs: beyond half of them (the large scale) the rest
+    # of the customers get three-character cores, so names stay unique.
     space2, space3 = p * p * n_ind, p * p * p * n_ind
-    n3 = int(round(n * 0.4))
-    n2 = n - n3
+    n2 = min(n - int(round(n * 0.4)), space2 // 2)
+    n3 = n - n2
     ids2 = rng.choice(space2, size=n2, replace=False)
     ids3 = rng.choice(space3, size=n3, replace=False)
     ind = np.concatenate([ids2 % n_ind, ids3 % n_ind])

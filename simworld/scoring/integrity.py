@@ -1,6 +1,6 @@
 """Score the fulfillment-integrity marts against the demo generator's ground truth.
 
-    python -m simworld.scoring.integrity --data-dir DIR [--db DIR/warehouse.duckdb] [--json OUT]
+    python -m simworld.scoring.integrity --data-dir DIR [--db WAREHOUSE] [--json OUT]
 
 DIR is a directory written by `python -m simworld.generate` (its `ground_truth/`
 is read here, never by the pipeline) on which the warehouse was built. Reports:
@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from cx_settings import load_settings
 
 FLAGGED = ("suspect", "beautified")
 # Ground-truth pattern -> the mart's own flag for it (is the right reason given?).
@@ -205,8 +207,7 @@ def rate_scores(rates: pd.DataFrame, truth: pd.DataFrame, orders: pd.DataFrame) 
     }
 
 
-def evaluate(data_dir: Path, db: Path | None = None) -> dict:
-    db = db or data_dir / "warehouse.duckdb"
+def evaluate(data_dir: Path, db: Path) -> dict:
     truth = data_dir / "ground_truth"
     with duckdb.connect(str(db), read_only=True) as con:
         verdicts = con.execute(
@@ -267,10 +268,10 @@ def render(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data-dir", type=Path, required=True)
-    ap.add_argument("--db", type=Path, default=None, help="default: DATA_DIR/warehouse.duckdb")
+    ap.add_argument("--db", type=Path, default=None, help="default: setting paths.duckdb_path")
     ap.add_argument("--json", type=Path, default=None, help="also write the scores as JSON")
     args = ap.parse_args(argv)
-    result = evaluate(args.data_dir, args.db)
+    result = evaluate(args.data_dir, args.db or load_settings().paths.duckdb_path)
     print(render(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))

@@ -48,7 +48,7 @@ LANDING_STAGING = sorted({f"path:dbt_project/models/staging/{t.source}" for t in
 
 
 def staging() -> dict:
-    dbt = Path(sys.executable).parent / "dbt"
+    dbt = Path(sys.executable).parent / "cx-dbt"
     cmd = [
         str(dbt),
         "build",
@@ -165,7 +165,7 @@ def enrichment() -> dict:
 def marts() -> dict:
     """dbt build (models, data tests, unit tests) of everything after staging:
     intermediate models, marts and the MetricFlow time spine."""
-    dbt = Path(sys.executable).parent / "dbt"
+    dbt = Path(sys.executable).parent / "cx-dbt"
     cmd = [
         str(dbt),
         "build",
@@ -194,7 +194,7 @@ def marts() -> dict:
 
 def metricflow() -> dict:
     """Two `mf query` calls as an analyst runs them (wall time includes mf's start-up)."""
-    mf = Path(sys.executable).parent / "mf"
+    mf = Path(sys.executable).parent / "cx-mf"
     queries = {
         "nps_by_month_segment": ["nps,nps_answer_count", "metric_time__month,customer__segment"],
         "otif_gap_by_month": [
@@ -225,10 +225,9 @@ def _metricflow_warm(queries: dict[str, list[str]]) -> dict:
     from dashboard.metricflow_server import WarmMetricFlow
     from orchestration.publishing import publish_snapshot
 
-    snap = env_path("CX_DATA_DIR") / "published" / "cx_published.duckdb"
+    snap = env_path("CX_PUBLISHED_PATH")
     snap.parent.mkdir(parents=True, exist_ok=True)
     publish_snapshot(str(env_path("CX_DUCKDB_PATH")), snap, {"run_id": "benchmark"})
-    os.environ["CX_PUBLISHED_PATH"] = str(snap)
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_ROOT))
     warm = WarmMetricFlow()
     started = time.perf_counter()

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
+from cx_settings import defaults
 from dashboard import access
 from orchestration import notifications as n
 
@@ -25,7 +26,8 @@ NOW = datetime(2026, 3, 10, 12, 0)
 
 @pytest.fixture(scope="module")
 def users():
-    return access.load(access.CONFIG)  # the shipped demo users: am.east0 reports to head.east
+    # the shipped demo users: am.east0 reports to head.east
+    return access.load(defaults().paths.dashboard_access)
 
 
 def _alerts() -> pd.DataFrame:

@@ -31,7 +31,7 @@ def snapshot(small_warehouse):
 
 
 def _mf_query(env: dict, out: Path, names: tuple[str, ...], where: list[str]) -> dict:
-    mf = Path(sys.executable).parent / "mf"
+    mf = Path(sys.executable).parent / "cx-mf"
     cmd = [str(mf), "query", "--metrics", ",".join(names), "--csv", str(out)]
     if where:
         cmd += ["--where", " and ".join(where)]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from cx_settings import defaults
 from dashboard import access, fmt, safe
 from dashboard.i18n import column_label
 
@@ -133,7 +134,7 @@ def test_contacts_are_masked_to_a_hint():
 
 
 def test_the_shipped_access_configuration_loads_with_every_role():
-    shipped = access.load(access.CONFIG)
+    shipped = access.load(defaults().paths.dashboard_access)
     assert {u["role"] for u in shipped.users.values()} == set(access.ROLES)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cx_settings import load_settings
 from orchestration.settings import PROJECT_ROOT
 from tests.marts import recompute as rc
 
@@ -328,11 +329,7 @@ def test_lost_customers_recomputed_and_never_in_the_high_risk_list(built):
     """Lost = at least one contract, none live (not churned, ending on or after the
     cutoff), and no order, confirmation or survey response in the 180 days up to the
     cutoff - the latest such event loaded, not today."""
-    import yaml
-
-    days = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
-        "cx_lost_inactive_days"
-    ]
+    days = load_settings().marts.lost_inactive_days
     with duckdb.connect(built["db"], read_only=True) as con:
         health = con.execute("select * from marts.fct_customer_health").df()
         contracts = con.execute(
@@ -368,7 +365,7 @@ def test_lost_customers_recomputed_and_never_in_the_high_risk_list(built):
 
 def _mf_query(env: dict, metrics: str, group_by: str) -> pd.DataFrame:
     out = Path(env["CX_DATA_DIR"]) / f"mf_{metrics.replace(',', '_')}.csv"
-    mf = Path(sys.executable).parent / "mf"
+    mf = Path(sys.executable).parent / "cx-mf"
     subprocess.run(
         [str(mf), "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(out)],
         check=True,
@@ -459,11 +456,7 @@ def test_metricflow_fulfillment_and_coverage_equal_the_marts(built):
 
 
 def test_account_nps_and_revenue_coverage_equal_the_recomputation(built):
-    import yaml
-
-    weights = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
-        "cx_buying_role_weights"
-    ]
+    weights = dict(load_settings().marts.buying_role_weights)
     with duckdb.connect(built["db"], read_only=True) as con:
         mine = rc.account_nps_quarters(con, built["responses"], weights)
     mart = built["marts"]["fct_account_nps_quarters"]

@@ -188,9 +188,10 @@ def test_publish_alone_fails_closed(own_warehouse):
 
 
 def test_metricflow_reads_the_snapshot_while_a_reader_holds_it(own_warehouse):
-    """`mf query` on the `reader` dbt target (profiles.yml): the snapshot attached read-only,
-    so it runs while a dashboard has the file open, and its figure equals the mart's."""
-    mf = Path(sys.executable).parent / "mf"
+    """`cx-mf query` on the `reader` dbt target (profiles.yml): the snapshot attached
+    read-only, so it runs while a dashboard has the file open, and its figure equals the
+    mart's."""
+    mf = Path(sys.executable).parent / "cx-mf"
     if not (PROJECT_ROOT / "target" / "semantic_manifest.json").exists() or not mf.exists():
         pytest.skip("no parsed semantic manifest (make manifest) or no mf")
     snap = own_warehouse["snap"]

@@ -15,8 +15,8 @@ import jinja2
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
+from cx_settings import dbt_vars, load_settings
 from ingest import contract as c
 from ingest.validation import type_valid_sql
 from orchestration.settings import PROJECT_ROOT
@@ -235,7 +235,7 @@ def test_the_same_flags_write_byte_identical_files(tmp_path):
 def _staging_sql(macro: str) -> str:
     """A staging cast macro rendered for a column `v` (dbt_project/macros/staging)."""
     src = (PROJECT_ROOT / "dbt_project/macros/staging/cast_helpers.sql").read_text()
-    tz = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"]
+    tz = dbt_vars(load_settings())
     env = jinja2.Environment()
     call = "{{ " + macro + "('v') }}"
     return env.from_string(src + call).render(var=lambda k: tz[k]).strip()

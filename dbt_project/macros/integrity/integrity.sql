@@ -1,36 +1,10 @@
 {#- Fulfillment-integrity helpers: settings and an exact binomial tail in SQL. -#}
 
-{#- Integrity thresholds: var `cx_integrity` in dbt_project.yml (documented
-    there and in the README, "Fulfillment integrity"); these defaults apply
-    when a key is missing, so a unit test can override one key at a time. -#}
+{#- Integrity thresholds: var `cx_integrity` (cx_settings, `marts.integrity`,
+    each key documented there and in the README, "Fulfillment integrity"). A unit
+    test overriding the var names every key it reads. -#}
 {% macro cx_integrity(name) %}
-    {%- set defaults = {
-        'alpha_fail': 0.001,
-        'alpha_suspect': 0.01,
-        'min_gap_points': 1.0,
-        'confirmation_lag_days': 1,
-        'backdated_record_days': 3,
-        'corroboration_months': 0,
-        'corroboration_min_records': 2,
-        'late_record_days': 7,
-        'record_lag_days': 3,
-        'denominator_min_orders': 3,
-        'denominator_min_share': 0.01,
-        'perfect_rate': 0.995,
-        'perfect_run_months': 3,
-        'smooth_window_months': 6,
-        'smooth_min_months': 4,
-        'smooth_max_variance_ratio': 0.25,
-        'beautified_min_orders': 2,
-        'beyond_records_min_orders': 2,
-        'beautified_min_points': 1.0,
-        'survey_min_late_orders': 5,
-        'survey_max_relative_invitation_rate': 0.5,
-        'ten_score': 10,
-        'max_binomial_n': 131072,
-    } -%}
-    {%- set settings = var('cx_integrity', {}) -%}
-    {{- return(settings.get(name, defaults[name])) -}}
+    {{- return(var('cx_integrity')[name]) -}}
 {% endmacro %}
 
 

@@ -8,7 +8,7 @@
     customer's confirmation (their last day within
     var cx_confirmation_window_days of the cutoff) are provisional: shown,
     marked, never read as a collapse. -#}
-{%- set window = var('cx_confirmation_window_days', 14) -%}
+{%- set window = var('cx_confirmation_window_days') -%}
 with
 
 events as (

@@ -4,7 +4,7 @@
     measured against the promise its customer was first given. Chains are
     unrolled to a fixed depth (var cx_order_chain_max_depth) with plain joins
     rather than a recursive CTE, which not every adapter runs. -#}
-{%- set max_depth = var('cx_order_chain_max_depth', 5) -%}
+{%- set max_depth = var('cx_order_chain_max_depth') -%}
 with
 
 orders as (
