@@ -40,9 +40,20 @@ help:
 	@echo "make docs   - dbt docs site on the published snapshot, http://localhost:8080"
 	@echo "make settings - every setting's value and where it comes from (env, cx.toml, default)"
 
+# uv installs the same resolution as pip in a fraction of the time (measured on a
+# fresh clone, 2 cores: ~30 s against ~110 s). It comes from the package registry
+# into the venv; where it cannot be had, or fails, pip does the install as before.
+# --compile-bytecode: pip writes .pyc at install; without them every process (dbt,
+# mf, streamlit, test workers) recompiles its imports when PYTHONDONTWRITEBYTECODE
+# is set (~12 s instead of ~5 s to import the stack).
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@if { test -x $(BIN)/uv || $(PIP) install --quiet uv; } \
+		&& $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'; \
+	then echo "installed with uv"; \
+	else echo "uv unavailable or failed: installing with pip"; \
+		$(PIP) install --quiet -e '.[dev]'; fi
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -109,8 +120,13 @@ mf-serve: $(STAMP) $(MANIFEST)
 	DBT_PROFILES_DIR=$(CURDIR) $(BIN)/python -m dashboard.metricflow_server --port 8765
 
 # Tests marked `slow` (e.g. 100 fuzzed builds, tests/fuzz/) run in `make test-slow`.
+# Two workers (pytest-xdist): the readers of the shared small build stay on the worker
+# that builds it, the other tests spread by module (tests/conftest.py). TEST_WORKERS=0
+# runs in one process.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 test: $(STAMP) $(MANIFEST) browser
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" $(XDIST)
 
 test-slow: $(STAMP) $(MANIFEST)
 	$(BIN)/pytest -m slow

@@ -42,20 +42,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def snapshot(request, tmp_path_factory) -> Path:
     """The snapshot the session build published (or, if that run did not publish, one
-    published from its warehouse with the same publisher), copied for this module.
-    CX_TEST_SNAPSHOT=<file> uses an existing snapshot instead (iterating on the views)."""
-    from orchestration.publishing import publish_snapshot
-
+    published from its warehouse with the same publisher: tests/conftest.py
+    small_snapshot), copied for this module. CX_TEST_SNAPSHOT=<file> uses an existing
+    snapshot instead (iterating on the views)."""
     out = tmp_path_factory.mktemp("dashboard") / "cx_published.duckdb"
-    if os.environ.get("CX_TEST_SNAPSHOT"):
-        shutil.copy(os.environ["CX_TEST_SNAPSHOT"], out)
-        return out
-    small_warehouse = request.getfixturevalue("small_warehouse")
-    built = Path(small_warehouse["env"]["CX_PUBLISHED_PATH"])
-    if built.exists():
-        shutil.copy(built, out)
-    else:
-        publish_snapshot(small_warehouse["db"], out, {"run_id": "browser-test"})
+    source = os.environ.get("CX_TEST_SNAPSHOT") or request.getfixturevalue("small_snapshot")
+    shutil.copy(source, out)
     return out
 
 
