@@ -129,7 +129,7 @@ test: $(STAMP) $(MANIFEST) browser
 	$(BIN)/pytest -m "not slow" $(XDIST)
 
 test-slow: $(STAMP) $(MANIFEST)
-	$(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow $(XDIST)
 
 test-fast: $(STAMP) $(MANIFEST)
 	$(BIN)/pytest -m "not e2e"
