@@ -22,6 +22,8 @@ writing tables.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -833,11 +835,28 @@ def link_responses(
     return stats
 
 
+@contextmanager
+def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Every write of a resolution in one transaction. The key registries, the stored
+    models and the cluster tables must move together: a run killed after the registry
+    took this run's keys but before the clusters carried them would leave keys the next
+    run steers around, so it would name the same clusters differently from a clean
+    build."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
 def resolve_all(con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None) -> dict:
     cfg = cfg or load_config()
-    ingest_decisions(con)
-    return {
-        "accounts": resolve_accounts(con, cfg),
-        "contacts": resolve_contacts(con, cfg),
-        "respondents": link_responses(con, cfg),
-    }
+    with one_transaction(con):
+        ingest_decisions(con)
+        return {
+            "accounts": resolve_accounts(con, cfg),
+            "contacts": resolve_contacts(con, cfg),
+            "respondents": link_responses(con, cfg),
+        }

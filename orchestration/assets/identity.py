@@ -11,7 +11,12 @@ from collections.abc import Iterator
 import dagster as dg
 
 from identity.config import load_config
-from identity.resolve import link_responses, resolve_accounts, resolve_contacts
+from identity.resolve import (
+    link_responses,
+    one_transaction,
+    resolve_accounts,
+    resolve_contacts,
+)
 from identity.review import ingest_decisions
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.keys import identity_asset_key
@@ -96,7 +101,7 @@ def identity_resolution(
 ) -> Iterator[dg.MaterializeResult]:
     cfg = load_config()
     started = time.perf_counter()
-    with warehouse.connect() as con:
+    with warehouse.connect() as con, one_transaction(con):
         decisions = ingest_decisions(con)  # clerical decisions from the operational store
         accounts = resolve_accounts(con, cfg)
         contacts = resolve_contacts(con, cfg)
