@@ -240,17 +240,12 @@ class ParseCache:
         self._saved: str | None = None
 
     def start(self) -> None:
-        from cx_settings import dbt as cx_dbt
+        from tests.fixed_data_dir import parse_command
 
         self.target.mkdir(parents=True, exist_ok=True)
-        env = {
-            **os.environ,
-            "DBT_TARGET_PATH": str(self.target),
-            "DBT_LOG_PATH": str(self.target),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
+        argv, env = parse_command(self.target, dict(os.environ))
         self._proc = subprocess.Popen(
-            [cx_dbt.executable(), "parse", "--profiles-dir", str(PROJECT_ROOT), "--quiet"],
+            argv,
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,

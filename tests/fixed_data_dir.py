@@ -22,6 +22,20 @@ from cx_settings import PROJECT_ROOT
 from cx_settings import dbt as cx_dbt
 
 
+def parse_command(target: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """argv and environment of `dbt parse` into `target`, through cx-dbt as the build's
+    dbt runs (same profile, same vars), for the warehouse path `env` names."""
+    return (
+        [cx_dbt.executable(), "parse", "--profiles-dir", str(PROJECT_ROOT), "--quiet"],
+        {
+            **env,
+            "DBT_TARGET_PATH": str(target),
+            "DBT_LOG_PATH": str(target),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        },
+    )
+
+
 class FixedDataDir:
     """`fresh()` empties the data dir and points dagster-dbt at the parse cache for it."""
 
@@ -33,21 +47,15 @@ class FixedDataDir:
         """Parse the dbt project once for this warehouse path (the partial-parse cache),
         through cx-dbt as the build's dbt runs: same profile, same vars."""
         self.target.mkdir(parents=True, exist_ok=True)
-        env = {
-            **os.environ,
-            "CX_DATA_DIR": str(self.data),
-            "CX_DUCKDB_PATH": str(self.data / "warehouse.duckdb"),
-            "DBT_TARGET_PATH": str(self.target),
-            "DBT_LOG_PATH": str(self.target),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-        subprocess.run(
-            [cx_dbt.executable(), "parse", "--profiles-dir", str(PROJECT_ROOT), "--quiet"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
+        argv, env = parse_command(
+            self.target,
+            {
+                **os.environ,
+                "CX_DATA_DIR": str(self.data),
+                "CX_DUCKDB_PATH": str(self.data / "warehouse.duckdb"),
+            },
         )
+        subprocess.run(argv, cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
 
     @contextmanager
     def fresh(self) -> Iterator[Path]:
