@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,12 +24,14 @@ from tests.pipeline import generate, mart_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
-# Kill when a step whose key matches starts (plus a delay, to land inside it).
+# Kill when a step whose key matches starts (plus a delay, to land inside it), or, for
+# publish, when its temp file appears: the step takes about a second and its start is
+# printed up to a second late, so a delay after the line could land after the run ended.
 KILL_POINTS = {
     "ingest": (r"raw__fulfillment__orders", 0.5),
     "dbt": (r"cx_dbt_models", 8.0),
     "identity": (r"identity_resolution", 2.0),
-    "publish": (r"published__cx_snapshot", 0.3),
+    "publish": ("file:published/.cx_published.*.tmp.duckdb", 0.0),
 }
 
 
@@ -56,6 +59,12 @@ def _build(env: dict[str, str], kill_at: tuple[str, float] | None = None) -> tup
     )
     out = []
     assert proc.stdout is not None
+    if kill_at and kill_at[0].startswith("file:"):
+        threading.Thread(
+            target=_kill_when_file_appears,
+            args=(proc, Path(env["CX_DATA_DIR"]), kill_at[0].removeprefix("file:")),
+            daemon=True,
+        ).start()
     for line in proc.stdout:
         out.append(line)
         if kill_at and re.search(kill_at[0] + r".* \.\.\.$", line.rstrip()):
@@ -64,6 +73,14 @@ def _build(env: dict[str, str], kill_at: tuple[str, float] | None = None) -> tup
             break
     proc.wait(timeout=3600)
     return proc.returncode, "".join(out)
+
+
+def _kill_when_file_appears(proc: subprocess.Popen, root: Path, pattern: str) -> None:
+    while proc.poll() is None:
+        if next(root.glob(pattern), None) is not None:
+            proc.send_signal(signal.SIGKILL)
+            return
+        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")
