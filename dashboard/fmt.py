@@ -42,12 +42,18 @@ def score(x) -> str:
 
 # --------------------------------------------------------------------------- tables
 
-_RATE_MARKERS = ("_rate", "coverage", "_ci_low", "_ci_high", "rate_of_record", "net_sentiment")
+_RATE_MARKERS = ("_rate", "coverage", "rate_of_record", "net_sentiment")
+_RATE_STEMS = ("verified_on_time", "verified_otif")  # their intervals: verified_otif_ci_low
 
 
 def is_rate_column(name: str) -> bool:
-    """A 0-1 rate by the marts' naming (…_rate, …coverage, interval bounds of a rate)."""
-    return name.endswith(_RATE_MARKERS) and not name.endswith("_source")
+    """A 0-1 rate by the marts' naming (…_rate, …coverage), or the interval bound of one.
+    Not rates: NPS and its bounds (points on -100..100), correlations and money bounds
+    (importance_ci_low, mean_lifetime_value_ci_high), points_of_reported_rate."""
+    if name.endswith("_source") or name.startswith("points_"):
+        return False
+    stem = name.removesuffix("_ci_low").removesuffix("_ci_high")
+    return stem.endswith(_RATE_MARKERS) or stem in _RATE_STEMS
 
 
 def _all_midnight(col: pd.Series) -> bool:

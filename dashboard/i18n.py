@@ -239,6 +239,26 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "nps_by_role_section": ("NPS by buying role", "按采购角色的 NPS"),
     "small_n": ("n < 10", "样本 < 10"),
+    "nps_by_region_section": ("Scene NPS by region", "各区域场景 NPS"),
+    "nps_by_region_note": (
+        "Delivery-survey answers by the region of the surveyed order (metric `scene_nps`, "
+        "survey-gaming suspects left out): a customer may buy in several regions, the order "
+        "has one. Bars with n < 10 are grey.",
+        "按被调研订单所属区域统计的交付调研答卷（指标 `scene_nps`，不含刷分嫌疑）："
+        "一个客户可能在多个区域采购，"
+        "而每个订单只属于一个区域。样本少于 10 的柱为灰色。",
+    ),
+    "funnel_section": ("Survey funnel: invited, answered", "调研漏斗：邀请与作答"),
+    "funnel_by": ("Response rate by", "响应率维度"),
+    "funnel_note": (
+        "Invitations sent in the period and whether a response names them (metrics "
+        "`invitations_sent`, `invitations_answered`, `response_rate`). The buying role and "
+        "region are the addressee's, found by exact e-mail or phone among CRM contacts; "
+        "an invitation names no journey touchpoint, so journey surveys are one group.",
+        "统计期内发出的邀请及是否有答卷对应（指标 `invitations_sent`、`invitations_answered`、"
+        "`response_rate`）。采购角色与区域按邀请的邮箱或电话在 CRM 联系人中精确匹配得到；"
+        "邀请不记录旅程触点，旅程调研合为一组。",
+    ),
     "loyalty_section": (
         "What loyalty is worth: promoters vs detractors",
         "忠诚度价值：推荐者与贬损者对比",
@@ -358,6 +378,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "root_cause": ("Root cause", "根本原因"),
     "note": ("Note", "备注"),
     "journey_stage": ("Journey stage", "旅程阶段"),
+    "touchpoint": ("Touchpoint", "触点"),
+    "channel": ("Channel", "渠道"),
+    "invitations_sent": ("Invited (n)", "邀请数"),
+    "invitations_answered": ("Answered (n)", "作答数"),
+    "response_rate": ("Response rate", "响应率"),
     "n": ("n", "样本量"),
     "n_answers": ("Answers (n)", "答卷数"),
     "n_customers": ("Customers (n)", "客户数"),
@@ -446,6 +471,14 @@ VALUES_ZH: dict[str, str] = {
     "standard": "标准客户",
     "long_tail": "长尾客户",
     "relationship": "关系调研",
+    "journey": "旅程调研",
+    "support_ticket": "服务工单",
+    "sms": "短信",
+    "email": "邮件",
+    "wechat": "微信",
+    "mini_program": "小程序",
+    "in_app": "应用内",
+    "phone": "电话",
     "positive": "正面",
     "neutral": "中性",
     "negative": "负面",

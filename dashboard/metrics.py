@@ -303,3 +303,81 @@ def scene_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
     """Delivery-survey answers, by the surveyed order's region and business unit: metrics
     scene_nps and scene_nps_including_gamed with their counts."""
     return _gaming_pair(query(con, SCENE_METRICS, scene_nps_where(f)), SCENE_METRICS)
+
+
+MONTH = "metric_time__month"
+MONTHLY_ORDER_METRICS = ("orders_due", "orders_verified", "verified_on_time_rate", "verified_otif")
+
+
+def fulfillment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """The fulfillment tiles by month, for the chart beside them: the same metrics with
+    the same filters, grouped by metric_time__month, so a month on the chart and the
+    tile over that month cannot disagree. A month is provisional when any order due in
+    it is (orders carry the flag; the months after the confirmation window have it)."""
+    by_order = [
+        period_where(f),
+        *dimension_where({"order__region": f.region, "order__business_unit": f.business_unit}),
+    ]
+    orders = query(con, MONTHLY_ORDER_METRICS, by_order, [MONTH])
+    flags = query(con, ("orders_due",), by_order, [MONTH, "order__is_provisional"])
+    reported = query(
+        con,
+        ("reported_on_time_rate", "reported_orders_due"),
+        [
+            period_where(f),
+            *dimension_where(
+                {
+                    "region_month__region": f.region,
+                    "region_month__business_unit": f.business_unit,
+                }
+            ),
+        ],
+        [MONTH],
+    )
+    provisional = flags[
+        flags["order__is_provisional"].fillna(False).astype(bool) & (flags["orders_due"] > 0)
+    ][MONTH].drop_duplicates()
+    out = orders.merge(reported, on=MONTH, how="outer")
+    out["is_provisional"] = out[MONTH].isin(provisional)
+    out = out.rename(columns={MONTH: "month"}).sort_values("month", ignore_index=True)
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    return out
+
+
+REGION = "response__order_region"
+
+
+def nps_by_region(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Scene NPS by the surveyed order's region (metric scene_nps, n beside it): the one
+    NPS a region owns, since a customer may buy in several regions. Answers about orders
+    no chain resolves have no region and are left out."""
+    frame = query(
+        con, ("scene_nps", "scene_nps_answer_count"), scene_nps_where(f), [REGION]
+    ).rename(columns={REGION: "region", "scene_nps_answer_count": "n_answers"})
+    frame = frame[frame["region"].notna() & (frame["n_answers"].fillna(0) > 0)]
+    return frame.sort_values("scene_nps", ascending=False, ignore_index=True)
+
+
+FUNNEL_METRICS = ("invitations_sent", "invitations_answered", "response_rate")
+FUNNEL_BY = ("touchpoint", "buying_role", "region", "channel")
+
+
+def funnel_where(f: Filters) -> list[str]:
+    """Invitations sent in the period, to the region and segment chosen (the business
+    unit does not apply: an invitation names none)."""
+    return [
+        period_where(f),
+        *dimension_where({"invitation__region": f.region}),
+        *segment_where(f.segment),
+    ]
+
+
+def survey_funnel(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pd.DataFrame:
+    """Invitations sent and answered, and the response rate, by one of FUNNEL_BY."""
+    if by not in FUNNEL_BY:
+        raise ValueError(f"survey_funnel by {by!r}: one of {FUNNEL_BY}")
+    column = f"invitation__{by}"
+    frame = query(con, FUNNEL_METRICS, funnel_where(f), [column]).rename(columns={column: by})
+    for name in ("invitations_sent", "invitations_answered"):
+        frame[name] = frame[name].fillna(0).astype("int64")
+    return frame.sort_values("invitations_sent", ascending=False, ignore_index=True)

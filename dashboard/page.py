@@ -50,6 +50,10 @@ class Page:
     def v(self, data_value):
         return value(data_value, self.lang)
 
+    def col(self, name: str) -> str:
+        """A mart column's label, as tables head it."""
+        return column_label(name, self.lang)
+
     def heading(self, text: object) -> None:
         """A heading from data: HTML-escaped text in an <h3>, never Markdown (Markdown
         would autolink a bare URL even with its punctuation escaped)."""

@@ -160,39 +160,6 @@ def account_nps_trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
     )
 
 
-def fulfillment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Verified vs reported fulfillment per month over the selected region / BU.
-    The mart also carries 'all' roll-up rows (a whole region; every region): the queries
-    sum the per-region x BU rows only, so nothing is counted twice, and reported figures
-    (which exist per region x BU) add up too."""
-    require(con, "marts.fct_fulfillment_nps_region_months")
-    return _df(
-        con,
-        _F
-        + """
-        select m.period_month_start as month,
-               sum(m.orders_due) as orders_due,
-               sum(m.orders_verified) as orders_verified,
-               sum(m.orders_on_time_verified) / nullif(sum(m.orders_verified), 0)
-                   as verified_on_time_rate,
-               sum(m.orders_otif_verified) / nullif(sum(m.orders_verified), 0)
-                   as verified_otif_rate,
-               sum(m.orders_otif_recorded) / nullif(sum(m.orders_due), 0) as recorded_otif_rate,
-               sum(m.reported_orders_on_time) / nullif(sum(m.reported_orders_due), 0)
-                   as reported_on_time_rate,
-               sum(m.orders_verified) / nullif(sum(m.orders_due), 0) as verification_coverage,
-               bool_or(m.is_provisional) as is_provisional
-        from marts.fct_fulfillment_nps_region_months m, f
-        where m.period_month_start between f.d0 and f.d1
-          and (f.region = 'all' or m.region = f.region)
-          and m.business_unit <> 'all' and m.region <> 'all'
-          and (f.bu = 'all' or m.business_unit = f.bu)
-        group by 1 order by 1
-        """,
-        f.params(),
-    )
-
-
 INTEGRITY_TABLE = "marts.fct_integrity_region_months"
 SIGNALS_TABLE = "marts.fct_integrity_order_signals"
 

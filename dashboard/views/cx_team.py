@@ -11,7 +11,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import fmt
+from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
@@ -83,6 +83,7 @@ def journey_figure(p: Page, heat) -> go.Figure:
 
 def render(p: Page) -> None:
     _journey(p)
+    _survey_funnel(p)
     _drivers_by_scope(p)
     _alert_queue(p)
     st.subheader(p.t("wordcloud_section"))
@@ -106,6 +107,44 @@ def _journey(p: Page) -> None:
     stages = stages.assign(order=stages["journey_stage"].map(stage_rank)).sort_values("order")
     stages = stages.drop(columns="order").assign(journey_stage=stages["journey_stage"].map(p.v))
     p.table(stages, "journey_stages")
+
+
+def _survey_funnel(p: Page) -> None:
+    st.subheader(p.t("funnel_section"))
+    by = st.radio(
+        p.t("funnel_by"), list(metrics.FUNNEL_BY), format_func=p.col, horizontal=True, key="funnel"
+    )
+    try:
+        funnel = metrics.survey_funnel(p.con, p.f, by)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    p.not_applied("business_unit")
+    if funnel.empty:
+        st.caption(p.t("no_rows"))
+        return
+    shown = funnel.assign(
+        label=[
+            chart_text(f"{p.v(v)} (n={n})")
+            for v, n in zip(funnel[by].fillna("unknown"), funnel["invitations_sent"], strict=True)
+        ],
+        colour=[
+            p.t("small_n") if n < SMALL_N else p.col("response_rate")
+            for n in funnel["invitations_sent"]
+        ],
+    )
+    fig = px.bar(
+        shown,
+        x="label",
+        y="response_rate",
+        color="colour",
+        color_discrete_map={p.col("response_rate"): "#2c7fb8", p.t("small_n"): "#cccccc"},
+        labels={"label": "", "response_rate": p.col("response_rate"), "colour": ""},
+    )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    p.chart(fig)
+    st.caption(p.t("funnel_note"))
+    p.table(funnel, f"survey_funnel_{by}")
 
 
 def _drivers_by_scope(p: Page) -> None:

@@ -25,6 +25,7 @@ def render(p: Page) -> None:
     drill(p, "region_head", "drill_region", p.regions, "region", format_func=p.v)
     _nps(p)
     _nps_by_role(p)
+    _nps_by_region(p)
     _loyalty(p)
     _fulfillment(p)
     st.subheader(p.t("drivers_section"))
@@ -120,6 +121,38 @@ def _nps_by_role(p: Page) -> None:
     p.table(roles, "nps_by_role")
 
 
+def _nps_by_region(p: Page) -> None:
+    st.subheader(p.t("nps_by_region_section"))
+    try:
+        regions = metrics.nps_by_region(p.con, p.f)
+    except q.NotAvailable as exc:
+        p.unavailable(exc)
+        return
+    if regions.empty:
+        st.caption(p.t("no_rows"))
+        return
+    small = regions["n_answers"] < SMALL_N
+    shown = regions.assign(
+        label=[
+            chart_text(f"{p.v(r)} (n={n})")
+            for r, n in zip(regions["region"], regions["n_answers"], strict=True)
+        ],
+        colour=[p.t("small_n") if s else "NPS" for s in small],
+    )
+    fig = px.bar(
+        shown,
+        x="label",
+        y="scene_nps",
+        color="colour",
+        color_discrete_map={"NPS": "#2c7fb8", p.t("small_n"): "#cccccc"},
+        labels={"label": "", "scene_nps": p.col("scene_nps"), "colour": ""},
+    )
+    fig.update_yaxes(range=[-100, 100])
+    p.chart(fig)
+    st.caption(p.t("nps_by_region_note"))
+    p.table(regions, "nps_by_region")
+
+
 def _loyalty(p: Page) -> None:
     st.subheader(p.t("loyalty_section"))
     try:
@@ -148,7 +181,7 @@ def _loyalty(p: Page) -> None:
 def _fulfillment(p: Page) -> None:
     st.subheader(p.t("fulfillment_section"))
     try:
-        monthly = q.fulfillment_monthly(p.con, p.f)
+        monthly = metrics.fulfillment_monthly(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
     else:
@@ -158,14 +191,14 @@ def _fulfillment(p: Page) -> None:
         if not monthly.empty:
             long = monthly.melt(
                 id_vars=["month", "orders_due"],
-                value_vars=["verified_on_time_rate", "reported_on_time_rate", "verified_otif_rate"],
+                value_vars=["verified_on_time_rate", "reported_on_time_rate", "verified_otif"],
                 var_name="measure",
                 value_name="rate",
             )
             names = {
                 "verified_on_time_rate": p.t("verified_on_time"),
                 "reported_on_time_rate": p.t("reported_on_time"),
-                "verified_otif_rate": p.t("verified_otif"),
+                "verified_otif": p.t("verified_otif"),
             }
             long["measure"] = long["measure"].map(names)
             fig = px.line(

@@ -51,7 +51,7 @@ def _drill_customer(p: Page) -> None:
 def _otif(p: Page) -> None:
     st.subheader(p.t("otif_section"))
     try:
-        monthly = q.fulfillment_monthly(p.con, p.f)
+        monthly = metrics.fulfillment_monthly(p.con, p.f)
         rows = q.region_months(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
@@ -64,7 +64,7 @@ def _otif(p: Page) -> None:
         fig = go.Figure()
         fig.add_scatter(
             x=monthly["month"],
-            y=monthly["verified_otif_rate"],
+            y=monthly["verified_otif"],
             mode="lines+markers",
             name=chart_text(p.t("verified_otif")),
         )

@@ -183,3 +183,117 @@ def test_survey_tiles_leave_gaming_suspects_out_and_count_unresolved_as_unknown(
         assert got["nps"] == pytest.approx(nps)
         assert got["nps_including_gamed"] == pytest.approx(nps_all)
     assert any(metrics.survey_nps(snapshot, f)["n_gaming_suspect"] for f in _survey_cases(snapshot))
+
+
+def test_the_monthly_fulfillment_chart_equals_mf_query_by_month_and_the_tiles(
+    snapshot, small_warehouse, tmp_path
+):
+    f = _cases(snapshot)[1]
+    monthly = metrics.fulfillment_monthly(snapshot, f).set_index("month")
+    assert len(monthly) == 5
+    where = [
+        metrics.period_where(f),
+        *metrics.dimension_where(
+            {"order__region": f.region, "order__business_unit": f.business_unit}
+        ),
+    ]
+    out = tmp_path / "monthly.csv"
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cx-mf"),
+            "query",
+            "--metrics",
+            ",".join(metrics.MONTHLY_ORDER_METRICS),
+            "--group-by",
+            metrics.MONTH,
+            "--where",
+            " and ".join(where),
+            "--csv",
+            str(out),
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **small_warehouse["env"], "DBT_PROFILES_DIR": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    want = pd.read_csv(out)
+    want.index = pd.to_datetime(want[metrics.MONTH]).dt.date
+    for month, row in want.iterrows():
+        for name in metrics.MONTHLY_ORDER_METRICS:
+            assert monthly.loc[month, name] == pytest.approx(row[name], rel=1e-9), (month, name)
+    # A month on the chart is the tile over that month.
+    for month in monthly.index[[0, -1]]:
+        tiles = metrics.fulfillment_tiles(
+            snapshot, q.Filters(month, month, f.region, f.business_unit)
+        )
+        for name in ("verified_on_time_rate", "verified_otif", "reported_on_time_rate"):
+            assert monthly.loc[month, name] == pytest.approx(tiles[name].value, rel=1e-9)
+    assert monthly["orders_due"].sum() == metrics.fulfillment_tiles(snapshot, f)["orders_due"].n
+
+
+def test_monthly_chart_marks_the_months_the_mart_calls_provisional(snapshot):
+    f = _cases(snapshot)[0]
+    monthly = metrics.fulfillment_monthly(snapshot, f)
+    mart = dict(
+        snapshot.execute(
+            "select period_month_start, bool_or(is_provisional) "
+            "from marts.fct_fulfillment_nps_region_months group by 1"
+        ).fetchall()
+    )
+    flagged = {m for m, p in zip(monthly["month"], monthly["is_provisional"], strict=True) if p}
+    assert flagged and flagged == {m for m in monthly["month"] if mart.get(m)}
+    evil = q.Filters(f.start, f.end, "East' or '1'='1", q.ALL)
+    assert metrics.fulfillment_monthly(snapshot, evil)["orders_due"].fillna(0).sum() == 0
+
+
+def test_survey_funnel_counts_invitations_and_answers_as_the_mart_has_them(
+    snapshot, small_warehouse, tmp_path
+):
+    opts = q.filter_options(snapshot)
+    f = q.Filters(opts["months"][0], opts["months"][-1], region=opts["regions"][1])
+    for by in metrics.FUNNEL_BY:
+        got = metrics.survey_funnel(snapshot, f, by).set_index(by)
+        want = (
+            snapshot.execute(
+                f"""
+            select {by}, count(*) as sent, count(*) filter (where is_answered) as answered
+            from marts.fct_survey_invitations
+            where sent_month between ? and ? and region = ?
+            group by 1
+            """,
+                [f.start, f.end, f.region],
+            )
+            .df()
+            .set_index(by)
+        )
+        assert set(got.index) == set(want.index) and len(want) > 0, by
+        for key, row in want.iterrows():
+            assert got.loc[key, "invitations_sent"] == row["sent"], (by, key)
+            assert got.loc[key, "invitations_answered"] == row["answered"], (by, key)
+            assert got.loc[key, "response_rate"] == pytest.approx(row["answered"] / row["sent"])
+    total = _mf_query(
+        small_warehouse["env"],
+        tmp_path / "funnel.csv",
+        metrics.FUNNEL_METRICS,
+        metrics.funnel_where(f),
+    )
+    by_role = metrics.survey_funnel(snapshot, f, "buying_role")
+    assert total["invitations_sent"] == by_role["invitations_sent"].sum()
+    assert total["response_rate"] == pytest.approx(
+        by_role["invitations_answered"].sum() / by_role["invitations_sent"].sum(), rel=1e-9
+    )
+    with pytest.raises(ValueError):
+        metrics.survey_funnel(snapshot, f, "1; drop table x")
+
+
+def test_scene_nps_by_region_is_the_scene_nps_tile_of_each_region(snapshot):
+    opts = q.filter_options(snapshot)
+    f = q.Filters(opts["months"][0], opts["months"][-1])
+    regions = metrics.nps_by_region(snapshot, f)
+    assert len(regions) >= 2
+    for _, row in regions.iterrows():
+        tile = metrics.scene_nps(snapshot, q.Filters(f.start, f.end, region=row["region"]))
+        assert tile["n"] == row["n_answers"]
+        assert tile["nps"] == pytest.approx(row["scene_nps"], rel=1e-9)
+    assert regions["n_answers"].sum() <= metrics.scene_nps(snapshot, f)["n"]

@@ -174,14 +174,6 @@ def test_account_nps_trend_uses_the_marts_rows(con):
     assert list(key["n_voices"]) == [12]
 
 
-def test_fulfillment_monthly_does_not_double_count_rollups(con):
-    monthly = q.fulfillment_monthly(con, q.Filters(FULL.start, FULL.end, region="East"))
-    assert list(monthly["orders_due"]) == [40]
-    west = q.fulfillment_monthly(con, q.Filters(FULL.start, FULL.end, region="West"))
-    assert list(west["is_provisional"]) == [True]
-    assert list(west["verified_on_time_rate"]) == [pytest.approx(5 / 8)]
-
-
 def test_the_period_defaults_to_twelve_months_ending_at_the_last_complete_month(con):
     opts = q.filter_options(con)
     assert opts["last_complete_month"] == date(2026, 1, 1)
@@ -261,7 +253,6 @@ def test_cx_team_figures(con):
 
 def test_hostile_filter_values_are_just_values(con):
     evil = q.Filters(FULL.start, FULL.end, region="East' or '1'='1", segment="x'; drop table y")
-    assert q.fulfillment_monthly(con, evil).empty
     assert q.churn_risk_customers(con, evil).empty
     assert q.account_managers(con, evil) == []
 

@@ -65,6 +65,22 @@ def test_tables_read_as_percentages_dates_and_labelled_columns():
     assert str(en.loc[0, "Month"]) == "2026-03-01"
     assert en.loc[0, "Raised"] == "2026-03-01 14:05"
     assert en.loc[0, "p-value"] == 0.0
+    for rate in (
+        "verified_otif_rate",
+        "verified_otif_ci_low",
+        "renewal_rate_ci_high",
+        "revenue_coverage",
+    ):
+        assert fmt.is_rate_column(rate), rate
+    for points in (
+        "nps_ci_low",
+        "nps",
+        "importance_ci_high",
+        "mean_lifetime_value_ci_low",
+        "points_of_reported_rate",
+        "rate_of_record_source",
+    ):
+        assert not fmt.is_rate_column(points), points
     zh = fmt.present(df, "zh", column_label)
     assert list(zh.columns) == [
         "核实准时足额率 (%)",
