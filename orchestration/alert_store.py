@@ -74,6 +74,29 @@ def record_action(
         )
 
 
+def record_actions(actions: pd.DataFrame, path: Path | None = None) -> int:
+    """Append many actions at once (the demo's simulated handling), under the same rules
+    as record_action. Returns the number written."""
+    if actions.empty:
+        return 0
+    bad = ~actions["action"].isin(ACTIONS)
+    bad |= actions["root_cause"].notna() & ~actions["root_cause"].isin(ROOT_CAUSES)
+    bad |= (actions["action"] == "resolved") & actions["root_cause"].isna()
+    if bad.any():
+        raise ValueError(
+            f"{int(bad.sum())} actions break the rules, e.g. {actions[bad].iloc[0].to_dict()}"
+        )
+    rows = actions.assign(
+        acted_at=pd.to_datetime(actions["acted_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    )[list(COLUMNS)]
+    rows = rows.astype(object).where(rows.notna(), None)
+    with closing(_connect(path or store_path())) as con, con:
+        con.executemany(
+            f"insert into {TABLE} values (?, ?, ?, ?, ?, ?)", rows.itertuples(index=False)
+        )
+    return len(rows)
+
+
 def read_store(path: Path | None = None) -> pd.DataFrame:
     p = path or store_path()
     if not p.exists():

@@ -43,9 +43,10 @@ import pyarrow.parquet as pq
 
 from cx_settings import load_settings
 from ingest import contract as c
+from orchestration.alert_store import record_actions
+from simworld.demo import handling, voice
 from simworld.demo import operations as ops
 from simworld.demo import vocab as v
-from simworld.demo import voice
 from simworld.demo import world as w
 from simworld.forms import FileForm, FormOptions, Forms, is_empty
 
@@ -1243,6 +1244,8 @@ class Run:
     variation: w.NameVariation
     manipulation: str
     forms: FormOptions
+    # The alerts the warehouse will raise, for the demo's simulated handling.
+    alerts: list[pd.DataFrame] = field(default_factory=list)
 
 
 Generated = tuple[Landing, dict[str, int], dict[str, str], list[ops.Actor]]
@@ -1263,6 +1266,7 @@ def generate_whole(run: Run) -> Generated:
     special |= write_fulfillment(land, rng, allo, acc, persons, reports)
     spec, resp = survey_responses(rng, cust, persons, acc, allo, actors)
     write_surveys(land, rng, spec, resp, persons, allo)
+    run.alerts.append(handling.world_alerts(resp, allo, cust, OMS, WORLD_END))
     n_posts = write_posts_and_truth(land, rng, cust, run.scale.posts, run.truth_dir)
 
     truth_dir = run.truth_dir
@@ -1340,6 +1344,7 @@ def generate_sharded(run: Run, n_shards: int) -> Generated:
                 srng, sc, sp, sa, allo, actors, counts["invitations"], counts["responses"]
             )
             write_surveys(land, srng, spec, resp, sp, allo, part)
+            run.alerts.append(handling.world_alerts(resp, allo, sc, OMS, WORLD_END))
             orders_truth.write(order_truth(o, allo, sc, land))
             responses_truth.write(response_truth(resp, spec, land))
             # Landed values are only asked about the shard's own records: forget them.
@@ -1358,6 +1363,18 @@ def generate_sharded(run: Run, n_shards: int) -> Generated:
     region_truth.to_parquet(run.truth_dir / "region_months.parquet", index=False)
     counts["posts"] = write_posts_and_truth(land, rng, cust, scale.posts, run.truth_dir)
     return land, counts, special, actors
+
+
+WORLD_END = pd.Timestamp(w.END)  # the world's clock stops here (exclusive)
+
+
+def write_alert_handling(out: Path, run: Run) -> int:
+    """The demo's people acting on its alerts (simworld/demo/handling.py), written to
+    the operational alert store where the dashboard writes (replacing an older demo's)."""
+    store = out / "operational" / "alert_actions.sqlite"
+    store.unlink(missing_ok=True)
+    alerts = pd.concat(run.alerts, ignore_index=True).drop_duplicates("alert_id")
+    return record_actions(handling.simulate_handling(alerts, run.seed, WORLD_END), store)
 
 
 def generate(
@@ -1397,6 +1414,8 @@ def generate(
         land, counts, special, actors = generate_sharded(run, n_shards)
     else:
         land, counts, special, actors = generate_whole(run)
+
+    counts["alert_actions"] = write_alert_handling(out, run)
 
     bad = pd.DataFrame(land.bad_rows, columns=["file", "row_number", "column", "reason"])
     bad.to_csv(truth_dir / "bad_rows.csv", index=False)

@@ -53,6 +53,14 @@ def to_bool(s: pd.Series) -> pd.Series:
     return low.isin(TRUE).where(low.notna(), other=pd.NA)
 
 
+def issue_reported(c: pd.DataFrame) -> pd.Series:
+    """docs/landing-contract.md: the flag, else True when an issue type is given, else
+    unknown."""
+    flag = to_bool(c.issue_reported.astype("string").str.strip().replace("", pd.NA))
+    typed = c.issue_type.astype("string").str.strip().replace("", pd.NA).notna()
+    return flag.where(flag.notna(), typed.where(typed, pd.NA))
+
+
 def latest(df: pd.DataFrame, keys: list[str], version: str | None) -> pd.DataFrame:
     """The latest version of each record: by version, then load time, file, row."""
     order = ([version] if version else []) + ["_loaded_at", "_file_path", "_row_number"]
@@ -125,7 +133,7 @@ def order_chains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     c = latest(c, ["source_system", "confirmation_id"], "confirmed_at")
     c["received_date"] = to_date(c.received_date)
     c["in_full"] = to_bool(c.received_in_full)
-    c["issue"] = to_bool(c.issue_reported)
+    c["issue"] = issue_reported(c)
     cutoff = data_cutoff(o, d, c, pc)
     c = c.sort_values(["confirmed_at", "confirmation_id"]).drop_duplicates("order_id", keep="last")
     cf = c.set_index("order_id")[["received_date", "in_full", "issue", "confirmed_at"]]

@@ -223,9 +223,7 @@ def test_alert_queue_holds_every_detractor_and_every_delivery_complaint(built):
     c = rc.latest(c, ["source_system", "confirmation_id"], "confirmed_at")
     c = c.sort_values(["confirmed_at", "confirmation_id"]).drop_duplicates("order_id", keep="last")
     finals = set(built["chains"].final_order_id.astype(str))
-    complaints = c[
-        rc.to_bool(c.issue_reported).fillna(False).astype(bool) & c.order_id.isin(finals)
-    ]
+    complaints = c[rc.issue_reported(c).fillna(False).astype(bool) & c.order_id.isin(finals)]
     alerts = built["marts"]["fct_alerts"]
     assert (alerts.alert_type == "detractor").sum() == (r.nps <= 6).sum()
     assert (alerts.alert_type == "delivery_complaint").sum() == len(complaints)

@@ -17,7 +17,13 @@ renamed as (
         {{ cx_local_ts('confirmed_at') }} as confirmed_at,
         {{ cx_date('received_date') }} as received_date,
         {{ cx_bool('received_in_full') }} as is_received_in_full,
-        {{ cx_bool('issue_reported') }} as is_issue_reported,
+        {#- The flag is optional: an issue type given without it still names an
+            issue (a customer who picked "late" reported one); both empty stays
+            unknown (NULL), never "no issue". -#}
+        coalesce(
+            {{ cx_bool('issue_reported') }},
+            case when {{ cx_code('issue_type') }} is not null then true end
+        ) as is_issue_reported,
         {{ cx_code('issue_type') }} as issue_type,
         {{ cx_text('comment') }} as confirmation_comment,
         _file_path as source_file_path,
