@@ -369,6 +369,25 @@ class Operations:
     file_group: str | None = _setting(
         None, "Group that may read the warehouse, snapshot and logs (0640/027); unset: owner only."
     )
+    notify_webhooks: Mapping[str, str] = _setting(
+        {"wecom": "", "dingtalk": "", "feishu": ""},
+        "Closed loop: robot webhook URL per chat app (empty: not used). New detractor alerts "
+        "and SLA breaches are posted there after each publish.",
+    )
+    notify_webhook_secrets: Mapping[str, str] = _setting(
+        {"wecom": "", "dingtalk": "", "feishu": ""},
+        "Signing secret of a DingTalk or Feishu robot (empty: unsigned).",
+    )
+    smtp_host: str | None = _setting(
+        None, "Closed loop: SMTP server for alert e-mails to the users' addresses (unset: none)."
+    )
+    smtp_port: int = _setting(25, "SMTP port.")
+    smtp_sender: str = _setting("cx-warehouse@localhost", "From address of alert e-mails.")
+    notify_window_hours: int = _setting(
+        24,
+        "Alerts raised (or breached) longer ago than this are history, not news: they are "
+        "never notified, so a first build over years of data pages nobody.",
+    )
 
 
 @dataclass(frozen=True)

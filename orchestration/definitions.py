@@ -11,6 +11,7 @@ from orchestration.assets.dbt import cx_dbt_models
 from orchestration.assets.enrichment import enrichment_assets
 from orchestration.assets.identity import identity_assets
 from orchestration.assets.ingest import build_ingest_asset
+from orchestration.assets.notify import alert_notifications, every_notification_delivered
 from orchestration.assets.publish import with_publish
 from orchestration.assets.quality import quality_asset_checks
 from orchestration.assets.sql_sources import sql_source_definitions
@@ -36,8 +37,10 @@ defs = dg.Definitions(
             *enrichment_assets,
             *closed_loop_assets,
         ]
-    ),
-    asset_checks=quality_asset_checks,
+    )
+    # After the publish: it reads the published alert queue.
+    + [alert_notifications],
+    asset_checks=[*quality_asset_checks, every_notification_delivered],
     jobs=[build_warehouse_job, retract_landing_file],
     schedules=[daily_build_schedule, *sql_sources.schedules],
     sensors=[landing_files_sensor],

@@ -1371,7 +1371,10 @@ WORLD_END = pd.Timestamp(w.END)  # the world's clock stops here (exclusive)
 def write_alert_handling(out: Path, run: Run) -> int:
     """The demo's people acting on its alerts (simworld/demo/handling.py), written to
     the operational alert store where the dashboard writes (replacing an older demo's)."""
-    store = out / "operational" / "alert_actions.sqlite"
+    paths = load_settings().paths
+    if not paths.alert_store.is_relative_to(paths.data_dir):
+        return 0  # a store configured outside the data is a real one: never simulated into
+    store = out / paths.alert_store.relative_to(paths.data_dir)
     store.unlink(missing_ok=True)
     alerts = pd.concat(run.alerts, ignore_index=True).drop_duplicates("alert_id")
     return record_actions(handling.simulate_handling(alerts, run.seed, WORLD_END), store)

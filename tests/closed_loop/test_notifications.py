@@ -6,13 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import socketserver
-import threading
 import urllib.parse
 from datetime import datetime, timedelta
-from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
@@ -20,6 +15,7 @@ import pytest
 from cx_settings import defaults
 from dashboard import access
 from orchestration import notifications as n
+from tests.closed_loop.conftest import _Hook, _Smtp
 
 NOW = datetime(2026, 3, 10, 12, 0)
 
@@ -60,65 +56,6 @@ def _alerts() -> pd.DataFrame:
     )
 
 
-class _Hook(BaseHTTPRequestHandler):
-    received: list = []
-
-    def do_POST(self):  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((self.path, json.loads(body)))
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b'{"errcode":0}')
-
-    def log_message(self, *args):
-        pass
-
-
-class _Smtp(socketserver.StreamRequestHandler):
-    """Just enough SMTP for smtplib: EHLO, MAIL, RCPT, DATA, QUIT."""
-
-    received: list = []
-
-    def handle(self):
-        self.wfile.write(b"220 test\r\n")
-        rcpt, data = [], None
-        while line := self.rfile.readline():
-            cmd = line.strip().upper()
-            if data is not None:
-                if line == b".\r\n":
-                    self.received.append((rcpt, message_from_bytes(b"".join(data))))
-                    rcpt, data = [], None
-                    self.wfile.write(b"250 ok\r\n")
-                else:
-                    data.append(line[1:] if line.startswith(b"..") else line)
-            elif cmd.startswith(b"EHLO") or cmd.startswith(b"HELO"):
-                self.wfile.write(b"250 test\r\n")
-            elif cmd.startswith(b"RCPT"):
-                rcpt.append(line.split(b":", 1)[1].strip().strip(b"<>").decode())
-                self.wfile.write(b"250 ok\r\n")
-            elif cmd == b"DATA":
-                data = []
-                self.wfile.write(b"354 go\r\n")
-            elif cmd == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-@pytest.fixture
-def servers():
-    _Hook.received, _Smtp.received = [], []
-    http = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-    smtp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Smtp)
-    for s in (http, smtp):
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{http.server_address[1]}", smtp.server_address[1]
-    for s in (http, smtp):
-        s.shutdown()
-        s.server_close()
-
-
 def test_a_new_detractor_reaches_its_owner_on_every_channel(users, servers):
     url, smtp_port = servers
     messages = n.new_detractor_messages(_alerts(), users, since=NOW - timedelta(minutes=30))
@@ -153,7 +90,7 @@ def test_a_new_detractor_reaches_its_owner_on_every_channel(users, servers):
 
 def test_a_simulated_breach_escalates_to_the_owners_manager(users, servers):
     url, smtp_port = servers
-    escalations = n.breach_escalations(_alerts(), users, now=NOW, sla_hours=2)
+    escalations = n.breach_escalations(_alerts(), users, now=NOW)
     # R2 raised 3 h ago and unresolved: its owner am.east0 reports to head.east.
     # O3 breached but was resolved; R1 and R4 are inside their 2 hours.
     assert [(m.alert_id, m.recipient, m.kind) for m in escalations] == [
@@ -163,7 +100,7 @@ def test_a_simulated_breach_escalates_to_the_owners_manager(users, servers):
     assert "escalated from AM-E000" in _Hook.received[0][1]["text"]["content"]
     # head.east has no e-mail configured: nothing is sent, and nothing fails
     assert n.send_email(escalations, "127.0.0.1", smtp_port, "cx@example.test") == 0
-    earlier = n.breach_escalations(_alerts(), users, now=NOW - timedelta(hours=2), sla_hours=2)
+    earlier = n.breach_escalations(_alerts(), users, now=NOW - timedelta(hours=2))
     assert earlier == []  # two hours earlier nothing had breached yet
 
 
