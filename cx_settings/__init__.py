@@ -148,6 +148,11 @@ class Engine:
     sql_memory_limit: str = _setting(
         "1GB", "DuckDB memory limit while extracting a SQL source (spills to disk beyond)."
     )
+    duckdb_memory_limit: str = _setting(
+        "4GB",
+        "DuckDB memory limit of each connection of a build (the warehouse's, dbt's, "
+        "Splink's); beyond it DuckDB spills to disk. DuckDB's own default is 80% of RAM.",
+    )
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def dbt_env(s: Settings) -> dict[str, str]:
         "CX_PUBLISHED_PATH": str(s.paths.published_path),
         "CX_DBT_TARGET": s.engine.dbt_target,
         "CX_DBT_THREADS": str(s.engine.dbt_threads),
+        "CX_DUCKDB_MEMORY_LIMIT": s.engine.duckdb_memory_limit,
     }
 
 

@@ -58,9 +58,17 @@ class LinkResult:
 def make_db_api(cfg: MatchingConfig) -> Any:
     """A fresh Splink database API for the configured backend."""
     if cfg.backend == "duckdb":
+        import duckdb
         from splink.backends.duckdb import DuckDBAPI
 
-        return DuckDBAPI(":memory:")
+        from cx_settings import load_settings
+
+        settings = load_settings()
+        con = duckdb.connect(":memory:")
+        # Bounded like the warehouse's connections; spills beside the warehouse.
+        con.execute("set memory_limit = ?", [settings.engine.duckdb_memory_limit])
+        con.execute("set temp_directory = ?", [str(settings.paths.data_dir / "tmp" / "splink")])
+        return DuckDBAPI(con)
     if cfg.backend == "spark":
         from pyspark.sql import SparkSession  # type: ignore[import-not-found]
         from splink.backends.spark import SparkAPI, similarity_jar_location

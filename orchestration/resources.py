@@ -36,6 +36,7 @@ class WarehouseResource(dg.ConfigurableResource):
         path = self.database
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(path, read_only=read_only)
+        con.execute("set memory_limit = ?", [load_settings().engine.duckdb_memory_limit])
         if not read_only:
             from orchestration.publishing import secure_file
 
