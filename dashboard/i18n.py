@@ -399,6 +399,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mean_lifetime_value_ci_low": ("Mean lifetime value, 95% low", "平均终身价值 95% 下限"),
     "mean_lifetime_value_ci_high": ("Mean lifetime value, 95% high", "平均终身价值 95% 上限"),
     "lifetime_value_vs_detractor": ("Multiple of detractors' value", "相对贬损者倍数"),
+    "lifetime_value_vs_detractor_ci_low": ("Multiple, 95% low", "倍数 95% 下限"),
+    "lifetime_value_vs_detractor_ci_high": ("Multiple, 95% high", "倍数 95% 上限"),
     "nps": ("NPS", "NPS"),
     "ces_mean": ("Customer effort (mean)", "客户费力度（均值）"),
     "published_at": ("Published", "发布时间"),

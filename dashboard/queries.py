@@ -786,7 +786,8 @@ def loyalty_value(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         select nps_category, n_customers, n_decided_contracts, renewal_rate,
                renewal_rate_ci_low, renewal_rate_ci_high, churn_rate,
                mean_lifetime_value_cny, mean_lifetime_value_ci_low,
-               mean_lifetime_value_ci_high, lifetime_value_vs_detractor
+               mean_lifetime_value_ci_high, lifetime_value_vs_detractor,
+               lifetime_value_vs_detractor_ci_low, lifetime_value_vs_detractor_ci_high
         from marts.fct_loyalty_value
         order by case nps_category when 'promoter' then 1 when 'passive' then 2 else 3 end
         """,

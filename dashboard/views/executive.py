@@ -3,6 +3,7 @@ drill-down to a region."""
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -166,7 +167,14 @@ def _loyalty(p: Page) -> None:
         pro, det = by.loc["promoter"], by.loc["detractor"]
         c = st.columns(3)
         c[0].metric(p.t("loyalty_multiple"), f"{pro['lifetime_value_vs_detractor']:.2f}×")
-        c[0].caption(f"n = {fmt.count(pro['n_customers'])} / {fmt.count(det['n_customers'])}")
+        low, high = (
+            pro["lifetime_value_vs_detractor_ci_low"],
+            pro["lifetime_value_vs_detractor_ci_high"],
+        )
+        interval = "" if pd.isna(low) else f"95% CI {low:.2f}× – {high:.2f}× · "
+        c[0].caption(
+            f"{interval}n = {fmt.count(pro['n_customers'])} / {fmt.count(det['n_customers'])}"
+        )
         for col, row, key in ((c[1], pro, "promoter_value"), (c[2], det, "detractor_value")):
             col.metric(p.t(key), fmt.money(row["mean_lifetime_value_cny"]))
             col.caption(

@@ -464,3 +464,21 @@ def test_account_nps_and_revenue_coverage_equal_the_recomputation(built):
     assert (joined.n_voices_rc == joined.n_voices).all()
     for col in ("nps_unweighted", "role_weighted_nps", "revenue_coverage", "revenue_weighted_nps"):
         assert np.allclose(joined[f"{col}_rc"], joined[col].astype(float)), col
+
+
+def test_the_loyalty_multiple_has_the_delta_method_interval_of_a_ratio_of_means(built):
+    """From each category's mean and its standard error (the mean's own 95% interval)."""
+    lv = built["marts"]["fct_loyalty_value"].set_index("nps_category")
+    det = lv.loc["detractor"]
+    assert pd.isna(det.lifetime_value_vs_detractor_ci_low)
+    se_det = (det.mean_lifetime_value_ci_high - det.mean_lifetime_value_cny) / 1.96
+    for category in ("promoter", "passive"):
+        row = lv.loc[category]
+        se = (row.mean_lifetime_value_ci_high - row.mean_lifetime_value_cny) / 1.96
+        ratio = row.mean_lifetime_value_cny / det.mean_lifetime_value_cny
+        half = 1.96 * np.sqrt(
+            (se / row.mean_lifetime_value_cny) ** 2 + (se_det / det.mean_lifetime_value_cny) ** 2
+        )
+        assert row.lifetime_value_vs_detractor == pytest.approx(ratio)
+        assert row.lifetime_value_vs_detractor_ci_low == pytest.approx(ratio * np.exp(-half))
+        assert row.lifetime_value_vs_detractor_ci_high == pytest.approx(ratio * np.exp(half))

@@ -88,6 +88,17 @@ by_category as (
 
 ),
 
+detractors as (
+
+    select
+        mean_lifetime_value_cny as detractor_mean,
+        sd_lifetime_value_cny as detractor_sd,
+        n_customers as detractor_n
+    from by_category
+    where nps_category = 'detractor'
+
+),
+
 final as (
 
     select
@@ -107,10 +118,29 @@ final as (
             as mean_lifetime_value_ci_low,
         mean_lifetime_value_cny + 1.96 * sd_lifetime_value_cny / sqrt(n_customers)
             as mean_lifetime_value_ci_high,
-        mean_lifetime_value_cny / nullif(max(
-            case when nps_category = 'detractor' then mean_lifetime_value_cny end
-        ) over (), 0) as lifetime_value_vs_detractor
+        mean_lifetime_value_cny / nullif(detractors.detractor_mean, 0)
+            as lifetime_value_vs_detractor,
+        {#- 95% interval of a ratio of two independent means (delta method on the
+            log scale: relative variances add); none for the detractors' own row,
+            the base, or with fewer than two customers on either side. -#}
+        case when nps_category <> 'detractor' then
+            mean_lifetime_value_cny / nullif(detractors.detractor_mean, 0) * exp(-1.96 * sqrt(
+                power(sd_lifetime_value_cny, 2) / n_customers
+                    / nullif(power(mean_lifetime_value_cny, 2), 0)
+                + power(detractors.detractor_sd, 2) / detractors.detractor_n
+                    / nullif(power(detractors.detractor_mean, 2), 0)
+            ))
+        end as lifetime_value_vs_detractor_ci_low,
+        case when nps_category <> 'detractor' then
+            mean_lifetime_value_cny / nullif(detractors.detractor_mean, 0) * exp(1.96 * sqrt(
+                power(sd_lifetime_value_cny, 2) / n_customers
+                    / nullif(power(mean_lifetime_value_cny, 2), 0)
+                + power(detractors.detractor_sd, 2) / detractors.detractor_n
+                    / nullif(power(detractors.detractor_mean, 2), 0)
+            ))
+        end as lifetime_value_vs_detractor_ci_high
     from by_category
+    left join detractors on true
 
 )
 
