@@ -248,6 +248,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "一个客户可能在多个区域采购，"
         "而每个订单只属于一个区域。样本少于 10 的柱为灰色。",
     ),
+    "alert_metrics": (
+        "Metrics {metrics}. Breached: resolved after the SLA due time ({hours} h from the "
+        "alert) or still open past it.",
+        "指标 {metrics}。超出 SLA：在 SLA 截止时间（预警后 {hours} 小时）之后才解决，"
+        "或截止后仍未关闭。",
+    ),
     "funnel_section": ("Survey funnel: invited, answered", "调研漏斗：邀请与作答"),
     "funnel_by": ("Response rate by", "响应率维度"),
     "funnel_note": (

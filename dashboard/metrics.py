@@ -381,3 +381,37 @@ def survey_funnel(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pd.Dat
     for name in ("invitations_sent", "invitations_answered"):
         frame[name] = frame[name].fillna(0).astype("int64")
     return frame.sort_values("invitations_sent", ascending=False, ignore_index=True)
+
+
+ALERT_METRICS = ("alert_count", "alerts_open", "alerts_breached", "alert_sla_breach_rate")
+
+
+def customer_region_where(region: str) -> list[str]:
+    """A customer is in a region when it ordered or has a CRM account there (the
+    dimensions are comma-separated lists; customers no alert resolves are in none)."""
+    if region == ALL:
+        return []
+    lists = " or ".join(
+        f"list_contains(string_split(coalesce({{{{ Dimension('customer__{d}') }}}}, ''), ', '), "
+        f"{_quote(region)})"
+        for d in ("order_regions", "crm_regions")
+    )
+    return [f"({lists})"]
+
+
+def alert_where(f: Filters) -> list[str]:
+    """Alerts raised in the period, of customers in the region and segment chosen."""
+    return [period_where(f), *customer_region_where(f.region), *segment_where(f.segment)]
+
+
+def alert_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Alerts raised, open, breached and the breach rate (metrics ALERT_METRICS)."""
+    frame = query(con, ALERT_METRICS, alert_where(f))
+    total = int(_scalar(frame, "alert_count") or 0)
+    return {
+        "alerts": total,
+        "open": int(_scalar(frame, "alerts_open") or 0),
+        "breached": int(_scalar(frame, "alerts_breached") or 0),
+        "breach_rate": _scalar(frame, "alert_sla_breach_rate") if total else None,
+        "metrics": ALERT_METRICS,
+    }

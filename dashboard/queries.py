@@ -599,22 +599,6 @@ _ALERT_FROM = """
 """
 
 
-def alert_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    require(con, "marts.fct_alerts", "marts.dim_customer")
-    row = con.execute(
-        _F + "select count(*), count(*) filter (where a.alert_status = 'open'), "
-        "count(*) filter (where a.is_sla_breached)" + _ALERT_FROM + _CUSTOMER_FILTER,
-        f.params(),
-    ).fetchone()
-    total, open_, breached = (int(v or 0) for v in row)
-    return {
-        "alerts": total,
-        "open": open_,
-        "breached": breached,
-        "breach_rate": breached / total if total else None,
-    }
-
-
 def alert_breakdown(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     require(con, "marts.fct_alerts", "marts.dim_customer")
     return _df(

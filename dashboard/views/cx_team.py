@@ -11,6 +11,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from cx_settings import load_settings
 from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.page import Page
@@ -184,7 +185,7 @@ def _drivers_by_scope(p: Page) -> None:
 def _alert_queue(p: Page) -> None:
     st.subheader(p.t("alert_queue_section"))
     try:
-        summary = q.alert_summary(p.con, p.f)
+        summary = metrics.alert_summary(p.con, p.f)
         breakdown = q.alert_breakdown(p.con, p.f)
         queue = q.alert_queue(p.con, p.f)
     except q.NotAvailable as exc:
@@ -196,6 +197,13 @@ def _alert_queue(p: Page) -> None:
     c[1].metric(p.t("open_alerts"), fmt.count(summary["open"]))
     c[2].metric(p.t("breached"), fmt.count(summary["breached"]))
     c[3].metric(p.t("breach_rate"), fmt.pct(summary["breach_rate"]))
+    st.caption(
+        p.t(
+            "alert_metrics",
+            metrics=", ".join(f"`{m}`" for m in summary["metrics"]),
+            hours=load_settings().marts.alert_sla_hours,
+        )
+    )
     if not breakdown.empty:
         breakdown = breakdown.assign(
             alert_type=breakdown["alert_type"].map(p.v),

@@ -297,3 +297,43 @@ def test_scene_nps_by_region_is_the_scene_nps_tile_of_each_region(snapshot):
         assert tile["n"] == row["n_answers"]
         assert tile["nps"] == pytest.approx(row["scene_nps"], rel=1e-9)
     assert regions["n_answers"].sum() <= metrics.scene_nps(snapshot, f)["n"]
+
+
+def test_alert_tiles_equal_the_alert_mart_and_mf_query_with_the_same_filters(
+    snapshot, small_warehouse, tmp_path
+):
+    opts = q.filter_options(snapshot)
+    months, regions, segments = opts["months"], opts["regions"], opts["segments"]
+    cases = [
+        q.Filters(months[0], months[-1]),
+        q.Filters(months[-6], months[-2], region=regions[0]),
+        q.Filters(months[0], months[-1], region=regions[1], segment=segments[0]),
+    ]
+    for f in cases:
+        want = snapshot.execute(
+            """
+            select count(*), count(*) filter (where a.alert_status = 'open'),
+                   count(*) filter (where a.is_sla_breached)
+            from marts.fct_alerts a
+            left join marts.dim_customer c using (customer_key)
+            where cast(a.raised_at as date) between ? and last_day(?)
+              and (? = 'all' or coalesce(c.segment, 'unknown') = ?)
+              and (? = 'all'
+                   or list_contains(string_split(coalesce(c.order_regions, ''), ', '), ?)
+                   or list_contains(string_split(coalesce(c.crm_regions, ''), ', '), ?))
+            """,
+            [f.start, f.end, f.segment, f.segment, f.region, f.region, f.region],
+        ).fetchone()
+        got = metrics.alert_summary(snapshot, f)
+        assert (got["alerts"], got["open"], got["breached"]) == want and want[0] > 0, f
+        assert got["breach_rate"] == pytest.approx(want[2] / want[0])
+    f = cases[2]
+    cli = _mf_query(
+        small_warehouse["env"],
+        tmp_path / "alerts.csv",
+        metrics.ALERT_METRICS,
+        metrics.alert_where(f),
+    )
+    got = metrics.alert_summary(snapshot, f)
+    assert cli["alert_count"] == got["alerts"] and cli["alerts_open"] == got["open"]
+    assert cli["alert_sla_breach_rate"] == pytest.approx(got["breach_rate"], rel=1e-9)
