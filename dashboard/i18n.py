@@ -248,6 +248,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "一个客户可能在多个区域采购，"
         "而每个订单只属于一个区域。样本少于 10 的柱为灰色。",
     ),
+    "tile_metrics": ("Metrics {metrics}.", "指标 {metrics}。"),
     "alert_metrics": (
         "Metrics {metrics}. Breached: resolved after the SLA due time ({hours} h from the "
         "alert) or still open past it.",

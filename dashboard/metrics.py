@@ -415,3 +415,38 @@ def alert_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
         "breach_rate": _scalar(frame, "alert_sla_breach_rate") if total else None,
         "metrics": ALERT_METRICS,
     }
+
+
+SENTIMENT_METRICS = (
+    "mention_count",
+    "positive_mention_count",
+    "neutral_mention_count",
+    "negative_mention_count",
+    "net_sentiment",
+)
+_SENTIMENT_NAMES = {
+    "mention_count": "mentions",
+    "positive_mention_count": "positive",
+    "neutral_mention_count": "neutral",
+    "negative_mention_count": "negative",
+}
+
+
+def sentiment_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Public mentions in the period by label, and net sentiment (metrics
+    SENTIMENT_METRICS; region, business unit and segment do not apply)."""
+    frame = query(con, SENTIMENT_METRICS, [period_where(f)])
+    out = {name: int(_scalar(frame, metric) or 0) for metric, name in _SENTIMENT_NAMES.items()}
+    out["net_sentiment"] = _scalar(frame, "net_sentiment") if out["mentions"] else None
+    out["metrics"] = SENTIMENT_METRICS
+    return out
+
+
+def sentiment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """The same metrics by month."""
+    frame = query(con, SENTIMENT_METRICS, [period_where(f)], [MONTH])
+    frame = frame.rename(columns={MONTH: "month", **_SENTIMENT_NAMES})
+    for name in _SENTIMENT_NAMES.values():
+        frame[name] = frame[name].fillna(0).astype("int64")
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame.sort_values("month", ignore_index=True)

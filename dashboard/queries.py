@@ -634,48 +634,6 @@ PO_CUSTOMER = "marts.fct_customer_public_sentiment"
 PO_ALERTS = "marts.fct_public_opinion_alerts"
 
 
-def sentiment_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    """Mentions and net sentiment = (positive - negative) / mentions over the period."""
-    require(con, PO_DAILY)
-    row = con.execute(
-        _F
-        + """
-        select sum(d.n_mentions), sum(d.n_positive), sum(d.n_neutral), sum(d.n_negative),
-               (sum(d.n_positive) - sum(d.n_negative)) / nullif(sum(d.n_mentions), 0)
-        from marts.fct_public_opinion_daily d, f
-        where d.published_date between f.d0 and last_day(f.d1)
-        """,
-        f.params(),
-    ).fetchone()
-    n, pos, neu, neg, net = row
-    return {
-        "mentions": int(n or 0),
-        "positive": int(pos or 0),
-        "neutral": int(neu or 0),
-        "negative": int(neg or 0),
-        "net_sentiment": net,
-    }
-
-
-def sentiment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    require(con, PO_DAILY)
-    return _df(
-        con,
-        _F
-        + """
-        select date_trunc('month', d.published_date)::date as month,
-               sum(d.n_mentions) as mentions, sum(d.n_positive) as positive,
-               sum(d.n_neutral) as neutral, sum(d.n_negative) as negative,
-               (sum(d.n_positive) - sum(d.n_negative)) / nullif(sum(d.n_mentions), 0)
-                   as net_sentiment
-        from marts.fct_public_opinion_daily d, f
-        where d.published_date between f.d0 and last_day(f.d1)
-        group by 1 order by 1
-        """,
-        f.params(),
-    )
-
-
 def sentiment_scores(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Scored posts in the period (sentiment distribution)."""
     require(con, PO_POSTS)

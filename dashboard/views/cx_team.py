@@ -267,7 +267,7 @@ def _word_cloud(p: Page) -> None:
 def _sentiment_distribution(p: Page) -> None:
     try:
         scores = q.sentiment_scores(p.con, p.f)
-        monthly = q.sentiment_monthly(p.con, p.f)
+        monthly = metrics.sentiment_monthly(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
         return

@@ -289,8 +289,8 @@ def _churn(p: Page) -> None:
 
 def _sentiment_overview(p: Page) -> None:
     try:
-        summary = q.sentiment_summary(p.con, p.f)
-        monthly = q.sentiment_monthly(p.con, p.f)
+        summary = metrics.sentiment_summary(p.con, p.f)
+        monthly = metrics.sentiment_monthly(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
         return
@@ -304,6 +304,7 @@ def _sentiment_overview(p: Page) -> None:
     except q.NotAvailable:
         spikes = None
     c[3].metric(p.t("negative_spikes"), fmt.DASH if spikes is None else fmt.count(len(spikes)))
+    st.caption(p.t("tile_metrics", metrics=", ".join(f"`{m}`" for m in summary["metrics"])))
     if not monthly.empty:
         fig = px.line(
             monthly,

@@ -337,3 +337,38 @@ def test_alert_tiles_equal_the_alert_mart_and_mf_query_with_the_same_filters(
     got = metrics.alert_summary(snapshot, f)
     assert cli["alert_count"] == got["alerts"] and cli["alerts_open"] == got["open"]
     assert cli["alert_sla_breach_rate"] == pytest.approx(got["breach_rate"], rel=1e-9)
+
+
+def test_sentiment_tiles_and_chart_equal_the_daily_mart_and_mf_query(
+    snapshot, small_warehouse, tmp_path
+):
+    opts = q.filter_options(snapshot)
+    f = q.Filters(opts["months"][-6], opts["months"][-1])
+    daily = snapshot.execute(
+        """
+        select date_trunc('month', published_date)::date as month, sum(n_mentions) as mentions,
+               sum(n_positive) as positive, sum(n_neutral) as neutral,
+               sum(n_negative) as negative
+        from marts.fct_public_opinion_daily
+        where published_date between ? and last_day(?)
+        group by 1 order by 1
+        """,
+        [f.start, f.end],
+    ).df()
+    daily["month"] = pd.to_datetime(daily["month"]).dt.date
+    monthly = metrics.sentiment_monthly(snapshot, f)
+    cols = ["month", "mentions", "positive", "neutral", "negative"]
+    daily[cols[1:]] = daily[cols[1:]].astype("int64")
+    assert monthly[cols].values.tolist() == daily[cols].values.tolist() and len(daily) > 0
+    summary = metrics.sentiment_summary(snapshot, f)
+    assert summary["mentions"] == daily["mentions"].sum()
+    net = (daily["positive"].sum() - daily["negative"].sum()) / daily["mentions"].sum()
+    assert summary["net_sentiment"] == pytest.approx(net)
+    cli = _mf_query(
+        small_warehouse["env"],
+        tmp_path / "po.csv",
+        metrics.SENTIMENT_METRICS,
+        [metrics.period_where(f)],
+    )
+    assert cli["mention_count"] == summary["mentions"]
+    assert cli["net_sentiment"] == pytest.approx(summary["net_sentiment"], rel=1e-9)

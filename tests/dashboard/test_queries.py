@@ -255,7 +255,7 @@ def test_missing_marts_raise_not_available(con):
     with pytest.raises(q.NotAvailable) as exc:
         q.integrity_verdicts(con, FULL)
     assert exc.value.missing == ["marts.fct_integrity_region_months"]
-    for fn in (q.sentiment_summary, q.integrity_order_signals):
+    for fn in (q.sentiment_scores, q.integrity_order_signals):
         with pytest.raises(q.NotAvailable):
             fn(con, FULL)
     assert q.manifest(con) == {"published_at": "2026-12-01T00:00:00+00:00", "run_id": "run-1"}
