@@ -387,6 +387,43 @@ def test_cx_team_view(browser, server, marts):
     assert {k: shown[k] for k in expected} == expected
 
 
+VIEW_USERS = {
+    "executive": "ceo",
+    "region_head": "head.east",
+    "account_manager": "am.east0",
+    "cx_team": "cx",
+    "data_steward": "steward",
+}
+
+
+@pytest.mark.parametrize("view", list(VIEW_USERS))
+def test_every_view_reads_in_chinese(browser, server, view):
+    """Headings, table headers and categories in Chinese; a screenshot of each view in
+    each language (tests/artifacts/dashboard/<view>_<lang>.png)."""
+    from dashboard.i18n import COLUMNS, t
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for lang in ("en", "zh"):
+        page = browser.new_page(viewport={"width": 1400, "height": 4200})
+        try:
+            _sign_in(page, f"{server}/?view={view}&lang={lang}", VIEW_USERS[view])
+            page.wait_for_selector("h1", timeout=60_000)
+            page.get_by_text(f"{t('title', lang)} · {t(view, lang)}").wait_for(timeout=60_000)
+            page.wait_for_timeout(2500)  # the view's sections and charts
+            page.screenshot(path=str(ARTIFACTS / f"{view}_{lang}_full.png"), full_page=True)
+            if lang == "zh":
+                headers = page.eval_on_selector_all(
+                    '[data-testid="stDataFrame"] [role="columnheader"]',
+                    "hs => hs.map(h => h.innerText.trim())",
+                )
+                english = {pair[0] for pair in COLUMNS.values()}
+                assert not [h for h in headers if h in english], (view, headers)
+                body = page.inner_text("section.main, [data-testid='stMain']")
+                assert "Filters not applied" not in body and "Snapshot" not in body
+        finally:
+            page.close()
+
+
 # --------------------------------------------------------------------------- roles and scope
 
 
