@@ -67,7 +67,9 @@ def make_db_api(cfg: MatchingConfig) -> Any:
         con = duckdb.connect(":memory:")
         # Bounded like the warehouse's connections; spills beside the warehouse.
         con.execute("set memory_limit = ?", [settings.engine.duckdb_memory_limit])
-        con.execute("set temp_directory = ?", [str(settings.paths.data_dir / "tmp" / "splink")])
+        spill = settings.paths.data_dir / "tmp" / "splink"
+        spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates one level only
+        con.execute("set temp_directory = ?", [str(spill)])
         return DuckDBAPI(con)
     if cfg.backend == "spark":
         from pyspark.sql import SparkSession  # type: ignore[import-not-found]
