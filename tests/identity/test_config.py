@@ -80,3 +80,18 @@ def test_a_stored_model_is_kept_until_records_grow_by_the_share_and_zero_always_
     assert needs_training(e, stored, 1501, 0.5)
     assert needs_training(e, dataclasses.replace(stored, fingerprint="other"), 1000, 0.5)
     assert needs_training(e, stored, 1000, 0)  # same count, values may have changed
+
+
+def test_splinks_database_is_bounded_and_spills_beside_the_data(tmp_path, monkeypatch):
+    from identity.engine import make_db_api
+
+    monkeypatch.setenv("CX_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CX_DUCKDB_MEMORY_LIMIT", "1GB")
+    api = make_db_api(load_config())
+    con = api.duckdb_con
+    limit, spill = con.execute(
+        "select current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchone()
+    assert limit == "953.6 MiB"  # 1GB, as DuckDB prints it
+    assert spill == str(tmp_path / "data" / "tmp" / "splink")
+    assert (tmp_path / "data" / "tmp" / "splink").is_dir()  # DuckDB makes one level only
