@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
     sys.path.insert(0, str(ROOT))
 
 from cx_settings import load_settings  # noqa: E402
-from dashboard import access  # noqa: E402
+from dashboard import access, snapshot_cache  # noqa: E402
 from dashboard import queries as q  # noqa: E402
 from dashboard.i18n import t, value  # noqa: E402
 from dashboard.page import Page  # noqa: E402
@@ -148,7 +148,12 @@ def main() -> None:
         segment = _select("segment", [q.ALL, *opts["segments"]], "segment", lang, label)
         filters = q.Filters(start, end, region, bu, segment)
         page = Page(con, lang, filters, viewer, opts.get("as_of"), regions=regions)
-        RENDER[view](page)
+        # Results are cached by the snapshot they come from: a new publish is a new id.
+        snapshot_id = (
+            f"{path}|{meta['run_id']}|{meta['published_at']}" if meta.get("run_id") else None
+        )
+        with snapshot_cache.reading(snapshot_id):
+            RENDER[view](page)
     finally:
         con.close()
 

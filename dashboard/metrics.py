@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from cx_settings import PROJECT_ROOT
+from dashboard import snapshot_cache
 from dashboard.queries import ALL, Filters, NotAvailable
 
 SEMANTIC_MANIFEST = PROJECT_ROOT / "target" / "semantic_manifest.json"
@@ -155,11 +156,30 @@ def query(
     group_by: Sequence[str] = (),
     manifest_path: Path = SEMANTIC_MANIFEST,
 ) -> pd.DataFrame:
-    """Metric values as MetricFlow computes them, on `con` (the snapshot)."""
-    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
-
+    """Metric values as MetricFlow computes them, on `con` (the snapshot); cached by
+    snapshot (dashboard/snapshot_cache.py)."""
     if not manifest_path.exists():
         raise MetricsUnavailable([manifest_path.name])
+    key = (
+        "metricflow",
+        str(manifest_path),
+        manifest_path.stat().st_mtime_ns,
+        tuple(metrics),
+        tuple(where),
+        tuple(group_by),
+    )
+    return snapshot_cache.cached(key, lambda: _query(con, metrics, where, group_by, manifest_path))
+
+
+def _query(
+    con: duckdb.DuckDBPyConnection,
+    metrics: Sequence[str],
+    where: Sequence[str],
+    group_by: Sequence[str],
+    manifest_path: Path,
+) -> pd.DataFrame:
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
     catalog = con.execute("select current_database()").fetchone()[0]
     eng = _engine(str(manifest_path), manifest_path.stat().st_mtime_ns, catalog)
     request = MetricFlowQueryRequest.create(

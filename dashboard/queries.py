@@ -22,6 +22,8 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from dashboard import snapshot_cache
+
 ALL = "all"
 
 # Filters shared by every query: period, region, business unit, segment.
@@ -76,7 +78,7 @@ def manifest(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
-    return con.execute(sql, params).df()
+    return snapshot_cache.cached(("sql", sql, tuple(params)), lambda: con.execute(sql, params).df())
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
