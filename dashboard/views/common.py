@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.page import Page
-from dashboard.safe import chart_frame
+from dashboard.safe import chart_frame, chart_text
 
 SMALL_N = 10  # fewer answers than this: greyed, with the n shown
 VERDICT_COLORS = {"ok": "#27ae60", "suspect": "#f39c12", "beautified": "#c0392b"}
@@ -23,6 +23,43 @@ FULFILLMENT_TILES = {
     "verification_coverage": ("verification_coverage", fmt.pct),
     "orders_due": ("orders_due", fmt.count),
 }
+
+
+def small_n_bars(
+    p: Page,
+    frame: pd.DataFrame,
+    category: str,
+    value: str,
+    n: str,
+    value_label: str,
+    y_range: tuple[float, float],
+    interval: tuple[str, str] | None = None,
+):
+    """One bar per category labelled with its n; bars with n < SMALL_N grey; an
+    optional (low, high) interval as error bars; the axis spans the whole scale."""
+    shown = frame.assign(
+        _label=[
+            chart_text(f"{p.v(c)} (n={k})")
+            for c, k in zip(frame[category].fillna("unknown"), frame[n], strict=True)
+        ],
+        _colour=[p.t("small_n") if k < SMALL_N else value_label for k in frame[n]],
+    )
+    extra = {}
+    if interval is not None:
+        low, high = interval
+        shown = shown.assign(_hi=shown[high] - shown[value], _lo=shown[value] - shown[low])
+        extra = {"error_y": "_hi", "error_y_minus": "_lo"}
+    fig = px.bar(
+        shown,
+        x="_label",
+        y=value,
+        color="_colour",
+        color_discrete_map={value_label: "#2c7fb8", p.t("small_n"): "#cccccc"},
+        labels={"_label": "", value: value_label, "_colour": ""},
+        **extra,
+    )
+    fig.update_yaxes(range=list(y_range))
+    return fig
 
 
 def fulfillment_tiles(p: Page, keys: list[str]) -> bool:

@@ -16,7 +16,7 @@ from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.page import Page
 from dashboard.safe import chart_frame, chart_text
-from dashboard.views.common import SMALL_N, alert_action_form
+from dashboard.views.common import SMALL_N, alert_action_form, small_n_bars
 
 SENTIMENT_COLORS = {"positive": "#27ae60", "neutral": "#95a5a6", "negative": "#c0392b"}
 JOURNEY = (
@@ -124,25 +124,10 @@ def _survey_funnel(p: Page) -> None:
     if funnel.empty:
         st.caption(p.t("no_rows"))
         return
-    shown = funnel.assign(
-        label=[
-            chart_text(f"{p.v(v)} (n={n})")
-            for v, n in zip(funnel[by].fillna("unknown"), funnel["invitations_sent"], strict=True)
-        ],
-        colour=[
-            p.t("small_n") if n < SMALL_N else p.col("response_rate")
-            for n in funnel["invitations_sent"]
-        ],
+    fig = small_n_bars(
+        p, funnel, by, "response_rate", "invitations_sent", p.col("response_rate"), (0, 1)
     )
-    fig = px.bar(
-        shown,
-        x="label",
-        y="response_rate",
-        color="colour",
-        color_discrete_map={p.col("response_rate"): "#2c7fb8", p.t("small_n"): "#cccccc"},
-        labels={"label": "", "response_rate": p.col("response_rate"), "colour": ""},
-    )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(tickformat=".0%")
     p.chart(fig)
     st.caption(p.t("funnel_note"))
     p.table(funnel, f"survey_funnel_{by}")

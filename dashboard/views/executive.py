@@ -10,15 +10,15 @@ import streamlit as st
 from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.page import Page
-from dashboard.safe import chart_frame, chart_text
+from dashboard.safe import chart_frame
 from dashboard.views.common import (
     FULFILLMENT_TILES,
-    SMALL_N,
     drill,
     fulfillment_tiles,
     gaming_pair,
     integrity_verdicts,
     mark_provisional,
+    small_n_bars,
 )
 
 
@@ -97,27 +97,16 @@ def _nps_by_role(p: Page) -> None:
         st.caption(p.t("no_rows"))
         return
     st.caption(p.t("latest_period", period=str(roles["quarter_start"].iloc[0])[:10]))
-    small = roles["n_answers"] < SMALL_N
-    shown = roles.assign(
-        role=[
-            chart_text(f"{p.v(r)} (n={n})")
-            for r, n in zip(roles["buying_role"], roles["n_answers"], strict=True)
-        ],
-        colour=[p.t("small_n") if s else "NPS" for s in small],
-        err_hi=roles["nps_ci_high"] - roles["nps"],
-        err_lo=roles["nps"] - roles["nps_ci_low"],
+    fig = small_n_bars(
+        p,
+        roles,
+        "buying_role",
+        "nps",
+        "n_answers",
+        "NPS (95% CI)",
+        (-100, 100),
+        interval=("nps_ci_low", "nps_ci_high"),
     )
-    fig = px.bar(
-        shown,
-        x="role",
-        y="nps",
-        color="colour",
-        error_y="err_hi",
-        error_y_minus="err_lo",
-        color_discrete_map={"NPS": "#2c7fb8", p.t("small_n"): "#cccccc"},
-        labels={"role": "", "nps": "NPS (95% CI)", "colour": ""},
-    )
-    fig.update_yaxes(range=[-100, 100])
     p.chart(fig)
     p.table(roles, "nps_by_role")
 
@@ -132,23 +121,9 @@ def _nps_by_region(p: Page) -> None:
     if regions.empty:
         st.caption(p.t("no_rows"))
         return
-    small = regions["n_answers"] < SMALL_N
-    shown = regions.assign(
-        label=[
-            chart_text(f"{p.v(r)} (n={n})")
-            for r, n in zip(regions["region"], regions["n_answers"], strict=True)
-        ],
-        colour=[p.t("small_n") if s else "NPS" for s in small],
+    fig = small_n_bars(
+        p, regions, "region", "scene_nps", "n_answers", p.col("scene_nps"), (-100, 100)
     )
-    fig = px.bar(
-        shown,
-        x="label",
-        y="scene_nps",
-        color="colour",
-        color_discrete_map={"NPS": "#2c7fb8", p.t("small_n"): "#cccccc"},
-        labels={"label": "", "scene_nps": p.col("scene_nps"), "colour": ""},
-    )
-    fig.update_yaxes(range=[-100, 100])
     p.chart(fig)
     st.caption(p.t("nps_by_region_note"))
     p.table(regions, "nps_by_region")

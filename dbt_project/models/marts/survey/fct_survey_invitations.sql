@@ -84,14 +84,11 @@ phone_people as (
 
 order_members as (
 
-    {#- As fct_survey_responses: an order id found in two order systems links to neither. -#}
     select
         order_id,
-        max(source_system) as source_system,
-        max(chain_order_id) as chain_order_id
-    from {{ ref('int_fulfillment__order_chain_members') }}
-    group by order_id
-    having count(*) = 1
+        source_system,
+        chain_order_id
+    from {{ ref('int_fulfillment__order_id_links') }}
 
 ),
 

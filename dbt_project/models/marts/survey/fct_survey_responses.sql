@@ -71,15 +71,11 @@ invitations as (
 
 order_members as (
 
-    {#- Order ids are unique within an order system; a response names no
-        system, so an id found in two systems links to neither. -#}
     select
         order_id,
-        max(source_system) as source_system,
-        max(chain_order_id) as chain_order_id
-    from {{ ref('int_fulfillment__order_chain_members') }}
-    group by order_id
-    having count(*) = 1
+        source_system,
+        chain_order_id
+    from {{ ref('int_fulfillment__order_id_links') }}
 
 ),
 
