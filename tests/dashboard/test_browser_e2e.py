@@ -467,11 +467,22 @@ def _customer_keys(marts, manager: str) -> set[str]:
 
 
 def _contacts_csv(page) -> str:
+    """The contacts table's CSV export. A click that lands while the page is still
+    rerunning (a select box just closed) starts no download: click once more."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     button = page.locator(".st-key-csv_contacts button")
-    button.wait_for(timeout=30_000)
-    with page.expect_download() as download:
-        button.click()
-    return Path(download.value.path()).read_text(encoding="utf-8-sig")
+    for attempt in range(2):
+        button.wait_for(timeout=30_000)
+        try:
+            with page.expect_download(timeout=20_000) as download:
+                button.click()
+            return Path(download.value.path()).read_text(encoding="utf-8-sig")
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+            page.wait_for_timeout(2000)
+    raise AssertionError("unreachable")
 
 
 def test_an_account_manager_sees_only_their_customers_with_contacts_unmasked(
