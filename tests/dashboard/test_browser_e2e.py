@@ -473,7 +473,8 @@ def _contacts_csv(page) -> str:
 
     button = page.locator(".st-key-csv_contacts button")
     for attempt in range(2):
-        button.wait_for(timeout=30_000)
+        # Streamlit disables widgets until the page's script run has finished.
+        page.wait_for_selector(".st-key-csv_contacts button:not([disabled])", timeout=90_000)
         try:
             with page.expect_download(timeout=20_000) as download:
                 button.click()
