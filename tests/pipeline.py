@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,6 +36,15 @@ def generate(out: Path, scale: str = "small", seed: int = 42, manipulation: str 
         cwd=PROJECT_ROOT,
         capture_output=True,
     )
+
+
+def copy_operational(src_data: Path, dst_data: Path) -> None:
+    """The generated world's operational state (its simulated alert handling, in
+    operational/): part of the world, like its landing files. A copy of a world that
+    leaves it out raises the same alerts but finds none of them handled."""
+    src = Path(src_data) / "operational"
+    if src.is_dir():
+        shutil.copytree(src, Path(dst_data) / "operational", dirs_exist_ok=True)
 
 
 @contextmanager

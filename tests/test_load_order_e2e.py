@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.pipeline import mart_rows, run_build, run_failures, warehouse_env
+from tests.pipeline import copy_operational, mart_rows, run_build, run_failures, warehouse_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -47,6 +47,7 @@ def _first_difference(table: str, got: list, want: list, shown: int = 3) -> str:
 @pytest.fixture(scope="module")
 def at_once(small_warehouse) -> dict:
     return {
+        "data": Path(small_warehouse["data"]),
         "landing": Path(small_warehouse["data"]) / "landing",
         "marts": mart_rows(small_warehouse["db"], by_cluster=True),
     }
@@ -82,6 +83,7 @@ def test_files_arriving_in_shuffled_batches_give_the_marts_of_loading_them_at_on
     root = tmp_path_factory.mktemp("load-order") / "data"
     landing = root / "landing"
     landing.mkdir(parents=True)
+    copy_operational(at_once["data"], root)
     with (
         warehouse_env(root),
         pytest.MonkeyPatch.context() as mp,

@@ -20,7 +20,7 @@ import yaml
 
 from ingest import contract as c
 from ingest.sql_source import EXTRACTIONS
-from tests.pipeline import run_failures, warehouse_env
+from tests.pipeline import copy_operational, run_failures, warehouse_env
 from tests.sql_source.support import (
     SQL_TABLES,
     fill_source_database,
@@ -51,6 +51,7 @@ def from_postgres(small_warehouse, tmp_path_factory):
     data = tmp_path_factory.mktemp("pg_world") / "data"
     landing = data / "landing"
     shutil.copytree(small_warehouse["data"] / "landing", landing)
+    copy_operational(small_warehouse["data"], data)
     for source, name in SQL_TABLES:
         shutil.rmtree(landing / source / name)
     with postgres_server() as pg:
