@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import datetime
 
 import pandas as pd
 
@@ -110,3 +111,10 @@ def sla_clock(hours_to_sla: float | None, lang: str = "en") -> str:
     h = duration(hours_to_sla, lang)
     key = "sla_breached_ago" if hours_to_sla < 0 else "sla_due_in"
     return t(key, lang, h=h)
+
+
+def sla_clocks(due_at: pd.Series, now: datetime, lang: str = "en") -> pd.Series:
+    """sla_clock for each SLA due time, against `now` (read at render, so cached query
+    results never freeze the clock)."""
+    hours = (pd.to_datetime(due_at) - pd.Timestamp(now)).dt.total_seconds() / 3600
+    return hours.map(lambda h: sla_clock(h, lang))

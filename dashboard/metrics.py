@@ -470,3 +470,123 @@ def sentiment_monthly(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
         frame[name] = frame[name].fillna(0).astype("int64")
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
     return frame.sort_values("month", ignore_index=True)
+
+
+def entity_where(entity: str, key: str) -> list[str]:
+    """One customer (or another entity) by its key."""
+    return [f"{{{{ Entity('{entity}') }}}} = {_quote(key)}"]
+
+
+def alert_breakdown(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Alerts raised (metric alert_count) by type, severity and SLA breach, with the
+    alert tiles' filters, so the bars add up to the tile."""
+    by = {"alert__alert_type": "alert_type", "alert__severity": "severity"}
+    by["alert__is_sla_breached"] = "is_sla_breached"
+    frame = query(con, ("alert_count",), alert_where(f), list(by)).rename(
+        columns={**by, "alert_count": "alerts"}
+    )
+    frame["alerts"] = frame["alerts"].fillna(0).astype("int64")
+    return frame.sort_values(list(by.values()), ignore_index=True)
+
+
+OUTCOME = "response__order_outcome"
+
+
+def scene_nps_by_outcome(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Scene NPS of answers about orders verified on time against those verified late
+    (metric scene_nps by the surveyed order's outcome), with the scene NPS tile's
+    filters: the two are parts of that tile (with unverified and unresolved orders)."""
+    frame = query(con, ("scene_nps", "scene_nps_answer_count"), scene_nps_where(f), [OUTCOME])
+    out: dict = {"metrics": ("scene_nps", "scene_nps_answer_count")}
+    for outcome in ("on_time", "late"):
+        rows = frame[frame[OUTCOME] == outcome]
+        n = int(rows["scene_nps_answer_count"].fillna(0).sum())
+        out[f"n_{outcome}"] = n
+        out[f"nps_{outcome}"] = float(rows["scene_nps"].iloc[0]) if n else None
+    return out
+
+
+STAGE = "response__journey_stage"
+# The journey stage of answers whose survey names none, as the sidebar and marts call it.
+UNKNOWN_STAGE = "unknown"
+
+
+def _by_stage(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.rename(columns={STAGE: "journey_stage", "nps_answer_count": "n"})
+    frame["journey_stage"] = frame["journey_stage"].fillna(UNKNOWN_STAGE)
+    frame["n"] = frame["n"].fillna(0).astype("int64")
+    return frame
+
+
+def journey_heatmap(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """NPS (metric nps, with its n) per journey stage and month, with the survey NPS
+    tile's filters (period, segment)."""
+    frame = query(con, ("nps", "nps_answer_count"), survey_nps_where(f), [STAGE, MONTH])
+    frame = _by_stage(frame.rename(columns={MONTH: "month"}))
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame[["journey_stage", "month", "n", "nps"]].sort_values(
+        ["journey_stage", "month"], ignore_index=True
+    )
+
+
+def journey_stage_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """NPS and CES (metrics nps and ces, with the NPS n) per journey stage."""
+    frame = _by_stage(query(con, ("nps", "nps_answer_count", "ces"), survey_nps_where(f), [STAGE]))
+    frame = frame.rename(columns={"ces": "ces_mean"})
+    return frame[["journey_stage", "n", "nps", "ces_mean"]].sort_values(
+        "journey_stage", ignore_index=True
+    )
+
+
+CUSTOMER_ORDER_METRICS = (
+    "orders_due",
+    "orders_on_time_verified",
+    "orders_on_time_reported",
+    "orders_confirmed",
+    "orders_with_issue_reported",
+)
+_CUSTOMER_ORDER_NAMES = dict(
+    zip(
+        CUSTOMER_ORDER_METRICS,
+        ("orders_due", "on_time_verified", "on_time_reported", "confirmed", "complaints"),
+        strict=True,
+    )
+)
+
+
+def customer_order_summary(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str) -> dict:
+    """One customer's due orders in the period, region and business unit: on time
+    verified and reported, confirmed, with an issue reported (CUSTOMER_ORDER_METRICS),
+    with the executive fulfillment tiles' filters."""
+    frame = query(
+        con,
+        CUSTOMER_ORDER_METRICS,
+        [
+            period_where(f),
+            *dimension_where({"order__region": f.region, "order__business_unit": f.business_unit}),
+            *entity_where("customer", customer_key),
+        ],
+    )
+    out: dict = {
+        name: int(_scalar(frame, metric) or 0) for metric, name in _CUSTOMER_ORDER_NAMES.items()
+    }
+    out["metrics"] = CUSTOMER_ORDER_METRICS
+    return out
+
+
+CUSTOMER_MENTION_METRICS = ("mention_count", "negative_mention_count", "net_sentiment")
+
+
+def customer_mentions(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str) -> dict:
+    """Public posts about one customer in the period: mentions, negative ones and net
+    sentiment (CUSTOMER_MENTION_METRICS)."""
+    frame = query(
+        con, CUSTOMER_MENTION_METRICS, [period_where(f), *entity_where("customer", customer_key)]
+    )
+    mentions = int(_scalar(frame, "mention_count") or 0)
+    return {
+        "mentions": mentions,
+        "negative": int(_scalar(frame, "negative_mention_count") or 0),
+        "net_sentiment": _scalar(frame, "net_sentiment") if mentions else None,
+        "metrics": CUSTOMER_MENTION_METRICS,
+    }

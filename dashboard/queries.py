@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -292,34 +292,6 @@ def region_months(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     )
 
 
-def scene_nps_late_vs_on_time(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    """Scene (delivery-survey) NPS of late vs on-time orders over the selection."""
-    require(con, "marts.fct_fulfillment_nps_region_months")
-    row = con.execute(
-        _F
-        + """
-        select sum(m.scene_n_on_time),
-               100.0 * (sum(m.scene_promoters_on_time) - sum(m.scene_detractors_on_time))
-                   / nullif(sum(m.scene_n_on_time), 0),
-               sum(m.scene_n_late),
-               100.0 * (sum(m.scene_promoters_late) - sum(m.scene_detractors_late))
-                   / nullif(sum(m.scene_n_late), 0)
-        from marts.fct_fulfillment_nps_region_months m, f
-        where m.period_month_start between f.d0 and f.d1
-          and (f.region = 'all' or m.region = f.region)
-          and m.business_unit <> 'all' and m.region <> 'all'
-          and (f.bu = 'all' or m.business_unit = f.bu)
-        """,
-        f.params(),
-    ).fetchone()
-    return {
-        "n_on_time": int(row[0] or 0),
-        "nps_on_time": row[1],
-        "n_late": int(row[2] or 0),
-        "nps_late": row[3],
-    }
-
-
 def integrity_order_signals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Orders and staff behind the integrity flags."""
     require(con, SIGNALS_TABLE)
@@ -469,32 +441,6 @@ def customer_contacts(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: 
     )
 
 
-def customer_order_summary(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str):
-    require(con, "marts.fct_orders")
-    row = con.execute(
-        _F
-        + """
-        select count(*) filter (where o.is_due),
-               count(*) filter (where o.is_due and o.is_on_time_verified),
-               count(*) filter (where o.is_due and o.is_on_time_reported),
-               count(*) filter (where o.confirmed_received_date is not null),
-               count(*) filter (where o.is_confirmation_issue_reported)
-        from marts.fct_orders o, f
-        where o.customer_key = ? and o.due_month between f.d0 and f.d1
-          and (f.region = 'all' or o.region = f.region)
-          and (f.bu = 'all' or o.business_unit = f.bu)
-        """,
-        [*f.params(), customer_key],
-    ).fetchone()
-    return {
-        "orders_due": row[0],
-        "on_time_verified": row[1],
-        "on_time_reported": row[2],
-        "confirmed": row[3],
-        "complaints": row[4],
-    }
-
-
 def customer_orders(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str, limit=50):
     require(con, "marts.fct_orders")
     return _df(
@@ -516,64 +462,24 @@ def customer_orders(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: st
     )
 
 
-def customer_open_alerts(
-    con: duckdb.DuckDBPyConnection, customer_key: str, as_of: datetime
-) -> pd.DataFrame:
-    """Open alerts with the SLA clock: hours left (negative = overdue) at `as_of`."""
+def customer_open_alerts(con: duckdb.DuckDBPyConnection, customer_key: str) -> pd.DataFrame:
+    """A customer's open alerts, earliest SLA due first (the view runs the SLA clock:
+    a clock in the query would make every render a new query, never cached)."""
     require(con, "marts.fct_alerts")
     return _df(
         con,
         """
         select a.alert_id, a.alert_type, a.severity, a.raised_at, a.owner_id, a.sla_due_at,
-               a.is_sla_breached,
-               round(date_diff('minute', ?::timestamp, a.sla_due_at) / 60.0, 1) as hours_to_sla,
-               a.evidence
+               a.is_sla_breached, a.evidence
         from marts.fct_alerts a
         where a.customer_key = ? and a.alert_status = 'open'
         order by a.sla_due_at, a.alert_id
         """,
-        [as_of, customer_key],
+        [customer_key],
     )
 
 
 # --------------------------------------------------------------------------- CX team
-
-
-def journey_heatmap(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """NPS per journey stage x month (with n), from the journey scores mart."""
-    require(con, "marts.fct_journey_scores")
-    return _df(
-        con,
-        _F
-        + """
-        select j.journey_stage, j.submitted_month as month,
-               sum(j.n_nps_answers) as n,
-               100.0 * (sum(j.n_promoters) - sum(j.n_detractors))
-                   / nullif(sum(j.n_nps_answers), 0) as nps
-        from marts.fct_journey_scores j, f
-        where j.submitted_month between f.d0 and f.d1
-        group by all order by 1, 2
-        """,
-        f.params(),
-    )
-
-
-def journey_stage_nps(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    require(con, "marts.fct_journey_scores")
-    return _df(
-        con,
-        _F
-        + """
-        select j.journey_stage, sum(j.n_nps_answers) as n,
-               100.0 * (sum(j.n_promoters) - sum(j.n_detractors))
-                   / nullif(sum(j.n_nps_answers), 0) as nps,
-               sum(j.ces_sum) / nullif(sum(j.n_ces_answers), 0) as ces_mean
-        from marts.fct_journey_scores j, f
-        where j.submitted_month between f.d0 and f.d1
-        group by 1 order by 1
-        """,
-        f.params(),
-    )
 
 
 def drivers_by_scope(
@@ -601,19 +507,6 @@ _ALERT_FROM = """
 """
 
 
-def alert_breakdown(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    require(con, "marts.fct_alerts", "marts.dim_customer")
-    return _df(
-        con,
-        _F
-        + "select a.alert_type, a.severity, a.is_sla_breached, count(*) as alerts"
-        + _ALERT_FROM
-        + _CUSTOMER_FILTER
-        + " group by all order by all",
-        f.params(),
-    )
-
-
 def alert_queue(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200) -> pd.DataFrame:
     require(con, "marts.fct_alerts", "marts.dim_customer")
     return _df(
@@ -632,7 +525,6 @@ def alert_queue(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 200) ->
 PO_DAILY = "marts.fct_public_opinion_daily"
 PO_KEYWORDS = "marts.fct_post_keywords_monthly"
 PO_POSTS = "marts.fct_posts"
-PO_CUSTOMER = "marts.fct_customer_public_sentiment"
 PO_ALERTS = "marts.fct_public_opinion_alerts"
 
 
@@ -671,20 +563,11 @@ def top_keywords(
     )
 
 
-def customer_mentions(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str) -> dict:
-    """A customer's public mentions in the period, with the latest posts."""
-    require(con, PO_CUSTOMER, PO_POSTS)
-    row = con.execute(
-        _F
-        + """
-        select sum(c.n_mentions), sum(c.n_negative),
-               (sum(c.n_positive) - sum(c.n_negative)) / nullif(sum(c.n_mentions), 0)
-        from marts.fct_customer_public_sentiment c, f
-        where c.customer_key = ? and c.period_month between f.d0 and f.d1
-        """,
-        [*f.params(), customer_key],
-    ).fetchone()
-    posts = _df(
+def customer_posts(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: str) -> pd.DataFrame:
+    """A customer's latest public posts in the period (the counts are metrics:
+    dashboard/metrics.py customer_mentions)."""
+    require(con, PO_POSTS)
+    return _df(
         con,
         _F
         + """
@@ -695,12 +578,6 @@ def customer_mentions(con: duckdb.DuckDBPyConnection, f: Filters, customer_key: 
         """,
         [*f.params(), customer_key],
     )
-    return {
-        "mentions": int(row[0] or 0),
-        "negative": int(row[1] or 0),
-        "net_sentiment": row[2],
-        "posts": posts,
-    }
 
 
 def public_opinion_alerts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:

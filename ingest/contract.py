@@ -1,4 +1,4 @@
-"""The landing-zone contract (shared/contracts/landing.md) as data.
+"""The landing-zone contract (docs/landing-contract.md) as data.
 
 Both the loader (what to quarantine) and the demo-data generator (what it
 writes and which bad rows it injects) read these definitions, so a change to

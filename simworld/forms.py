@@ -1,6 +1,6 @@
 """How a source system writes a landing file: every freedom the contract allows.
 
-The contract (shared/contracts/landing.md) lets a file leave optional (`?`)
+The contract (docs/landing-contract.md) lets a file leave optional (`?`)
 columns empty or out altogether, name its columns in any case and order, write
 timestamps with or without a zone (`Z`, `+08:00`, none = Asia/Shanghai), with
 `T` or a space, with or without seconds and fractions, booleans as

@@ -1,4 +1,4 @@
-"""Demo data generator: landing files that follow shared/contracts/landing.md,
+"""Demo data generator: landing files that follow docs/landing-contract.md,
 and the ground truth the pipeline never reads.
 
     python -m simworld.generate --scale small|medium|large --seed 42 --out data

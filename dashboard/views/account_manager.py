@@ -12,7 +12,7 @@ from datetime import datetime
 import plotly.express as px
 import streamlit as st
 
-from dashboard import fmt
+from dashboard import fmt, metrics
 from dashboard import queries as q
 from dashboard.access import mask_email, mask_phone
 from dashboard.page import Page
@@ -91,7 +91,7 @@ def _contacts(p: Page, key: str, owner: bool) -> None:
 def _orders(p: Page, key: str) -> None:
     st.subheader(p.t("orders_section"))
     try:
-        summary = q.customer_order_summary(p.con, p.f, key)
+        summary = metrics.customer_order_summary(p.con, p.f, key)
         orders = q.customer_orders(p.con, p.f, key)
     except q.NotAvailable as exc:
         p.unavailable(exc)
@@ -102,27 +102,29 @@ def _orders(p: Page, key: str) -> None:
     c[2].metric(p.t("on_time_reported_orders"), fmt.count(summary["on_time_reported"]))
     c[3].metric(p.t("confirmed"), fmt.count(summary["confirmed"]))
     c[4].metric(p.t("complaints"), fmt.count(summary["complaints"]))
+    st.caption(p.t("tile_metrics", metrics=", ".join(f"`{m}`" for m in summary["metrics"])))
     p.table(orders, "orders")
 
 
 def _alerts(p: Page, key: str) -> None:
     st.subheader(p.t("alerts_section"))
     try:
-        alerts = q.customer_open_alerts(p.con, key, datetime.now())
+        alerts = q.customer_open_alerts(p.con, key)
     except q.NotAvailable as exc:
         p.unavailable(exc)
         return
     c = st.columns(2)
     c[0].metric(p.t("open_alerts"), fmt.count(len(alerts)))
     c[1].metric(p.t("breached"), fmt.count(int(alerts["is_sla_breached"].sum())))
-    clock = alerts["hours_to_sla"].map(lambda h: fmt.sla_clock(h, p.lang))
-    p.table(alerts.drop(columns="hours_to_sla").assign(sla_clock=clock), "open_alerts")
+    clock = fmt.sla_clocks(alerts["sla_due_at"], datetime.now(), p.lang)
+    p.table(alerts.assign(sla_clock=clock), "open_alerts")
     alert_action_form(p, alerts, "customer")
 
 
 def _mentions(p: Page, key: str) -> None:
     try:
-        m = q.customer_mentions(p.con, p.f, key)
+        m = metrics.customer_mentions(p.con, p.f, key)
+        posts = q.customer_posts(p.con, p.f, key)
     except q.NotAvailable as exc:
         p.unavailable(exc)
         return
@@ -130,4 +132,5 @@ def _mentions(p: Page, key: str) -> None:
     c[0].metric(p.t("mentions"), fmt.count(m["mentions"]))
     c[1].metric(p.t("negative_posts"), fmt.count(m["negative"]))
     c[2].metric(p.t("net_sentiment"), fmt.pct(m["net_sentiment"]))
-    p.table(m["posts"], "mentions")
+    st.caption(p.t("tile_metrics", metrics=", ".join(f"`{m}`" for m in m["metrics"])))
+    p.table(posts, "mentions")

@@ -96,15 +96,16 @@ def render(p: Page) -> None:
 def _journey(p: Page) -> None:
     st.subheader(p.t("journey_section"))
     try:
-        heat = q.journey_heatmap(p.con, p.f)
-        stages = q.journey_stage_nps(p.con, p.f)
+        heat = metrics.journey_heatmap(p.con, p.f)
+        stages = metrics.journey_stage_nps(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
         return
-    p.not_applied("region", "business_unit", "segment")
+    p.not_applied("region", "business_unit")
     if not heat.empty:
         p.chart(journey_figure(p, heat))
         st.caption(p.t("small_n_note", n=SMALL_N))
+    st.caption(p.t("tile_metrics", metrics="`nps`, `nps_answer_count`, `ces`"))
     stages = stages.assign(order=stages["journey_stage"].map(stage_rank)).sort_values("order")
     stages = stages.drop(columns="order").assign(journey_stage=stages["journey_stage"].map(p.v))
     p.table(stages, "journey_stages")
@@ -171,7 +172,7 @@ def _alert_queue(p: Page) -> None:
     st.subheader(p.t("alert_queue_section"))
     try:
         summary = metrics.alert_summary(p.con, p.f)
-        breakdown = q.alert_breakdown(p.con, p.f)
+        breakdown = metrics.alert_breakdown(p.con, p.f)
         queue = q.alert_queue(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
@@ -206,9 +207,7 @@ def _alert_queue(p: Page) -> None:
             labels={"alert_type": "", "severity": "", "is_sla_breached": "", "alerts": "n"},
         )
         p.chart(fig)
-    now = pd.Timestamp(datetime.now())
-    hours = (pd.to_datetime(queue["sla_due_at"]) - now).dt.total_seconds() / 3600
-    clock = hours.map(lambda h: fmt.sla_clock(h, p.lang))
+    clock = fmt.sla_clocks(queue["sla_due_at"], datetime.now(), p.lang)
     p.table(queue.assign(sla_clock=clock), "alert_queue")
     alert_action_form(p, queue, "queue")
 

@@ -144,7 +144,7 @@ def _flags(p: Page) -> None:
 def _scene(p: Page) -> None:
     st.subheader(p.t("scene_section"))
     try:
-        scene = q.scene_nps_late_vs_on_time(p.con, p.f)
+        scene = metrics.scene_nps_by_outcome(p.con, p.f)
     except q.NotAvailable as exc:
         p.unavailable(exc)
     else:
@@ -157,6 +157,7 @@ def _scene(p: Page) -> None:
         if scene["nps_late"] is not None and scene["nps_on_time"] is not None:
             diff = scene["nps_late"] - scene["nps_on_time"]
         c[2].metric(p.t("scene_nps_difference"), fmt.points(diff))
+        st.caption(p.t("tile_metrics", metrics=", ".join(f"`{m}`" for m in scene["metrics"])))
         bars = pd.DataFrame(
             {
                 "group": [p.t("scene_nps_on_time"), p.t("scene_nps_late")],

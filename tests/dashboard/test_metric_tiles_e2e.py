@@ -372,3 +372,188 @@ def test_sentiment_tiles_and_chart_equal_the_daily_mart_and_mf_query(
     )
     assert cli["mention_count"] == summary["mentions"]
     assert cli["net_sentiment"] == pytest.approx(summary["net_sentiment"], rel=1e-9)
+
+
+def _period_cases(snapshot) -> list[q.Filters]:
+    opts = q.filter_options(snapshot)
+    months, regions, bus, segments = (
+        opts["months"],
+        opts["regions"],
+        opts["business_units"],
+        opts["segments"],
+    )
+    return [
+        q.Filters(months[0], months[-1]),
+        q.Filters(months[-9], months[-2], regions[0], bus[0], segments[0]),
+        q.Filters(months[0], months[-1], region=regions[1], segment="unknown"),
+    ]
+
+
+def test_alert_breakdown_bars_are_the_alert_mart_counts_and_add_up_to_the_tiles(snapshot):
+    for f in _period_cases(snapshot):
+        bars = metrics.alert_breakdown(snapshot, f)
+        want = snapshot.execute(
+            """
+            select a.alert_type, a.severity, a.is_sla_breached, count(*) as alerts
+            from marts.fct_alerts a
+            left join marts.dim_customer c using (customer_key)
+            where cast(a.raised_at as date) between ? and last_day(?)
+              and (? = 'all' or coalesce(c.segment, 'unknown') = ?)
+              and (? = 'all'
+                   or list_contains(string_split(coalesce(c.order_regions, ''), ', '), ?)
+                   or list_contains(string_split(coalesce(c.crm_regions, ''), ', '), ?))
+            group by all order by all
+            """,
+            [f.start, f.end, f.segment, f.segment, f.region, f.region, f.region],
+        ).fetchall()
+        cols = ["alert_type", "severity", "is_sla_breached", "alerts"]
+        got = bars[cols].astype({"is_sla_breached": bool, "alerts": int}).itertuples(index=False)
+        assert sorted(map(tuple, got)) == sorted(want), f
+        tiles = metrics.alert_summary(snapshot, f)
+        assert bars["alerts"].sum() == tiles["alerts"]
+        assert bars.loc[bars["is_sla_breached"].astype(bool), "alerts"].sum() == tiles["breached"]
+
+
+def test_scene_nps_of_late_and_on_time_orders_is_computed_from_the_answers_mart(snapshot):
+    nonempty = 0
+    for f in _period_cases(snapshot):
+        got = metrics.scene_nps_by_outcome(snapshot, f)
+        for outcome in ("on_time", "late"):
+            n, nps = snapshot.execute(
+                """
+                select sum(r.has_nps),
+                       100.0 * (sum(r.is_promoter) - sum(r.is_detractor))
+                           / nullif(sum(r.has_nps), 0)
+                from marts.fct_survey_responses r
+                left join marts.dim_customer c using (customer_key)
+                where r.survey_type = 'delivery' and not r.is_gaming_suspect
+                  and r.order_outcome = ?
+                  and cast(r.submitted_at as date) between ? and last_day(?)
+                  and (? = 'all' or r.order_region = ?)
+                  and (? = 'all' or r.order_business_unit = ?)
+                  and (? = 'all' or coalesce(c.segment, 'unknown') = ?)
+                """,
+                [outcome, f.start, f.end, f.region, f.region]
+                + [f.business_unit, f.business_unit, f.segment, f.segment],
+            ).fetchone()
+            assert got[f"n_{outcome}"] == int(n or 0), (f, outcome)
+            if n:
+                nonempty += 1
+                assert got[f"nps_{outcome}"] == pytest.approx(float(nps), rel=1e-9)
+            else:
+                assert got[f"nps_{outcome}"] is None
+        # Parts of the scene NPS tile beside them (with unverified and unresolved orders).
+        assert got["n_on_time"] + got["n_late"] <= metrics.scene_nps(snapshot, f)["n"]
+    assert nonempty >= 3  # both outcomes over every month, and more
+
+
+def test_journey_nps_and_ces_by_stage_equal_the_journey_scores_mart(snapshot):
+    opts = q.filter_options(snapshot)
+    f = q.Filters(opts["months"][0], opts["months"][-1])
+    stages = metrics.journey_stage_nps(snapshot, f).set_index("journey_stage")
+    heat = metrics.journey_heatmap(snapshot, f)
+    want = snapshot.execute(
+        """
+        select journey_stage, sum(n_nps_answers),
+               100.0 * (sum(n_promoters) - sum(n_detractors)) / nullif(sum(n_nps_answers), 0),
+               sum(ces_sum) / nullif(sum(n_ces_answers), 0)
+        from marts.fct_journey_scores
+        where submitted_month between ? and ?
+        group by 1
+        """,
+        [f.start, f.end],
+    ).fetchall()
+    assert len(want) >= 3 and set(stages.index) == {w[0] for w in want}
+    for stage, n, nps, ces in want:
+        assert stages.loc[stage, "n"] == n
+        if n:
+            assert stages.loc[stage, "nps"] == pytest.approx(float(nps), rel=1e-9)
+        if ces is not None:
+            assert stages.loc[stage, "ces_mean"] == pytest.approx(float(ces), rel=1e-9)
+    assert heat.groupby("journey_stage")["n"].sum().to_dict() == stages["n"].to_dict()
+    cells = snapshot.execute(
+        """
+        select journey_stage, submitted_month, sum(n_nps_answers)
+        from marts.fct_journey_scores where submitted_month between ? and ? group by all
+        """,
+        [f.start, f.end],
+    ).fetchall()
+    got = {(r.journey_stage, r.month): r.n for r in heat.itertuples()}
+    assert got == {
+        (
+            s,
+            m,
+        ): n
+        for s, m, n in cells
+    }
+    # The segment filter applies (the mart has no segment): a segment's n is a part.
+    segment = q.Filters(f.start, f.end, segment=opts["segments"][0])
+    part = metrics.journey_stage_nps(snapshot, segment)
+    assert 0 < part["n"].sum() < stages["n"].sum()
+
+
+def _busiest(snapshot, sql: str) -> str:
+    return snapshot.execute(sql).fetchone()[0]
+
+
+def test_a_customers_order_tiles_equal_the_orders_mart_and_mf_query(
+    snapshot, small_warehouse, tmp_path
+):
+    key = _busiest(
+        snapshot,
+        "select customer_key from marts.fct_orders where is_due and customer_key is not null "
+        "group by 1 order by count(*) desc, 1 limit 1",
+    )
+    opts = q.filter_options(snapshot)
+    months = opts["months"]
+    cases = [q.Filters(months[0], months[-1]), q.Filters(months[-8], months[-3])]
+    for f in cases:
+        got = metrics.customer_order_summary(snapshot, f, key)
+        want = snapshot.execute(
+            """
+            select count(*) filter (where is_due),
+                   count(*) filter (where is_due and is_on_time_verified),
+                   count(*) filter (where is_due and is_on_time_reported),
+                   count(*) filter (where is_due and confirmed_received_date is not null),
+                   count(*) filter (where is_due and is_confirmation_issue_reported)
+            from marts.fct_orders
+            where customer_key = ? and valid_promised_date between ? and last_day(?)
+            """,
+            [key, f.start, f.end],
+        ).fetchone()
+        names = ("orders_due", "on_time_verified", "on_time_reported", "confirmed", "complaints")
+        assert tuple(got[n] for n in names) == want, f
+    assert got["orders_due"] > 0
+    cli = _mf_query(
+        small_warehouse["env"],
+        tmp_path / "customer_orders.csv",
+        metrics.CUSTOMER_ORDER_METRICS,
+        [metrics.period_where(cases[1]), *metrics.entity_where("customer", key)],
+    )
+    assert cli["orders_due"] == got["orders_due"]
+    assert cli["orders_on_time_reported"] == got["on_time_reported"]
+
+
+def test_a_customers_mention_tiles_equal_the_customer_sentiment_mart(snapshot):
+    key = _busiest(
+        snapshot,
+        "select customer_key from marts.fct_posts where customer_key is not null "
+        "group by 1 order by count(*) desc, 1 limit 1",
+    )
+    opts = q.filter_options(snapshot)
+    f = q.Filters(opts["months"][0], opts["months"][-1])
+    got = metrics.customer_mentions(snapshot, f, key)
+    n, negative, net = snapshot.execute(
+        """
+        select sum(n_mentions), sum(n_negative),
+               (sum(n_positive) - sum(n_negative)) / nullif(sum(n_mentions), 0)
+        from marts.fct_customer_public_sentiment
+        where customer_key = ? and period_month between ? and ?
+        """,
+        [key, f.start, f.end],
+    ).fetchone()
+    assert n and n > 1
+    assert (got["mentions"], got["negative"]) == (n, negative)
+    assert got["net_sentiment"] == pytest.approx(float(net), rel=1e-9)
+    nobody = metrics.customer_mentions(snapshot, f, "no such customer")
+    assert nobody["mentions"] == 0 and nobody["net_sentiment"] is None

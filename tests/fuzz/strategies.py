@@ -1,6 +1,6 @@
 """Hypothesis strategies: small contract-valid landing sets, drawn from the landing contract.
 
-Written from the contract's text (shared/contracts/landing.md, transcribed in
+Written from the contract's text (docs/landing-contract.md, transcribed in
 `CONTRACT` below), not from the demo generator (simworld/) nor from the loader's
 own encoding of it (ingest/contract.py; tests/fuzz/test_strategies.py checks
 the two agree). Every freedom the contract gives a source is exercised:

@@ -2,7 +2,7 @@
 
 - The contract transcribed in tests/fuzz/strategies.py and the loader's own
   (ingest/contract.py) agree on every table, column, type and optionality: if one
-  of them drifts from shared/contracts/landing.md, this says where.
+  of them drifts from docs/landing-contract.md, this says where.
 - Every drawn file goes through the loader whole: recorded once, every row loaded,
   none quarantined, text intact (seconds for many examples; the end-to-end
   fuzzing in test_contract_fuzz_e2e.py builds the whole job on fewer).
