@@ -295,13 +295,14 @@ def test_region_head_view(browser, server, marts):
         " and due_month between ? and ?",
         [region, d0, d1],
     )
+    # The scene NPS tiles show metric scene_nps by the surveyed order's outcome: delivery
+    # answers submitted in the period, by the order's region (not the order's due month).
     late, on_time = marts.execute(
-        "select 100.0 * (sum(scene_promoters_late) - sum(scene_detractors_late))"
-        "       / sum(scene_n_late),"
-        " 100.0 * (sum(scene_promoters_on_time) - sum(scene_detractors_on_time))"
-        "       / sum(scene_n_on_time)"
-        " from marts.fct_fulfillment_nps_region_months"
-        " where region = ? and business_unit <> 'all' and period_month_start between ? and ?",
+        "select avg(nps_points) filter (where order_outcome = 'late'),"
+        " avg(nps_points) filter (where order_outcome = 'on_time')"
+        " from marts.fct_survey_responses"
+        " where survey_type = 'delivery' and not is_gaming_suspect and has_nps = 1"
+        " and order_region = ? and cast(submitted_at as date) between ? and last_day(?)",
         [region, d0, d1],
     ).fetchone()
     expected = {
