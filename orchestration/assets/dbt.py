@@ -12,7 +12,7 @@ from dagster_dbt import (
 )
 
 from orchestration.assets.ingest import WRITER_POOL
-from orchestration.dbt_project import cx_dbt_project
+from orchestration.dbt_project import cx_dbt_project, keep_partial_parse, profile_digest
 from orchestration.keys import source_asset_key
 
 
@@ -41,4 +41,9 @@ translator = CxDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_
     pool=WRITER_POOL,
 )
 def cx_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        # dbt parsed before it built: its parse serves the build's next invocation.
+        keep_partial_parse(invocation.target_path, profile_digest())
