@@ -7,8 +7,11 @@
 
 Incremental: a post whose (platform, post_id) was already scored with the same
 text hash and the same scorer version is not scored again; posts gone from
-staging are dropped. Mentions are recomputed for every post on every run (the
-customer dictionary follows the single customer view, and linking is cheap).
+staging are dropped. Mentions follow the single customer view: every post is
+linked again when the customer dictionary changed (a name, a customer key, the
+linking code or its configuration: `link_fingerprint`, kept in
+enrichment.link_state); otherwise only the posts scored in this run are linked,
+and the others keep their mentions, which are what linking them again would give.
 
 The caller passes an open connection (the one writer) and closes it.
 """
@@ -19,6 +22,7 @@ import hashlib
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -34,6 +38,7 @@ SCHEMA = "enrichment"
 POST_SCORES = f"{SCHEMA}.post_scores"
 POST_KEYWORDS = f"{SCHEMA}.post_keywords"
 POST_MENTIONS = f"{SCHEMA}.post_mentions"
+LINK_STATE = f"{SCHEMA}.link_state"
 POSTS_VIEW = "staging.stg_public_opinion__posts"
 BLANK = "，"
 
@@ -73,6 +78,10 @@ DDL = {
         matched_alias varchar,
         match_kind varchar
     )""",
+    LINK_STATE: """(
+        link_fingerprint varchar not null,
+        linked_at timestamp not null
+    )""",
 }
 
 
@@ -100,6 +109,32 @@ def post_body(title: str | None, text: str | None) -> str:
     if title and not text.startswith(title):
         return f"{title}\n{text}"
     return text
+
+
+# What linking depends on besides the accounts and the configuration: its code and
+# the lexicon of legal and industry words.
+LINK_CODE = (
+    Path(lk.__file__),
+    Path(nz.__file__),
+    Path(nz.__file__).with_name("lexicon.yml"),
+)
+
+
+def link_fingerprint(accounts: pd.DataFrame, cfg: EnrichmentConfig) -> str:
+    """Fingerprint of everything a post's mentions depend on but its text: the
+    accounts of the single customer view (names, cities, customer keys, parents),
+    the enrichment configuration and the linking code."""
+    h = hashlib.sha256()
+    for path in LINK_CODE:
+        h.update(path.read_bytes())
+    h.update(repr(cfg).encode())
+    columns = sorted(accounts.columns)
+    canon = (
+        accounts[columns].astype("string").fillna("\x00").sort_values(columns, ignore_index=True)
+    )
+    h.update(",".join(columns).encode())
+    h.update(pd.util.hash_pandas_object(canon, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def read_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -233,7 +268,9 @@ def enrich_posts(
         for t, x, lg in zip(posts["post_title"], posts["post_text"], posts["lang"], strict=True)
     ]
     t_dict = time.perf_counter()
-    dictionary = lk.build_dictionary(read_accounts(con), cfg)
+    accounts = read_accounts(con)
+    dictionary = lk.build_dictionary(accounts, cfg)
+    fingerprint = link_fingerprint(accounts, cfg)
     dict_seconds = time.perf_counter() - t_dict
     # A post's score depends on the customer names known when it was scored (they are
     # segmenter words, blanked mentions, excluded keywords): the names' fingerprint is
@@ -258,10 +295,13 @@ def enrich_posts(
         (merged["done_version"].notna() & (merged["done_version"] != version)).sum()
     )
 
+    linked_with = con.execute(f"select max(link_fingerprint) from {LINK_STATE}").fetchone()[0]
+    relink_all = full_refresh or linked_with != fingerprint
+    to_link = posts if relink_all else todo
     t_link = time.perf_counter()
-    found = [lk.find_mentions(body, dictionary) for body in posts["body"]]
-    mentions = lk.mentions_frame(posts["platform"], posts["post_id"], found)
-    keys = zip(posts["platform"], posts["post_id"], strict=True)
+    found = [lk.find_mentions(body, dictionary) for body in to_link["body"]]
+    mentions = lk.mentions_frame(to_link["platform"], to_link["post_id"], found)
+    keys = zip(to_link["platform"], to_link["post_id"], strict=True)
     by_post = dict(zip(keys, found, strict=True))
     link_seconds = time.perf_counter() - t_link
 
@@ -314,7 +354,15 @@ def enrich_posts(
                 f"weight from _enr_kw"
             )
             con.unregister("_enr_kw")
-        con.execute(f"delete from {POST_MENTIONS}")
+        if relink_all:
+            con.execute(f"delete from {POST_MENTIONS}")
+        else:
+            con.execute(
+                f"delete from {POST_MENTIONS} t where not exists (select 1 from _enr_live l "
+                f"where l.platform = t.platform and l.post_id = t.post_id) "
+                f"or exists (select 1 from _enr_todo d "
+                f"where d.platform = t.platform and d.post_id = t.post_id)"
+            )
         if len(mentions):
             con.register("_enr_mentions", mentions)
             con.execute(
@@ -326,6 +374,8 @@ def enrich_posts(
                 [now],
             )
             con.unregister("_enr_mentions")
+        con.execute(f"delete from {LINK_STATE}")
+        con.execute(f"insert into {LINK_STATE} values (?, ?)", [fingerprint, now])
         con.unregister("_enr_live")
         con.unregister("_enr_todo")
         con.execute("commit")
@@ -341,7 +391,14 @@ def enrich_posts(
     lang_sources = dict(
         con.execute(f"select lang_source, count(*) from {POST_SCORES} group by 1").fetchall()
     )
-    customer_mentions = mentions[mentions["entity_type"] == lk.CUSTOMER]
+    mention_counts = con.execute(
+        f"""select count(*),
+                   count(distinct (platform, post_id)) filter (where entity_type = ?),
+                   count(*) filter (where entity_type = ?),
+                   count(distinct customer_key) filter (where entity_type = ?)
+            from {POST_MENTIONS}""",
+        [lk.CUSTOMER, lk.BRAND, lk.CUSTOMER],
+    ).fetchone()
     return {
         "posts": len(posts),
         "posts_scored": len(todo),
@@ -356,12 +413,11 @@ def enrich_posts(
         "seconds_total": round(time.perf_counter() - started, 2),
         "dictionary_customers": dictionary.n_customers,
         "dictionary_zh_names": len(dictionary.zh_trade),
-        "mentions": len(mentions),
-        "posts_mentioning_customer": int(
-            customer_mentions[["platform", "post_id"]].drop_duplicates().shape[0]
-        ),
-        "posts_mentioning_brand": int((mentions["entity_type"] == lk.BRAND).sum()),
-        "customers_mentioned": int(customer_mentions["customer_key"].nunique()),
+        "posts_linked": len(to_link),
+        "mentions": int(mention_counts[0]),
+        "posts_mentioning_customer": int(mention_counts[1]),
+        "posts_mentioning_brand": int(mention_counts[2]),
+        "customers_mentioned": int(mention_counts[3]),
         **{f"label_{k}": v for k, v in labels.items()},
         **{f"lang_{k}": v for k, v in lang_sources.items()},
     }

@@ -189,7 +189,19 @@ def blocked_pairs(frames: dict[str, pd.DataFrame], rule: Any, link_type: str) ->
 def trough(histogram: pd.Series, lo: float, hi: float) -> float:
     """The match weight between the non-match and the match mode where the fewest
     pairs fall: the middle of the longest run of least-populated unit bins in
-    [lo, hi). histogram: pair count per unit bin, indexed by the bin's lower edge."""
+    [lo, hi). histogram: pair count per unit bin, indexed by the bin's lower edge.
+
+    The non-match mass falls as the weight rises: a bin of the window fuller than
+    every bin below it is a pile of matches, and the search ends at the window's
+    fullest bin. A dip above that pile is no boundary: on one medium world the bins
+    either side of a 4,000-pair bin held 16 and 15 pairs, and which was emptier turned
+    on the random u sample, putting the threshold at 2.5 or 5.5 (recall 0.970 or 0.874).
+    When the fullest bin is the window's first (the non-match tail), the whole window
+    is searched."""
+    first = np.floor(lo)
+    window = histogram[(histogram.index >= first) & (histogram.index < np.ceil(hi))]
+    if len(window) and float(window.idxmax()) > first:
+        hi = float(window.idxmax())
     bins = pd.Series(0, index=np.arange(np.floor(lo), np.ceil(hi)), dtype="int64")
     counts = bins.add(histogram.reindex(bins.index).fillna(0), fill_value=0)
     low = counts == counts.min()

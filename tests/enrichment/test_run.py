@@ -141,3 +141,38 @@ def test_new_customer_names_rescore_every_post_and_the_same_names_none(con):
     con.execute("insert into identity.account_clusters values ('crm_a', '3', 'C_NEW')")
     stats = enrich_posts(con)
     assert stats["posts_scored"] == stats["posts_rescored_new_version"] == 4
+
+
+def _mentions(con) -> list[tuple]:
+    return con.execute(
+        "select platform, post_id, entity_type, customer_key, matched_text, script, method, "
+        "n_occurrences, matched_alias, match_kind from enrichment.post_mentions order by all"
+    ).fetchall()
+
+
+def test_an_unchanged_dictionary_links_only_new_posts_as_a_full_relink_would(con):
+    enrich_posts(con)
+    assert enrich_posts(con)["posts_linked"] == 0
+    con.execute(
+        "insert into staging.stg_public_opinion__posts values ('weibo', 'w3', 'zh', null, "
+        "'程测纺织（杭州）有限公司的货又晚到了。')"
+    )
+    con.execute("delete from staging.stg_public_opinion__posts where post_id = 'f1'")
+    stats = enrich_posts(con)
+    assert stats["posts_linked"] == stats["posts_scored"] == 1
+    incremental = _mentions(con)
+    assert ("weibo", "w3", "customer", "C_SUB") in {m[:4] for m in incremental}
+    assert "f1" not in {m[1] for m in incremental}
+    assert enrich_posts(con, full_refresh=True)["posts_linked"] == 4
+    assert _mentions(con) == incremental
+
+
+def test_a_changed_customer_key_relinks_every_post(con):
+    """Scores do not depend on customer keys, mentions do: a merge in the single
+    customer view relinks every post without rescoring any."""
+    enrich_posts(con)
+    con.execute("update identity.account_clusters set customer_key = 'C_MERGED'")
+    stats = enrich_posts(con)
+    assert stats["posts_scored"] == 0 and stats["posts_linked"] == 4
+    keys = {m[3] for m in _mentions(con) if m[2] == "customer"}
+    assert keys == {"C_MERGED"}

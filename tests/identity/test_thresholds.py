@@ -13,6 +13,20 @@ def test_trough_is_the_middle_of_the_emptiest_stretch_between_the_modes():
     assert trough(histogram, -1.0, 6.0) == 1.5
 
 
+def test_trough_lies_below_the_match_mode_not_in_a_dip_above_it():
+    # A medium world's account pairs: bin 5 (15 pairs, inside the match mass) is
+    # emptier than bins 2-3 (16 each), but the boundary lies below the mode at 4.
+    histogram = pd.Series(
+        {-1.0: 259, 0.0: 363, 1.0: 757, 2.0: 16, 3.0: 16, 4.0: 4037, 5.0: 15, 6.0: 30}
+    )
+    assert trough(histogram, -1.0, 6.0) == 3.0
+
+
+def test_trough_searches_the_whole_window_when_the_non_match_tail_is_fullest():
+    histogram = pd.Series({-1.0: 900, 0.0: 40, 1.0: 2, 2.0: 9, 3.0: 1, 4.0: 0, 5.0: 30})
+    assert trough(histogram, -1.0, 6.0) == 4.5
+
+
 def test_review_band_holds_what_one_person_can_review():
     entity = dataclasses.replace(
         load_config()["accounts"],
