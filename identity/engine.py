@@ -220,12 +220,16 @@ def choose_thresholds(
     the trough of the distribution inside `search`, and the review floor the weight
     of the `review_capacity`-th pair below it (never under review_min_match_weight):
     the clerical band holds what a person can review in one run.
+    histogram: pair count per unit bin of the pairs the threshold decides (not the
+    deterministic links), from the review floor up.
     below: match weights of the scored pairs (any order).
     """
     sel = entity.threshold_selection
     if not sel:
         return entity.threshold_match_weight, entity.review_min_match_weight
     lo, hi = (float(x) for x in sel.get("search", (0.0, 8.0)))
+    # Pairs below the review floor are not kept: the histogram starts there.
+    lo = max(lo, float(np.floor(entity.review_min_match_weight)))
     threshold = trough(histogram, lo, hi) if len(histogram) else entity.threshold_match_weight
     capacity = int(sel["review_capacity"])
     under = below[below < threshold].sort_values(ascending=False)
@@ -285,11 +289,6 @@ def link(
         f"where match_weight >= {entity.review_min_match_weight}",
         output_type="pandas",
     )
-    histogram = linker.misc.query_sql(
-        f"select floor(match_weight) as bin, count(*) as n from {predictions.physical_name} "
-        "group by 1",
-        output_type="pandas",
-    ).set_index("bin")["n"]
     pairs["method"] = METHOD_PROBABILISTIC
     left, right = f"{uid}_l", f"{uid}_r"
     dedupe = entity.link_type != "link_only"
@@ -311,6 +310,10 @@ def link(
 
     # The review band counts only pairs a person would see: not the deterministic links.
     scored = pairs.loc[pairs["method"] != METHOD_DETERMINISTIC, "match_weight"].dropna()
+    # The threshold decides only these pairs: the deterministic links are linked at any
+    # weight, and they pile up where a cancelled prior puts them (identical registered
+    # names score ≈ 0 to 2): counted, they hid the trough below the matches.
+    histogram = scored.floordiv(1).value_counts()
     threshold, review_floor = choose_thresholds(entity, histogram, scored)
     keep = (pairs["match_weight"] >= review_floor) | (pairs["method"] == METHOD_DETERMINISTIC)
     pairs = pairs[keep].reset_index(drop=True)
