@@ -155,7 +155,7 @@ def train(
         # weight is infinite. Keep the configured prior.
         settings._probability_two_random_records_match = configured_prior
     linker.training.estimate_u_using_random_sampling(
-        max_pairs=float(cfg.model.get("u_max_pairs", 5e6)), seed=seed
+        max_pairs=float(cfg.model["u_max_pairs"]), seed=seed
     )
     min_pairs = int(entity.training.get("em_min_pairs", 50))
     for rule in entity.training.get("em_blocking_rules", []):
