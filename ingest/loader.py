@@ -695,10 +695,13 @@ def load_file(
     limits = limits or load_limits()
     root = landing_root.resolve()
     absolute = path.absolute()
-    try:
-        rel_path = absolute.relative_to(landing_root.absolute()).as_posix()
-    except ValueError:
-        rel_path = str(path)
+    rel_path = str(path)
+    # scan_landing lists files under the resolved root: a landing root reached through
+    # a symlink (a data dir on a mounted volume) must not make them outsiders.
+    for base in (landing_root.absolute(), root):
+        if absolute.is_relative_to(base):
+            rel_path = absolute.relative_to(base).as_posix()
+            break
     entry = _classify(absolute, root, rel_path, {(table.source, table.name)})
     if entry.kind == "in_flight":
         return _in_flight(rel_path, entry.reason or "")

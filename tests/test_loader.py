@@ -137,6 +137,20 @@ def test_valid_values_of_every_type_are_loaded(con, landing):
     assert (res.rows_loaded, res.rows_quarantined) == (4, 0), quarantine(con)
 
 
+def test_a_landing_root_reached_through_a_symlink_loads_its_files(con, landing, tmp_path):
+    """A data dir on a mounted volume: every file was once ignored as outside the root."""
+    write(landing, "crm/accounts/2025-01.csv", ACCOUNTS_HEADER + "\n" + account_row("A1") + "\n")
+    linked = tmp_path / "linked_landing"
+    linked.symlink_to(landing, target_is_directory=True)
+
+    [res] = loader.load_table(con, ACCOUNTS, linked)
+
+    assert (res.status, res.rows_loaded) == (loader.STATUS_LOADED, 1)
+    assert con.execute(f"select file_path from {loader.LEDGER}").fetchall() == [
+        ("crm/accounts/2025-01.csv",)
+    ]
+
+
 def test_a_resent_file_under_another_name_loads_once(con, landing):
     body = ACCOUNTS_HEADER + "\n" + account_row("A1") + "\n"
     write(landing, "crm/accounts/2025-01.csv", body)
