@@ -211,6 +211,19 @@ def trough(histogram: pd.Series, lo: float, hi: float) -> float:
     return float((run.min() + run.max() + 1) / 2)
 
 
+def search_window(entity: EntityConfig) -> tuple[float, float]:
+    lo, hi = (float(x) for x in entity.threshold_selection.get("search", (0.0, 8.0)))
+    return lo, hi
+
+
+def lowest_kept_weight(entity: EntityConfig) -> float:
+    """Scored pairs below this weight are dropped: the review floor, or the threshold
+    search's lower end when that is lower (the histogram must cover the window)."""
+    if not entity.threshold_selection:
+        return entity.review_min_match_weight
+    return min(entity.review_min_match_weight, search_window(entity)[0])
+
+
 def choose_thresholds(
     entity: EntityConfig, histogram: pd.Series, below: pd.Series
 ) -> tuple[float, float]:
@@ -221,15 +234,13 @@ def choose_thresholds(
     of the `review_capacity`-th pair below it (never under review_min_match_weight):
     the clerical band holds what a person can review in one run.
     histogram: pair count per unit bin of the pairs the threshold decides (not the
-    deterministic links), from the review floor up.
+    deterministic links), from the search window's lower end up.
     below: match weights of the scored pairs (any order).
     """
     sel = entity.threshold_selection
     if not sel:
         return entity.threshold_match_weight, entity.review_min_match_weight
-    lo, hi = (float(x) for x in sel.get("search", (0.0, 8.0)))
-    # Pairs below the review floor are not kept: the histogram starts there.
-    lo = max(lo, float(np.floor(entity.review_min_match_weight)))
+    lo, hi = search_window(entity)
     threshold = trough(histogram, lo, hi) if len(histogram) else entity.threshold_match_weight
     capacity = int(sel["review_capacity"])
     under = below[below < threshold].sort_values(ascending=False)
@@ -286,7 +297,7 @@ def link(
     )
     pairs = linker.misc.query_sql(
         f"select * from {predictions.physical_name} "
-        f"where match_weight >= {entity.review_min_match_weight}",
+        f"where match_weight >= {lowest_kept_weight(entity)}",
         output_type="pandas",
     )
     pairs["method"] = METHOD_PROBABILISTIC
