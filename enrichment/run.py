@@ -18,7 +18,9 @@ The caller passes an open connection (the one writer) and closes it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -120,6 +122,14 @@ LINK_CODE = (
 )
 
 
+def _sorted(value: object) -> list:
+    """Sets in the configuration, in one order: their repr changes with every process's
+    hash seed, and a fingerprint over it relinked every post on every run."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
 def link_fingerprint(accounts: pd.DataFrame, cfg: EnrichmentConfig) -> str:
     """Fingerprint of everything a post's mentions depend on but its text: the
     accounts of the single customer view (names, cities, customer keys, parents),
@@ -127,7 +137,7 @@ def link_fingerprint(accounts: pd.DataFrame, cfg: EnrichmentConfig) -> str:
     h = hashlib.sha256()
     for path in LINK_CODE:
         h.update(path.read_bytes())
-    h.update(repr(cfg).encode())
+    h.update(json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=_sorted).encode())
     columns = sorted(accounts.columns)
     canon = (
         accounts[columns].astype("string").fillna("\x00").sort_values(columns, ignore_index=True)

@@ -176,3 +176,30 @@ def test_a_changed_customer_key_relinks_every_post(con):
     assert stats["posts_scored"] == 0 and stats["posts_linked"] == 4
     keys = {m[3] for m in _mentions(con) if m[2] == "customer"}
     assert keys == {"C_MERGED"}
+
+
+def test_the_link_fingerprint_is_the_same_in_every_process():
+    """Sets in the configuration print in an order that changes with the hash seed: a
+    fingerprint over that text made every build relink every post."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import pandas as pd\n"
+        "from enrichment.config import load_config\n"
+        "from enrichment.run import link_fingerprint\n"
+        "print(link_fingerprint(pd.DataFrame({'customer_key': ['C1'], 'account_name': ['x'],"
+        " 'city': [None], 'parent_customer_key': [None]}), load_config()))"
+    )
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(prints) == 1 and len(next(iter(prints))) == 16
