@@ -200,9 +200,10 @@ def trough(histogram: pd.Series, lo: float, hi: float) -> float:
     is searched."""
     first = np.floor(lo)
     window = histogram[(histogram.index >= first) & (histogram.index < np.ceil(hi))]
-    if len(window) and float(window.idxmax()) > first:
-        hi = float(window.idxmax())
-    bins = pd.Series(0, index=np.arange(np.floor(lo), np.ceil(hi)), dtype="int64")
+    fullest = float(window.idxmax()) if len(window) else first
+    if fullest > first:
+        hi = fullest
+    bins = pd.Series(0, index=np.arange(first, np.ceil(hi)), dtype="int64")
     counts = bins.add(histogram.reindex(bins.index).fillna(0), fill_value=0)
     low = counts == counts.min()
     runs = (low != low.shift()).cumsum()[low]
