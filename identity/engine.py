@@ -170,6 +170,45 @@ def train(
             )
         except Exception as exc:  # noqa: BLE001 - one rule may find no pairs on tiny data
             log.warning("%s: EM on %s skipped: %s", entity.name, rule, exc)
+    if entity.training.get("u_without_matches", False):
+        changed = correct_u_for_matches(linker, float(cfg.model["u_max_pairs"]))
+        log.info("%s: u corrected for the sample's matches: %s", entity.name, changed)
+
+
+def u_without_matches(u: float, m: float, prior: float, floor: float) -> float:
+    """P(level | non-match) from the share of random pairs at the level.
+
+    Random sampling measures P(level | random pair) = prior·m + (1 − prior)·u, which
+    Splink takes for u. That is close when matches are rare among the sampled pairs,
+    but a CRM holds most companies two or three times: on a medium world every random
+    pair with the same credit code, phone, website or core name was a match (the
+    sampled share was 1.05–1.28 × prior·m), so u equalled prior·m, the level's weight
+    equalled −log2(prior), and a pair with one such agreement scored ≈ 0 whatever the
+    evidence. The matches' share is taken out; `floor` (one pair of the sample) bounds
+    the estimate where nothing is left, since the sample cannot tell rarer from zero.
+    """
+    return min(u, max((u - prior * m) / (1 - prior), floor))
+
+
+def correct_u_for_matches(linker: Linker, max_pairs: float) -> dict[str, float]:
+    """Apply u_without_matches to every level with estimated m and u; returns the
+    changed levels' new u by 'comparison: level'."""
+    settings = linker._settings_obj
+    prior = settings._probability_two_random_records_match
+    floor = 1.0 / max_pairs
+    changed: dict[str, float] = {}
+    for comparison in settings.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            m, u = level._m_probability, level._u_probability
+            if not isinstance(m, float) or not isinstance(u, float):
+                continue  # not observed in training: Splink's defaults stand
+            new = u_without_matches(u, m, prior, floor)
+            if new != u:
+                level.u_probability = new
+                changed[f"{comparison.output_column_name}: {level.label_for_charts}"] = new
+    return changed
 
 
 def blocked_pairs(frames: dict[str, pd.DataFrame], rule: Any, link_type: str) -> int:

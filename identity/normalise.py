@@ -447,6 +447,20 @@ def deletion_keys(values: pd.Series) -> pd.Series:
     return values.map(mapping).astype(object).where(values.notna(), None)
 
 
+def undoubled_keys(values: pd.Series) -> pd.Series:
+    """Each string with one of its doubled characters written once, every way (a list
+    per value, empty without a doubled character; NA stays NA): '信润润科技' ->
+    ['信润科技']. A doubled character is a keying slip; unlike a dropped one, it seldom
+    turns one company's name into another's."""
+
+    distinct = values.dropna().unique()
+    mapping = {
+        v: sorted({v[:i] + v[i + 1 :] for i in range(1, len(v)) if v[i] == v[i - 1]})
+        for v in distinct
+    }
+    return values.map(mapping).astype(object).where(values.notna(), None)
+
+
 def registered_name_keys(
     names: pd.Series, cities: pd.Series | None = None, parts: pd.DataFrame | None = None
 ) -> pd.Series:
@@ -561,6 +575,37 @@ def _en_industry_pattern() -> re.Pattern[str]:
     return re.compile(r"(?:^| )(" + "|".join(re.escape(p) for p in phrases) + r")$")
 
 
+@cache
+def _pinyin_industry_forms() -> dict[str, str]:
+    """Industry terms spelled as one pinyin token ('lingbujian') -> canonical English."""
+    lex = lexicon()
+    return {
+        "".join(lazy_pinyin(zh)): canon
+        for zh, canon in lex.industry_zh.items()
+        if "".join(lazy_pinyin(zh)) in lex.industry_en
+    }
+
+
+@lru_cache(maxsize=4096)
+def _glued_industries(token: str) -> tuple[str, ...] | None:
+    """The industries of a token made only of two or more pinyin industry terms
+    written together, as pinyin names write 汽车零部件: 'qichelingbujian' ->
+    (automotive, parts); None when the token is anything else."""
+    forms = _pinyin_industry_forms()
+
+    def split(rest: str) -> tuple[str, ...] | None:
+        if not rest:
+            return ()
+        for form in _by_length(f for f in forms if rest.startswith(f)):
+            tail = split(rest[len(form) :])
+            if tail is not None:
+                return (forms[form], *tail)
+        return None
+
+    parts = split(token)
+    return parts if parts is not None and len(parts) >= 2 else None
+
+
 @lru_cache(maxsize=4096)
 def _en_place_words(city: str | None) -> tuple[str, ...]:
     """Latin place words (with 'city', 'district', ...), plus the record's own city."""
@@ -585,10 +630,16 @@ def _company_name_en(v: str, city: str | None, lex: Lexicon) -> CompanyName:
     pattern = _en_industry_pattern()
     while True:
         m = pattern.search(core)
-        if not m or len(core) - len(m.group(0)) < 2:
+        if m and len(core) - len(m.group(0)) >= 2:
+            industries.append(lex.industry_en[m.group(1)])
+            core = core[: m.start()].strip()
+            continue
+        head, _, last = core.rpartition(" ")
+        glued = _glued_industries(last) if len(head) >= 2 else None
+        if glued is None:
             break
-        industries.append(lex.industry_en[m.group(1)])
-        core = core[: m.start()].strip()
+        industries.extend(glued)
+        core = head.strip()
     core = _strip_suffixes(" " + core, _spaced(place_words, before=True), min_left=2).strip()
     key = core.replace(" ", "")
     return CompanyName(

@@ -231,6 +231,7 @@ def account_features(accounts: pd.DataFrame) -> pd.DataFrame:
             # Chinese trade name + industry as written, for one-character typos.
             "name_body_zh": body_zh,
             "name_body_dels": nz.deletion_keys(body_zh),
+            "name_body_undoubled": nz.undoubled_keys(body_zh),
             "credit_code": valid_code,
             # As keyed (check character may fail), and valid-or-repaired.
             "credit_code_shaped": shaped_code,

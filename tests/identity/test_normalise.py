@@ -196,3 +196,32 @@ def test_latin_names_give_their_leading_place():
     )
     assert places.tolist()[:2] == ["zhengzhou", "zhengzhou"]
     assert pd.isna(places.iloc[2])
+
+
+@pytest.mark.parametrize(
+    "pinyin",
+    [
+        "hefei yinfu qichelingbujian youxian gongsi",
+        "Hefei Yinfu Qiche Lingbujian Co., Ltd.",
+        "yinfu auto parts co ltd",
+    ],
+)
+def test_pinyin_names_gluing_industry_words_reduce_to_the_chinese_core(pinyin):
+    names = nz.company_names(
+        pd.Series([pinyin, "合肥银福汽车零部件有限公司"]), pd.Series(["合肥", None])
+    )
+    assert names["name_key"].tolist() == ["yinfu", "yinfu"]
+    assert names["name_industry"].iloc[0] == names["name_industry"].iloc[1]
+
+
+def test_a_token_that_is_not_only_industry_words_stays_in_the_core():
+    names = nz.company_names(pd.Series(["qichelingbu co ltd", "qiche co ltd"]), None)
+    assert names["name_key"].tolist() == ["qichelingbu", "qiche"]
+
+
+def test_undoubled_keys_write_each_doubled_character_once():
+    keys = nz.undoubled_keys(pd.Series(["信润润科技", "信润科技", "鑫鑫源源食品", None]))
+    assert keys.iloc[0] == ["信润科技"]
+    assert keys.iloc[1] == []
+    assert keys.iloc[2] == ["鑫源源食品", "鑫鑫源食品"]
+    assert keys.iloc[3] is None
