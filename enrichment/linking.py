@@ -31,6 +31,9 @@ CUSTOMER, BRAND = "customer", "brand"
 _BRACKETED = re.compile(r"\([^)]*\)")
 _BRACKET_CONTENT = re.compile(r"\(([^)]*)\)")
 _MIN_TRADE_CHARS = 3
+# A registered trade name (字号) has two characters or more: a one-character core is a
+# CRM record with a character dropped, and as an alias it read '越华纺织' as '华纺织'.
+_MIN_ZH_CORE_CHARS = 2
 _MAX_CORE_WORDS = 3
 
 
@@ -193,10 +196,11 @@ def build_dictionary(
                 d.places_zh[ck].add(_zh_place(bare[:at]))
                 d.places_en[ck].add(nz.pinyin(_zh_place(bare[:at])))
             trade = bare[at:]
-            d.zh_cores[industry][core].add(ck)
-            if len(trade) >= _MIN_TRADE_CHARS:
-                d.zh_trade[trade].add(ck)
-                d.zh_key[trade] = (str(key), industry)
+            if not _too_short_core(core):
+                d.zh_cores[industry][core].add(ck)
+                if len(trade) >= _MIN_TRADE_CHARS:
+                    d.zh_trade[trade].add(ck)
+                    d.zh_key[trade] = (str(key), industry)
             # A trade name that itself starts like a place ('金华蓝能源' in Kunming):
             # also the name with only the account's own city taken off.
             own = _zh_place(compact(normalise(city))) if not pd.isna(city) else ""
@@ -224,6 +228,17 @@ def build_dictionary(
     return d
 
 
+def _too_short_core(core: str) -> bool:
+    """A Chinese core under two characters, also when the name parser kept the
+    industry word on it because stripping it would leave one ('华纺织')."""
+    if len(core) < _MIN_ZH_CORE_CHARS:
+        return True
+    return any(
+        core.endswith(term) and len(core) - len(term) < _MIN_ZH_CORE_CHARS
+        for term in _zh_industry_terms()
+    )
+
+
 def _resolve(candidates: set[str], has_place, d: CustomerDictionary) -> tuple[str | None, str]:
     if len(candidates) == 1:
         return next(iter(candidates)), "name"
@@ -237,7 +252,12 @@ def _resolve(candidates: set[str], has_place, d: CustomerDictionary) -> tuple[st
     return None, "ambiguous"
 
 
-_MATCH_RANK = {"exact": 0, "pinyin": 1}  # any typo kind ranks after these
+# Any other typo kind ranks after these. A doubled character read away ('信润润科技'
+# -> 信润科技) is as sure as a name as written, and longer than the exact name it
+# contains ('润科技', another customer's): on medium seed 7, 99 % of these readings
+# were right, and ranking them with the exact names took the posts written with a
+# doubled character from precision 0.727 / recall 0.674 to 0.963 / 0.929.
+_MATCH_RANK = {"exact": 0, "doubled_char": 0, "pinyin": 1}
 
 
 @dataclass

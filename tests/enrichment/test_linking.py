@@ -184,3 +184,30 @@ def test_link_frame_records_the_alias_and_how_it_matched(typo_dict):
         "安康明",
         "doubled_char",
     )
+
+
+def test_a_doubled_character_reading_beats_the_shorter_exact_name_inside_it():
+    accounts = pd.DataFrame(
+        [
+            ("C_XINRUN", "郑州信润科技有限公司", "郑州", None),
+            ("C_RUN", "润科技有限公司", "上海", None),  # a CRM record with a character lost
+            ("C_RUNKE", "深圳润科电子有限公司", "深圳", None),
+            ("C_RUNJIE", "润杰科技有限公司", "上海", None),
+        ],
+        columns=["customer_key", "account_name", "city", "parent_customer_key"],
+    )
+    d = lk.build_dictionary(accounts)
+    assert first("信润润科技的货又晚到了。", d)[:2] == ("C_XINRUN", "doubled_char")
+
+
+def test_a_one_character_core_is_no_alias():
+    # '华纺织' is a CRM record of 越华纺织 with a character dropped: as an alias it
+    # would claim every post about any 某华纺织.
+    accounts = pd.DataFrame(
+        [("C_YUEHUA", "华纺织", "杭州", None), ("C_HUA", "杭州越华纺织有限公司", "杭州", None)],
+        columns=["customer_key", "account_name", "city", "parent_customer_key"],
+    )
+    d = lk.build_dictionary(accounts)
+    assert "华纺织" not in d.zh_trade
+    assert first("郑州德华纺织反映质量下降了。", d) is None
+    assert first("越华纺织反映质量下降了。", d)[0] == "C_HUA"
