@@ -427,8 +427,15 @@ def _zh_typo_spans(body: str, d: CustomerDictionary) -> list[_Span]:
     industry word that follows them (only customers of that industry count)."""
     spans: list[_Span] = []
     ix = _typo_index(d)
+    run_end = -1
     for m in _zh_industry_pattern().finditer(body):
+        if m.start() <= run_end:
+            # '零部件' after '汽车': one industry (汽车零部件), read from its first word;
+            # a window before '零部件' would take '汽车' for part of the name.
+            run_end = max(run_end, m.end())
+            continue
         industry, end = _zh_industry_at(body, m.start())
+        run_end = end
         if industry is None:
             continue
         for length in (4, 3, 2):
@@ -471,11 +478,34 @@ def _zh_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
             out.append(Mention(BRAND, None, matched, span.start, "zh", BRAND, span.alias))
             continue
         ck, method = _resolve(span.candidates, span.has_place, d)
+        if ck is not None and _elsewhere(ck, span, body, d):
+            continue
         if ck is not None:
             out.append(
                 Mention(CUSTOMER, ck, matched, span.start, "zh", method, span.alias, span.match)
             )
     return sorted(out, key=lambda m: m.position)
+
+
+@cache
+def _zh_cities() -> tuple[str, ...]:
+    return tuple(p for p in nz.lexicon().places_zh if len(p) >= 2)
+
+
+def _city_next_to(body: str, start: int, end: int) -> bool:
+    before, after = body[max(0, start - 8) : start], body[end : end + 10]
+    return any(
+        before.endswith((p, p + "市")) or after.startswith(("(" + p, p)) for p in _zh_cities()
+    )
+
+
+def _elsewhere(ck: str, span: _Span, body: str, d: CustomerDictionary) -> bool:
+    """The text puts the name in a city that is none of the customer's known places:
+    another company with that trade name (字号 are unique within a city, not across
+    cities), or a typo that spelled another customer's name."""
+    if span.kind != CUSTOMER or not d.places_zh.get(ck) or span.has_place(ck):
+        return False
+    return _city_next_to(body, span.start, span.end)
 
 
 def _zh_candidates(alias: str, d: CustomerDictionary) -> set[str]:

@@ -211,3 +211,30 @@ def test_a_one_character_core_is_no_alias():
     assert "华纺织" not in d.zh_trade
     assert first("郑州德华纺织反映质量下降了。", d) is None
     assert first("越华纺织反映质量下降了。", d)[0] == "C_HUA"
+
+
+def test_a_typo_window_never_takes_the_first_word_of_a_two_word_industry():
+    accounts = pd.DataFrame(
+        [("C_TAN", "同安车零部件有限公司", "厦门", None)],
+        columns=["customer_key", "account_name", "city", "parent_customer_key"],
+    )
+    d = lk.build_dictionary(accounts)
+    # 鼎同 makes 汽车零部件; '同汽车' before '零部件' would read as 同安车 with one
+    # character replaced.
+    assert first("鼎同汽车零部件采购同事说到货晚了一周。", d) is None
+    assert first("同宝车零部件采购同事说到货晚了一周。", d)[:2] == ("C_TAN", "similar_char")
+
+
+def test_a_name_written_in_a_city_none_of_the_customers_is_not_linked():
+    accounts = pd.DataFrame(
+        [("C_ZX", "杭州众讯电子有限公司", "杭州", None), ("C_NOCITY", "恒蓝科技", None, None)],
+        columns=["customer_key", "account_name", "city", "parent_customer_key"],
+    )
+    d = lk.build_dictionary(accounts)
+    # 众讯电子 in Ningbo is another company (or 众X讯电子 with a character lost).
+    assert first("众讯电子（宁波）有限公司和汇通工品合作很顺。", d) is None
+    assert first("宁波众讯电子有限公司和汇通工品合作很顺。", d) is None
+    assert first("杭州众讯电子有限公司和汇通工品合作很顺。", d)[0] == "C_ZX"
+    assert first("众讯电子和汇通工品合作很顺。", d)[0] == "C_ZX"
+    # Without a known place nothing contradicts the city.
+    assert first("宁波恒蓝科技和汇通工品合作很顺。", d)[0] == "C_NOCITY"
