@@ -488,15 +488,18 @@ def _zh_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
 
 
 @cache
-def _zh_cities() -> tuple[str, ...]:
-    return tuple(p for p in nz.lexicon().places_zh if len(p) >= 2)
+def _zh_cities() -> tuple[frozenset[str], range]:
+    cities = frozenset(p for p in nz.lexicon().places_zh if len(p) >= 2)
+    return cities, range(2, max(map(len, cities), default=1) + 1)
 
 
 def _city_next_to(body: str, start: int, end: int) -> bool:
-    before, after = body[max(0, start - 8) : start], body[end : end + 10]
-    return any(
-        before.endswith((p, p + "市")) or after.startswith(("(" + p, p)) for p in _zh_cities()
-    )
+    """Is a city written right before the span ('宁波', '宁波市') or right after it
+    ('宁波…', '(宁波)')? Set lookups by length: this runs for most mentions."""
+    cities, lengths = _zh_cities()
+    before = body[max(0, start - 8) : start].removesuffix("市")
+    after = body[end : end + 10].removeprefix("(")
+    return any(before[-n:] in cities or after[:n] in cities for n in lengths)
 
 
 def _elsewhere(ck: str, span: _Span, body: str, d: CustomerDictionary) -> bool:
