@@ -586,23 +586,33 @@ def _pinyin_industry_forms() -> dict[str, str]:
     }
 
 
+# Four or five industry words written together at most ('zhinengzhuangbeikeji'); a
+# longer token is no industry, and the bound keeps the recursion shallow.
+_MAX_GLUED_CHARS = 60
+
+
+@lru_cache(maxsize=65536)
+def _pinyin_industry_split(rest: str) -> tuple[str, ...] | None:
+    """`rest` as a sequence of pinyin industry terms (longest first), or None.
+    Cached per suffix, so a long token costs linear work, not one per reading."""
+    if not rest:
+        return ()
+    forms = _pinyin_industry_forms()
+    for form in _by_length(f for f in forms if rest.startswith(f)):
+        tail = _pinyin_industry_split(rest[len(form) :])
+        if tail is not None:
+            return (forms[form], *tail)
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _glued_industries(token: str) -> tuple[str, ...] | None:
     """The industries of a token made only of two or more pinyin industry terms
     written together, as pinyin names write 汽车零部件: 'qichelingbujian' ->
     (automotive, parts); None when the token is anything else."""
-    forms = _pinyin_industry_forms()
-
-    def split(rest: str) -> tuple[str, ...] | None:
-        if not rest:
-            return ()
-        for form in _by_length(f for f in forms if rest.startswith(f)):
-            tail = split(rest[len(form) :])
-            if tail is not None:
-                return (forms[form], *tail)
+    if len(token) > _MAX_GLUED_CHARS:
         return None
-
-    parts = split(token)
+    parts = _pinyin_industry_split(token)
     return parts if parts is not None and len(parts) >= 2 else None
 
 
