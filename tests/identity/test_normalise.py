@@ -225,3 +225,8 @@ def test_undoubled_keys_write_each_doubled_character_once():
     assert keys.iloc[1] == []
     assert keys.iloc[2] == ["鑫源源食品", "鑫鑫源食品"]
     assert keys.iloc[3] is None
+
+
+def test_a_very_long_token_of_industry_words_is_parsed_without_recursing_deeply():
+    names = nz.company_names(pd.Series(["yinfu " + "dianzi" * 2000 + " co ltd"]), None)
+    assert names["name_key"].iloc[0].startswith("yinfu")
