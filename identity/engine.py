@@ -182,10 +182,11 @@ def u_without_matches(u: float, m: float, prior: float, floor: float) -> float:
     Splink takes for u. That is close when matches are rare among the sampled pairs,
     but a CRM holds most companies two or three times: on a medium world every random
     pair with the same credit code, phone, website or core name was a match (the
-    sampled share was 1.05–1.28 × prior·m), so u equalled prior·m, the level's weight
-    equalled −log2(prior), and a pair with one such agreement scored ≈ 0 whatever the
-    evidence. The matches' share is taken out; `floor` (one pair of the sample) bounds
-    the estimate where nothing is left, since the sample cannot tell rarer from zero.
+    sampled share was 0.78–0.96 × prior·m: matches only, within sampling noise), so u
+    equalled prior·m, the level's weight equalled −log2(prior), and a pair with one
+    such agreement scored ≈ 0 whatever the evidence. The matches' share is taken
+    out; `floor` (one pair of the sample) bounds the estimate where nothing is left,
+    since the sample cannot tell rarer from zero.
     """
     return min(u, max((u - prior * m) / (1 - prior), floor))
 
