@@ -478,9 +478,7 @@ def _zh_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
             out.append(Mention(BRAND, None, matched, span.start, "zh", BRAND, span.alias))
             continue
         ck, method = _resolve(span.candidates, span.has_place, d)
-        if ck is not None and _elsewhere(ck, span, body, d):
-            continue
-        if ck is not None:
+        if ck is not None and not _elsewhere(ck, span, body, d):
             out.append(
                 Mention(CUSTOMER, ck, matched, span.start, "zh", method, span.alias, span.match)
             )
@@ -506,7 +504,7 @@ def _elsewhere(ck: str, span: _Span, body: str, d: CustomerDictionary) -> bool:
     """The text puts the name in a city that is none of the customer's known places:
     another company with that trade name (字号 are unique within a city, not across
     cities), or a typo that spelled another customer's name."""
-    if span.kind != CUSTOMER or not d.places_zh.get(ck) or span.has_place(ck):
+    if not d.places_zh.get(ck) or span.has_place(ck):
         return False
     return _city_next_to(body, span.start, span.end)
 

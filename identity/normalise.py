@@ -442,9 +442,7 @@ def deletion_keys(values: pd.Series) -> pd.Series:
     doubled) share a deletion key, or one is a deletion key of the other: a test
     SQL can run on characters, where DuckDB's edit distances count bytes."""
 
-    distinct = values.dropna().unique()
-    mapping = {v: sorted({v[:i] + v[i + 1 :] for i in range(len(v))}) for v in distinct}
-    return values.map(mapping).astype(object).where(values.notna(), None)
+    return _map_distinct_lists(values, lambda v: {v[:i] + v[i + 1 :] for i in range(len(v))})
 
 
 def undoubled_keys(values: pd.Series) -> pd.Series:
@@ -453,11 +451,14 @@ def undoubled_keys(values: pd.Series) -> pd.Series:
     ['信润科技']. A doubled character is a keying slip; unlike a dropped one, it seldom
     turns one company's name into another's."""
 
-    distinct = values.dropna().unique()
-    mapping = {
-        v: sorted({v[:i] + v[i + 1 :] for i in range(1, len(v)) if v[i] == v[i - 1]})
-        for v in distinct
-    }
+    return _map_distinct_lists(
+        values, lambda v: {v[:i] + v[i + 1 :] for i in range(1, len(v)) if v[i] == v[i - 1]}
+    )
+
+
+def _map_distinct_lists(values: pd.Series, fn: Callable[[str], set[str]]) -> pd.Series:
+    """map_distinct for functions returning a set: a sorted list per value, NA kept."""
+    mapping = {v: sorted(fn(v)) for v in values.dropna().unique()}
     return values.map(mapping).astype(object).where(values.notna(), None)
 
 
@@ -579,11 +580,10 @@ def _en_industry_pattern() -> re.Pattern[str]:
 def _pinyin_industry_forms() -> dict[str, str]:
     """Industry terms spelled as one pinyin token ('lingbujian') -> canonical English."""
     lex = lexicon()
-    return {
-        "".join(lazy_pinyin(zh)): canon
-        for zh, canon in lex.industry_zh.items()
-        if "".join(lazy_pinyin(zh)) in lex.industry_en
-    }
+    # lexicon() maps every term's joined pinyin in industry_en: the same canonical
+    # words the spaced-out spelling gets.
+    joined = ("".join(lazy_pinyin(zh)) for zh in lex.industry_zh)
+    return {p: lex.industry_en[p] for p in joined}
 
 
 # Four or five industry words written together at most ('zhinengzhuangbeikeji'); a
