@@ -404,7 +404,9 @@ def _zh_typo_candidates(window: str, industry: str, ix: dict) -> tuple[set[str],
         for k in range(n - 1):
             if window[k] == window[k + 1] and (core := window[:k] + window[k + 1 :]) in exact:
                 return set(exact[core]), core, "doubled_char"
-    if n == 2 and window in dropped:
+    if n in (2, 3) and window in dropped:
+        # The window is a core less one character: dropped in the post, or doubled
+        # or inserted in the CRM ('安蓝蓝越化工' written as 安蓝越化工).
         return set(dropped[window]), window, "dropped_char"
     if n in (2, 3):
         found: set[str] = set()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -531,6 +531,46 @@ def _zh_industry_index() -> tuple[tuple[int, ...], dict[int, dict[str, str]]]:
     return tuple(sorted(by_length, reverse=True)), by_length
 
 
+def _one_slip_forms(term: str) -> Iterator[str]:
+    """The term with one character doubled, dropped (terms of three or more: a
+    two-character term less one is one character, which names nothing) or replaced
+    by a wildcard '?'."""
+    for k in range(len(term)):
+        yield term[: k + 1] + term[k:]
+        if len(term) >= 3:
+            yield term[:k] + term[k + 1 :]
+        yield term[:k] + "?" + term[k + 1 :]
+
+
+@cache
+def _industry_slips() -> tuple[tuple[int, ...], dict[str, str]]:
+    """Misspelled industry words (one character doubled, dropped or replaced) -> the
+    term, longest term first; the lengths written, longest first."""
+    slips: dict[str, str] = {}
+    for term in _by_length(lexicon().industry_zh):
+        for form in _one_slip_forms(term):
+            slips.setdefault(form, term)
+    return tuple(sorted({len(f) for f in slips}, reverse=True)), slips
+
+
+def _industry_slip(core: str) -> tuple[str, int] | None:
+    """A name that ends in no industry word may end in one misspelled ('远天科枝',
+    '物流流', '汽车零件'): (the term, characters written). Registered names carry
+    an industry (名称登记: place, trade name, industry, legal form), so a typo there
+    is likelier than none; two characters of trade name must remain."""
+    lengths, slips = _industry_slips()
+    for n in lengths:
+        if len(core) - n < 2:
+            continue
+        tail = core[-n:]
+        hit = slips.get(tail) or next(
+            (t for k in range(n) if (t := slips.get(tail[:k] + "?" + tail[k + 1 :]))), None
+        )
+        if hit:
+            return hit, n
+    return None
+
+
 def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
     compact = _NON_WORD.sub("", v)
     clean = compact
@@ -553,10 +593,13 @@ def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
             ),
             None,
         )
+        written = len(term) if term else 0
+        if term is None and not industries and (slip := _industry_slip(core)):
+            term, written = slip
         if term is None:
             break
         industries.append(lex.industry_zh[term])
-        core = core[: -len(term)]
+        core = core[:-written]
     # A place name can also close the core: '精测电子上海' -> '精测'.
     core = _strip_suffixes(core, prefixes, min_left=2)
     key = pinyin(core)

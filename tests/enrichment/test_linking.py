@@ -238,3 +238,32 @@ def test_a_name_written_in_a_city_none_of_the_customers_is_not_linked():
     assert first("众讯电子和汇通工品合作很顺。", d)[0] == "C_ZX"
     # Without a known place nothing contradicts the city.
     assert first("宁波恒蓝科技和汇通工品合作很顺。", d)[0] == "C_NOCITY"
+
+
+def test_a_crm_name_with_its_industry_misspelt_is_found_by_core_and_industry():
+    # The CRM holds only '远天科枝': the name parser reads 科枝 as 科技 (one character
+    # replaced), so a post that spells the name right finds the customer by its core
+    # and industry.
+    accounts = pd.DataFrame(
+        [
+            ("C_YT", "远天科枝（成都）有限公司", "成都", None),
+            ("C_OTHER", "远天物流有限公司", "成都", None),
+        ],
+        columns=["customer_key", "account_name", "city", "parent_customer_key"],
+    )
+    d = lk.build_dictionary(accounts)
+    assert first("远天科技今天发布了年度供应商大会的通知。", d)[0] == "C_YT"
+    assert first("远天物流今天发布了年度供应商大会的通知。", d)[0] == "C_OTHER"
+    assert first("远天电子今天发布了年度供应商大会的通知。", d) is None
+
+
+def test_a_crm_name_with_a_character_doubled_is_found_from_the_name_written_right():
+    accounts = pd.DataFrame(
+        [("C_AL", "南京安蓝蓝越化工有限公司", "南京", None)],
+        columns=["customer_key", "account_name", "city", "parent_customer_key"],
+    )
+    d = lk.build_dictionary(accounts)
+    assert first("南京安蓝越化工股份有限公司的ESG报告也提到了这次合作。", d)[:2] == (
+        "C_AL",
+        "dropped_char",
+    )

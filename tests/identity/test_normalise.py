@@ -230,3 +230,23 @@ def test_undoubled_keys_write_each_doubled_character_once():
 def test_a_very_long_token_of_industry_words_is_parsed_without_recursing_deeply():
     names = nz.company_names(pd.Series(["yinfu " + "dianzi" * 2000 + " co ltd"]), None)
     assert names["name_key"].iloc[0].startswith("yinfu")
+
+
+@pytest.mark.parametrize(
+    ("name", "core", "industry"),
+    [
+        ("远天科枝（成都）有限公司", "远天", "technology"),  # a character replaced
+        ("深圳德安物流流公司", "德安", "logistics"),  # doubled
+        ("鼎同汽车零件", "鼎同", "automotive parts"),  # dropped from 零部件, then 汽车
+        ("厦门鼎兴建没公司", "鼎兴", "construction"),
+    ],
+)
+def test_a_misspelt_industry_word_is_still_read_as_the_industry(name, core, industry):
+    parsed = nz.company_name(name)
+    assert (parsed.core, parsed.industry) == (core, industry)
+
+
+def test_no_industry_is_read_into_a_name_that_would_keep_under_two_characters():
+    # '华电通': 电通 is one character from 电子, but 华 alone is no trade name.
+    assert nz.company_name("深圳华电通有限公司").industry is None
+    assert nz.company_name("精测电子有限公司").core == "精测"
