@@ -249,6 +249,17 @@ def corporate_email_domain(s: pd.Series, lex: Lexicon | None = None) -> pd.Serie
     return d.mask(d.isin(lex.public_mail_domains))
 
 
+def domain_name_key(domains: pd.Series) -> pd.Series:
+    """The name a corporate mail domain spells: its first label without a group
+    suffix ('hualan-group.com.cn' -> 'hualan'), as a pinyin name key. Companies
+    register their trade name's pinyin; four letters at least, so initials
+    ('hl.com') say nothing."""
+    label = _text(domains).str.lower().str.split(".").str[0]
+    key = label.str.replace(r"-?(group|grp|cn|china)$", "", regex=True)
+    key = key.where(key.str.fullmatch(r"[a-z]{4,}").fillna(False).astype(bool))
+    return key.astype("string")
+
+
 def website_domain(s: pd.Series) -> pd.Series:
     """Host of a website without scheme, 'www.', port, path or trailing dot."""
     t = _text(s).str.lower()
@@ -571,6 +582,13 @@ def _industry_slip(core: str) -> tuple[str, int] | None:
     return None
 
 
+def _doubled_before(core: str, written: int) -> bool:
+    """Is the character before the industry word its first one again, with two
+    characters of trade name left ('宇恒医医药' -> 宇恒; '国电电力' keeps 国电)?"""
+    at = len(core) - written
+    return at >= 3 and core[at - 1] == core[at]
+
+
 def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
     compact = _NON_WORD.sub("", v)
     clean = compact
@@ -596,6 +614,8 @@ def _company_name_zh(v: str, city: str | None, lex: Lexicon) -> CompanyName:
         written = len(term) if term else 0
         if term is None and not industries and (slip := _industry_slip(core)):
             term, written = slip
+        elif term and not industries and _doubled_before(core, written):
+            written += 1  # '阳凯远食食品': the industry's first character typed twice
         if term is None:
             break
         industries.append(lex.industry_zh[term])

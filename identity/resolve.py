@@ -759,25 +759,31 @@ def link_responses(
     )
     by_name = unique_customer_lookup(con, ["name_key"], ["company_key"], "ck_name")
     by_domain = unique_customer_lookup(con, ["website_domain"], ["email_domain"], "ck_domain")
+    by_domain_name = unique_customer_lookup(con, ["name_key"], ["domain_key"], "ck_domain_name")
+    out["domain_key"] = nz.domain_name_key(out["email_domain"])
     out = (
         out.merge(by_name_industry, on=["company_key", "company_industry"], how="left")
         .merge(by_name, on="company_key", how="left")
         .merge(by_domain, on="email_domain", how="left")
         .merge(contact_email_domains(con), on="email_domain", how="left")
+        .merge(by_domain_name, on="domain_key", how="left")
     )
     out["ck_domain"] = out["ck_domain"].fillna(out["ck_contact_domain"])
     out["company_customer_key"] = out["ck_industry"].fillna(out["ck_name"])
     # Customer: the order the response is about, else the matched contact's
     # customer, else a company name (core and industry, else core) that belongs
     # to one customer only, else a corporate email domain that is one
-    # customer's website or used by one customer's CRM contacts only.
+    # customer's website or used by one customer's CRM contacts only, else a
+    # domain that spells one customer's name ('hualan-group.com.cn', 华蓝能源).
     out["customer_key"] = (
         out["order_customer_key"]
         .fillna(out["contact_customer_key"])
         .fillna(out["company_customer_key"])
         .fillna(out["ck_domain"])
+        .fillna(out["ck_domain_name"])
     )
     out["customer_method"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out.loc[out["ck_domain_name"].notna(), "customer_method"] = "email_domain_name"
     out.loc[out["ck_domain"].notna(), "customer_method"] = "email_domain"
     out.loc[out["company_customer_key"].notna(), "customer_method"] = "company_name"
     out.loc[out["contact_customer_key"].notna(), "customer_method"] = "contact"

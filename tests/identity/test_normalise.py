@@ -250,3 +250,17 @@ def test_no_industry_is_read_into_a_name_that_would_keep_under_two_characters():
     # '华电通': 电通 is one character from 电子, but 华 alone is no trade name.
     assert nz.company_name("深圳华电通有限公司").industry is None
     assert nz.company_name("精测电子有限公司").core == "精测"
+
+
+def test_an_industry_words_first_character_typed_twice_is_not_part_of_the_core():
+    assert nz.company_name("阳凯远食食品（西安）有限公司").core == "阳凯远"
+    assert nz.company_name("宇恒医医药(郑州)有限公司").core == "宇恒"
+    # Two characters of trade name must stay: 国电 is the name, 电力 the industry.
+    assert nz.company_name("国电电力有限公司").core == "国电"
+
+
+def test_a_mail_domain_spells_a_name_key_without_its_group_suffix():
+    domains = pd.Series(
+        ["hualan-group.com.cn", "lichenghan.com", "hl.com", "c0012544-xunyue-group.com", None]
+    )
+    assert nz.domain_name_key(domains).tolist() == ["hualan", "lichenghan", pd.NA, pd.NA, pd.NA]
