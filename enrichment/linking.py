@@ -100,6 +100,12 @@ class CustomerDictionary:
         ]
         return hashlib.sha1(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:10]
 
+    def customers_named(self, key: str, industry: str | None) -> set[str]:
+        """Customers with a name of this pinyin/English core and industry: the pair
+        from one name ('汇同工' with no industry and '汇同化工' are one customer's
+        names, yet 'Huitong' alone is neither)."""
+        return set(self.en_cores.get(industry, {}).get(key, ()))
+
     def names(self) -> set[str]:
         """Every Chinese trade name (for the segmenter and keyword exclusion)."""
         return set(self.zh_trade) | set(self.brand_zh)
@@ -354,7 +360,7 @@ def _zh_spans(body: str, d: CustomerDictionary) -> list[_Span]:
             industry, end = _zh_industry_at(body, i + length)
             if industry is None:
                 continue
-            fits = {c for c in cands if industry in d.industry.get(c, ())}
+            fits = d.customers_named(key, industry)
             if fits:
                 test = _zh_pinyin_place_test(body, i, end, d)
                 placed = any(test(c) for c in fits)
@@ -517,7 +523,7 @@ def _zh_candidates(alias: str, d: CustomerDictionary) -> set[str]:
     out = set(d.zh_trade.get(alias, ()))
     key, industry = d.zh_key.get(alias, (None, None))
     if key:
-        out |= {c for c in d.en_core.get(key, ()) if industry in d.industry.get(c, ())}
+        out |= d.customers_named(key, industry)
     return out
 
 
@@ -569,13 +575,8 @@ def _en_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
             if not cands:
                 continue
             industry, end = _industry_at(words, i + length)
-            fits = {
-                c
-                for c in cands
-                if industry in d.industry.get(c, ())
-                or (None in d.industry.get(c, ()) and industry is None)
-            }
-            if not fits:
+            fits = d.customers_named(key, industry)
+            if not fits or end - i <= _brand_words_at(words, i, d):
                 continue
             before = "".join(words[max(0, i - 3) : i])
             after = "".join(words[end : end + 3])
@@ -593,6 +594,15 @@ def _en_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
             break
         if matched:
             continue
+        # Our brand as written before any typo reading of a customer's name.
+        for brand in d.brand_en:
+            if brand and tuple(words[i : i + len(brand)]) == brand:
+                out.append(Mention(BRAND, None, " ".join(brand), i, "en", BRAND, " ".join(brand)))
+                i += len(brand)
+                matched = True
+                break
+        if matched:
+            continue
         typo = _en_typo_mention(words, i, d)
         if typo is not None:
             mention, end = typo
@@ -600,15 +610,15 @@ def _en_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
                 out.append(mention)
             i = end
             continue
-        for brand in d.brand_en:
-            if brand and tuple(words[i : i + len(brand)]) == brand:
-                out.append(Mention(BRAND, None, " ".join(brand), i, "en", BRAND, " ".join(brand)))
-                i += len(brand)
-                matched = True
-                break
-        if not matched:
-            i += 1
+        i += 1
     return out
+
+
+def _brand_words_at(words: Sequence[str], i: int, d: CustomerDictionary) -> int:
+    """Words of our brand's longest English name written at word i (0: none). A
+    customer name no longer than it is our brand ('Huitong MRO', not a customer
+    whose core is huitong)."""
+    return max((len(b) for b in d.brand_en if b and tuple(words[i : i + len(b)]) == b), default=0)
 
 
 def _en_typo_mention(

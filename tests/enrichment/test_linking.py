@@ -267,3 +267,20 @@ def test_a_crm_name_with_a_character_doubled_is_found_from_the_name_written_righ
         "C_AL",
         "dropped_char",
     )
+
+
+def test_a_core_is_matched_only_with_the_industry_of_the_same_name_and_never_as_our_brand():
+    # One customer, two CRM names: '汇同工' (no industry read) and '汇同化化工'. Its
+    # core 'huitong' alone is no name of it, and 'Huitong MRO' is our brand.
+    accounts = pd.DataFrame(
+        [
+            ("C_HT", "昆明 汇同工有限公司", "昆明", None),
+            ("C_HT", "昆明 汇同化化工有限公司", "昆明", None),
+        ],
+        columns=["customer_key", "account_name", "city", "parent_customer_key"],
+    )
+    d = lk.build_dictionary(accounts)
+    brand = "Huitong MRO shipped late again and the line stopped for three days."
+    assert first(brand, d) is None
+    assert any(m.entity_type == lk.BRAND for m in lk.find_mentions(brand, d))
+    assert first("Huitong Chemical (Kunming) Co., Ltd. had to stop a line.", d)[0] == "C_HT"
