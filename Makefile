@@ -121,12 +121,10 @@ mf-serve: $(STAMP) $(MANIFEST)
 
 # Tests marked `slow` (e.g. 100 fuzzed builds, tests/fuzz/) run in `make test-slow`.
 # pytest-xdist: the readers of the shared small build stay on the worker that builds
-# it, the other tests spread by module (tests/conftest.py). Three workers on two
-# cores: the default tier waits on dbt subprocesses, browsers and files as much as it
-# computes (fresh clone, 2 cores: pytest 6 min 13 s against 7 min 21 s on two). The
-# slow tier keeps two: its kill and fuzz builds are all computation and memory.
-# TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= 3
+# it, the other tests spread by module (tests/conftest.py). Two workers: three on two
+# cores measured 6:13 once and 7:49 on a fresh clone, against 7:21 with two (pytest
+# alone), so no gain beyond the noise. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 SLOW_WORKERS ?= 2
 xdist = $(if $(filter 0,$(1)),,-n $(1) --dist loadscope)
 test: $(STAMP) $(MANIFEST) browser

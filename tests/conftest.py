@@ -51,7 +51,7 @@ def write(root: Path, rel: str, content: str | bytes, encoding: str = "utf-8") -
     return path
 
 
-# Parallel runs (pytest-xdist; `make test` runs -n 3 --dist loadscope). The shared small
+# Parallel runs (pytest-xdist; `make test` runs -n 2 --dist loadscope). The shared small
 # build holds in-process results (the two runs' events), so it cannot be handed from one
 # worker process to another: every test module that reads it is one work unit, run on
 # the worker that builds it, once. The other modules are work units of their own, so a
