@@ -1,13 +1,16 @@
 """Fulfillment tiles are MetricFlow metrics: each equals `mf query` with the same filters.
 
 Reads the shared small build (tests/conftest.py): the tiles are computed on the published
-snapshot as the dashboard opens it, `mf query` runs as an analyst runs it (dev target, the
-warehouse), and the filter semantics are checked once more against the orders mart.
+snapshot as the dashboard opens it, MetricFlow answers as `mf query` does for an analyst
+(dev target, the warehouse: the CLI itself once, its engine kept in one process for the
+rest), and the filter semantics are checked once more against the orders mart.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,21 +33,56 @@ def snapshot(small_warehouse):
     con.close()
 
 
-def _mf_query(env: dict, out: Path, names: tuple[str, ...], where: list[str]) -> dict:
-    mf = Path(sys.executable).parent / "cx-mf"
-    cmd = [str(mf), "query", "--metrics", ",".join(names), "--csv", str(out)]
-    if where:
-        cmd += ["--where", " and ".join(where)]
-    run = subprocess.run(
-        cmd,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **env, "DBT_PROFILES_DIR": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    row = pd.read_csv(out).iloc[0]
-    return {n: (None if pd.isna(row[n]) else float(row[n])) for n in names}
+class MetricFlowBatch:
+    """`mf query` on the dev target, one MetricFlow process for the module
+    (tests/dashboard/mf_batch.py): the same engine and profile as the CLI without its
+    start-up per question. One test still runs the CLI itself (the monthly chart)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.dashboard.mf_batch"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        ready = self.proc.stdout.readline()
+        assert ready.strip() == '{"ready": true}', f"MetricFlow did not start: {ready!r}"
+
+    def query(self, names: tuple[str, ...], where: list[str]) -> dict:
+        self.proc.stdin.write(json.dumps({"metrics": list(names), "where": where}) + "\n")
+        self.proc.stdin.flush()
+        answer = json.loads(self.proc.stdout.readline())
+        assert "error" not in answer, answer.get("error")
+        row = dict(zip(answer["columns"], answer["rows"][0], strict=True))
+        return {n: (None if row[n] is None else float(row[n])) for n in names}
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def mf(small_warehouse, tmp_path_factory):
+    # A copy: the dev target opens its file for writing, and this process lives for
+    # the whole module beside the tests that read the warehouse.
+    warehouse = tmp_path_factory.mktemp("mf") / Path(small_warehouse["db"]).name
+    shutil.copy(small_warehouse["db"], warehouse)
+    env = {
+        **os.environ,
+        **small_warehouse["env"],
+        "CX_DUCKDB_PATH": str(warehouse),
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+    }
+    batch = MetricFlowBatch(env)
+    yield batch
+    batch.close()
+
+
+def _mf_query(mf: MetricFlowBatch, names: tuple[str, ...], where: list[str]) -> dict:
+    return mf.query(names, where)
 
 
 def _cases(con: duckdb.DuckDBPyConnection) -> list[q.Filters]:
@@ -56,11 +94,8 @@ def _cases(con: duckdb.DuckDBPyConnection) -> list[q.Filters]:
     ]
 
 
-def test_every_fulfillment_tile_equals_mf_query_with_the_same_filters(
-    snapshot, small_warehouse, tmp_path
-):
-    env = small_warehouse["env"]
-    for i, f in enumerate(_cases(snapshot)):
+def test_every_fulfillment_tile_equals_mf_query_with_the_same_filters(snapshot, mf):
+    for f in _cases(snapshot):
         tiles = metrics.fulfillment_tiles(snapshot, f)
         period = metrics.period_where(f)
         by_order = metrics.dimension_where(
@@ -69,9 +104,9 @@ def test_every_fulfillment_tile_equals_mf_query_with_the_same_filters(
         by_cell = metrics.dimension_where(
             {"region_month__region": f.region, "region_month__business_unit": f.business_unit}
         )
-        want = _mf_query(
-            env, tmp_path / f"o{i}.csv", metrics.ORDER_METRICS, [period, *by_order]
-        ) | _mf_query(env, tmp_path / f"r{i}.csv", metrics.REPORTED_METRICS, [period, *by_cell])
+        want = _mf_query(mf, metrics.ORDER_METRICS, [period, *by_order]) | _mf_query(
+            mf, metrics.REPORTED_METRICS, [period, *by_cell]
+        )
         for name, tile in tiles.items():
             assert tile.metric == name
             assert tile.value == pytest.approx(want[name], rel=1e-9), (f, name)
@@ -135,26 +170,21 @@ def _survey_cases(con: duckdb.DuckDBPyConnection) -> list[q.Filters]:
     ]
 
 
-def test_survey_and_scene_nps_tiles_equal_mf_query_with_the_same_filters(
-    snapshot, small_warehouse, tmp_path
-):
-    env = small_warehouse["env"]
-    for i, f in enumerate(_survey_cases(snapshot)):
-        for name, figures, names, where in (
+def test_survey_and_scene_nps_tiles_equal_mf_query_with_the_same_filters(snapshot, mf):
+    for f in _survey_cases(snapshot):
+        for figures, names, where in (
             (
-                "s",
                 metrics.survey_nps(snapshot, f),
                 metrics.SURVEY_METRICS,
                 metrics.survey_nps_where(f),
             ),
             (
-                "c",
                 metrics.scene_nps(snapshot, f),
                 metrics.SCENE_METRICS,
                 metrics.scene_nps_where(f),
             ),
         ):
-            want = _mf_query(env, tmp_path / f"{name}{i}.csv", names, where)
+            want = _mf_query(mf, names, where)
             nps, n, nps_all, n_all = names
             assert figures["metric"] == nps and figures["metric_including_gamed"] == nps_all
             assert figures["n"] == want[n] and figures["n_including_gamed"] == want[n_all]
@@ -247,9 +277,7 @@ def test_monthly_chart_marks_the_months_the_mart_calls_provisional(snapshot):
     assert metrics.fulfillment_monthly(snapshot, evil)["orders_due"].fillna(0).sum() == 0
 
 
-def test_survey_funnel_counts_invitations_and_answers_as_the_mart_has_them(
-    snapshot, small_warehouse, tmp_path
-):
+def test_survey_funnel_counts_invitations_and_answers_as_the_mart_has_them(snapshot, mf):
     opts = q.filter_options(snapshot)
     f = q.Filters(opts["months"][0], opts["months"][-1], region=opts["regions"][1])
     for by in metrics.FUNNEL_BY:
@@ -273,8 +301,7 @@ def test_survey_funnel_counts_invitations_and_answers_as_the_mart_has_them(
             assert got.loc[key, "invitations_answered"] == row["answered"], (by, key)
             assert got.loc[key, "response_rate"] == pytest.approx(row["answered"] / row["sent"])
     total = _mf_query(
-        small_warehouse["env"],
-        tmp_path / "funnel.csv",
+        mf,
         metrics.FUNNEL_METRICS,
         metrics.funnel_where(f),
     )
@@ -299,9 +326,7 @@ def test_scene_nps_by_region_is_the_scene_nps_tile_of_each_region(snapshot):
     assert regions["n_answers"].sum() <= metrics.scene_nps(snapshot, f)["n"]
 
 
-def test_alert_tiles_equal_the_alert_mart_and_mf_query_with_the_same_filters(
-    snapshot, small_warehouse, tmp_path
-):
+def test_alert_tiles_equal_the_alert_mart_and_mf_query_with_the_same_filters(snapshot, mf):
     opts = q.filter_options(snapshot)
     months, regions, segments = opts["months"], opts["regions"], opts["segments"]
     cases = [
@@ -329,8 +354,7 @@ def test_alert_tiles_equal_the_alert_mart_and_mf_query_with_the_same_filters(
         assert got["breach_rate"] == pytest.approx(want[2] / want[0])
     f = cases[2]
     cli = _mf_query(
-        small_warehouse["env"],
-        tmp_path / "alerts.csv",
+        mf,
         metrics.ALERT_METRICS,
         metrics.alert_where(f),
     )
@@ -339,9 +363,7 @@ def test_alert_tiles_equal_the_alert_mart_and_mf_query_with_the_same_filters(
     assert cli["alert_sla_breach_rate"] == pytest.approx(got["breach_rate"], rel=1e-9)
 
 
-def test_sentiment_tiles_and_chart_equal_the_daily_mart_and_mf_query(
-    snapshot, small_warehouse, tmp_path
-):
+def test_sentiment_tiles_and_chart_equal_the_daily_mart_and_mf_query(snapshot, mf):
     opts = q.filter_options(snapshot)
     f = q.Filters(opts["months"][-6], opts["months"][-1])
     daily = snapshot.execute(
@@ -365,8 +387,7 @@ def test_sentiment_tiles_and_chart_equal_the_daily_mart_and_mf_query(
     net = (daily["positive"].sum() - daily["negative"].sum()) / daily["mentions"].sum()
     assert summary["net_sentiment"] == pytest.approx(net)
     cli = _mf_query(
-        small_warehouse["env"],
-        tmp_path / "po.csv",
+        mf,
         metrics.SENTIMENT_METRICS,
         [metrics.period_where(f)],
     )
@@ -496,9 +517,7 @@ def _busiest(snapshot, sql: str) -> str:
     return snapshot.execute(sql).fetchone()[0]
 
 
-def test_a_customers_order_tiles_equal_the_orders_mart_and_mf_query(
-    snapshot, small_warehouse, tmp_path
-):
+def test_a_customers_order_tiles_equal_the_orders_mart_and_mf_query(snapshot, mf):
     key = _busiest(
         snapshot,
         "select customer_key from marts.fct_orders where is_due and customer_key is not null "
@@ -525,8 +544,7 @@ def test_a_customers_order_tiles_equal_the_orders_mart_and_mf_query(
         assert tuple(got[n] for n in names) == want, f
     assert got["orders_due"] > 0
     cli = _mf_query(
-        small_warehouse["env"],
-        tmp_path / "customer_orders.csv",
+        mf,
         metrics.CUSTOMER_ORDER_METRICS,
         [metrics.period_where(cases[1]), *metrics.entity_where("customer", key)],
     )
