@@ -113,9 +113,13 @@ def load_config(path: Path | str = CONFIG_PATH) -> MatchingConfig:
 
 
 def blocking_rule(spec: Any) -> Any:
-    """A list of columns -> block_on(...); a string -> SQL rule (DuckDB syntax)."""
+    """A list of columns -> block_on(...); {columns: [...], arrays_to_explode: [...]}
+    -> block_on on list columns, pairs sharing an element; a string -> SQL rule
+    (DuckDB syntax)."""
     if isinstance(spec, list):
         return block_on(*spec)
+    if isinstance(spec, dict):
+        return block_on(*spec["columns"], arrays_to_explode=spec.get("arrays_to_explode"))
     if isinstance(spec, str):
         return {"blocking_rule": spec, "sql_dialect": BASE_DIALECT}
     raise TypeError(f"blocking rule must be a list of columns or SQL: {spec!r}")

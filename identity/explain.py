@@ -33,7 +33,10 @@ def _features(con: duckdb.DuckDBPyConnection, entity: str) -> pd.DataFrame:
             """select source_system, account_id, account_name, credit_code, city, phone, website
                from staging.stg_crm__accounts"""
         ).df()
-        return r.account_features(accounts)
+        contacts = con.execute(
+            "select source_system, account_id, email, phone from staging.stg_crm__contacts"
+        ).df()
+        return r.account_features(accounts, contacts)
     if entity == "contacts":
         contacts = con.execute(
             """select source_system, contact_id, account_id, full_name, email, phone
