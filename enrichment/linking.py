@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -388,12 +388,21 @@ def _typo_index(d: CustomerDictionary) -> dict:
                 if len(core) >= 3:
                     zh_dropped[industry][core[:k] + core[k + 1 :]] |= cks
     en_del: dict = defaultdict(lambda: defaultdict(set))
+    en_of: dict = defaultdict(lambda: defaultdict(set))  # industry -> customer -> cores
     for industry, cores in d.en_cores.items():
         for core, cks in cores.items():
             if len(core) >= 5:
                 for key in _deletions(core):
                     en_del[industry][key] |= cks
-    d._typo_index = {"exact": zh_exact, "dropped": zh_dropped, "wild": zh_wild, "en": en_del}
+                for ck in cks:
+                    en_of[industry][ck].add(core)
+    d._typo_index = {
+        "exact": zh_exact,
+        "dropped": zh_dropped,
+        "wild": zh_wild,
+        "en": en_del,
+        "en_of": en_of,
+    }
     return d._typo_index
 
 
@@ -621,6 +630,38 @@ def _brand_words_at(words: Sequence[str], i: int, d: CustomerDictionary) -> int:
     return max((len(b) for b in d.brand_en if b and tuple(words[i : i + len(b)]) == b), default=0)
 
 
+def _typo_kind(word: str, core: str) -> int | None:
+    """How `word` misspells `core`: 0 a letter dropped, added or two neighbours
+    swapped, 1 a letter changed, None more than that."""
+    if len(word) == len(core) - 1:
+        return 0 if any(core[:k] + core[k + 1 :] == word for k in range(len(core))) else None
+    if len(word) == len(core) + 1:
+        return 0 if any(word[:k] + word[k + 1 :] == core for k in range(len(word))) else None
+    if len(word) != len(core):
+        return None
+    diff = [k for k in range(len(word)) if word[k] != core[k]]
+    if len(diff) == 1:
+        return 1
+    if len(diff) == 2 and diff[1] == diff[0] + 1:
+        a, b = diff
+        return 0 if (word[a], word[b]) == (core[b], core[a]) else None
+    return None
+
+
+def _nearest_cores(word: str, cands: set[str], cores_of: Mapping[str, set[str]]) -> set[str]:
+    """The candidates one typo from `word`, by the likeliest kind of slip: a letter
+    dropped, added or two swapped before a letter changed. Shared deletions also
+    pair words two edits apart ('tanhetian' and 'xanhetiang'); they are dropped.
+    On medium seed 7 most ambiguous English typos were a dropped letter against a
+    changed one ('rutian': ruitian less i, or ruian with t for x)."""
+    best: dict[int, set[str]] = defaultdict(set)
+    for ck in cands:
+        kinds = [k for core in cores_of.get(ck, ()) if (k := _typo_kind(word, core)) is not None]
+        if kinds:
+            best[min(kinds)].add(ck)
+    return best[min(best)] if best else set()
+
+
 def _en_typo_mention(
     words: Sequence[str], i: int, d: CustomerDictionary
 ) -> tuple[Mention, int] | None:
@@ -642,6 +683,7 @@ def _en_typo_mention(
         cands |= index.get(key, set())
     if not cands:
         return None
+    cands = _nearest_cores(word, cands, _typo_index(d)["en_of"][industry])
     before = "".join(words[max(0, i - 3) : i])
     after = "".join(words[end : end + 3])
 

@@ -284,3 +284,20 @@ def test_a_core_is_matched_only_with_the_industry_of_the_same_name_and_never_as_
     assert first(brand, d) is None
     assert any(m.entity_type == lk.BRAND for m in lk.find_mentions(brand, d))
     assert first("Huitong Chemical (Kunming) Co., Ltd. had to stop a line.", d)[0] == "C_HT"
+
+
+def test_an_english_typo_goes_to_the_core_one_dropped_letter_away_before_one_changed():
+    accounts = pd.DataFrame(
+        [
+            ("C_TIAN", "Hefei Tianhetian Electronics Co., Ltd.", "Hefei", None),
+            ("C_BAN", "Banhetian Electronics Co., Ltd.", "Wuhan", None),
+            ("C_RUIAN", "Ruian Technology Co., Ltd.", "Ningbo", None),
+            ("C_RUITIAN", "Ruitian Technology Co., Ltd.", "Beijing", None),
+        ],
+        columns=["customer_key", "account_name", "city", "parent_customer_key"],
+    )
+    d = lk.build_dictionary(accounts)
+    # tianhetian less an i, or banhetian with t for b: the dropped letter is meant.
+    assert first("Tanhetian Electronics had to stop a line.", d)[:2] == ("C_TIAN", "english_typo")
+    # ruian plus a t, or ruitian less an i: two slips of the same kind, no guess.
+    assert first("Rutian Technology had to stop a line.", d) is None
