@@ -105,17 +105,13 @@ def pytest_xdist_make_scheduler(config, log):
                     if path.is_file() and _reads_small_snapshot(path):
                         self.workqueue.move_to_end(scope)
                         self._readers.append(scope)
-                # A module that builds a warehouse of its own (`*_e2e.py`, minutes) goes
-                # first on the other worker, beside the shared build, not at the end.
-                for scope in reversed(list(self.workqueue)):
-                    if scope.endswith("_e2e.py") and scope not in self._readers:
-                        self.workqueue.move_to_end(scope, last=False)
                 if SMALL_WAREHOUSE_SCOPE in self.workqueue:
                     self.workqueue.move_to_end(SMALL_WAREHOUSE_SCOPE, last=False)
             elif self._readers and _shared_snapshot_ready(config):
                 # The snapshot is there: its readers (the browser tests, minutes) go
                 # next rather than last, so the worker that did not build is not left
-                # alone with them at the end while the other has run out of work.
+                # with them while the other has run out of work (2 workers: pytest
+                # 7:34 -> see README "Two workers").
                 for scope in reversed(self._readers):
                     if scope in self.workqueue:
                         self.workqueue.move_to_end(scope, last=False)
