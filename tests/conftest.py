@@ -99,23 +99,12 @@ def pytest_xdist_make_scheduler(config, log):
         def _assign_work_unit(self, node) -> None:
             if not getattr(self, "_ordered", False):
                 self._ordered = True
-                self._readers = []
                 for scope in list(self.workqueue):
                     path = config.rootpath / scope
                     if path.is_file() and _reads_small_snapshot(path):
                         self.workqueue.move_to_end(scope)
-                        self._readers.append(scope)
                 if SMALL_WAREHOUSE_SCOPE in self.workqueue:
                     self.workqueue.move_to_end(SMALL_WAREHOUSE_SCOPE, last=False)
-            elif self._readers and _shared_snapshot_ready(config):
-                # The snapshot is there: its readers (the browser tests, minutes) go
-                # next rather than last, so the worker that did not build is not left
-                # with them while the other has run out of work (2 workers: pytest
-                # 7:34 -> see README "Two workers").
-                for scope in reversed(self._readers):
-                    if scope in self.workqueue:
-                        self.workqueue.move_to_end(scope, last=False)
-                self._readers = []
             super()._assign_work_unit(node)
 
     return SharedBuildScheduling(config, log)
@@ -179,15 +168,6 @@ def small_warehouse(request, tmp_path_factory):
             "counts_after_first": counts,
             "customer_keys_after_first": keys,
         }
-
-
-def _shared_snapshot_ready(config) -> bool:
-    """In the controlling process: has the shared build published its snapshot? (The
-    workers' basetemps are directories of the controller's; see _shared_snapshot_dir.)"""
-    factory = getattr(config, "_tmp_path_factory", None)
-    if factory is None:
-        return False
-    return (factory.getbasetemp() / "small_snapshot" / "cx_published.duckdb").exists()
 
 
 def _shared_snapshot_dir(tmp_path_factory) -> Path:
