@@ -54,7 +54,6 @@ class CustomerDictionary:
     zh_trade: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     zh_key: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     en_core: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    industry: dict[str, set[str | None]] = field(default_factory=lambda: defaultdict(set))
     places_zh: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     places_en: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     parent: dict[str, str] = field(default_factory=dict)
@@ -177,7 +176,6 @@ def build_dictionary(
         industry = None if pd.isna(industry) else str(industry)
         if not pd.isna(key) and key:
             d.en_core[str(key)].add(ck)
-            d.industry[ck].add(industry)
             d.en_cores[industry][str(key)].add(ck)
         if not pd.isna(city) and str(city).strip():
             c = normalise(city)
@@ -604,13 +602,10 @@ def _en_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
         if matched:
             continue
         # Our brand as written before any typo reading of a customer's name.
-        for brand in d.brand_en:
-            if brand and tuple(words[i : i + len(brand)]) == brand:
-                out.append(Mention(BRAND, None, " ".join(brand), i, "en", BRAND, " ".join(brand)))
-                i += len(brand)
-                matched = True
-                break
-        if matched:
+        if n_brand := _brand_words_at(words, i, d):
+            brand = " ".join(words[i : i + n_brand])
+            out.append(Mention(BRAND, None, brand, i, "en", BRAND, brand))
+            i += n_brand
             continue
         typo = _en_typo_mention(words, i, d)
         if typo is not None:
@@ -651,7 +646,7 @@ def _typo_kind(word: str, core: str) -> int | None:
 def _nearest_cores(word: str, cands: set[str], cores_of: Mapping[str, set[str]]) -> set[str]:
     """The candidates one typo from `word`, by the likeliest kind of slip: a letter
     dropped, added or two swapped before a letter changed. Shared deletions also
-    pair words two edits apart ('tanhetian' and 'xanhetiang'); they are dropped.
+    pair words two edits apart ('tanhetian' and 'anhetianx'); they are dropped.
     On medium seed 7 most ambiguous English typos were a dropped letter against a
     changed one ('rutian': ruitian less i, or ruian with t for x)."""
     best: dict[int, set[str]] = defaultdict(set)

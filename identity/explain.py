@@ -29,14 +29,7 @@ from identity.engine import make_db_api
 
 def _features(con: duckdb.DuckDBPyConnection, entity: str) -> pd.DataFrame:
     if entity == "accounts":
-        accounts = con.execute(
-            """select source_system, account_id, account_name, credit_code, city, phone, website
-               from staging.stg_crm__accounts"""
-        ).df()
-        contacts = con.execute(
-            "select source_system, account_id, email, phone from staging.stg_crm__contacts"
-        ).df()
-        return r.account_features(accounts, contacts)
+        return r.read_account_features(con)[1]
     if entity == "contacts":
         contacts = con.execute(
             """select source_system, contact_id, account_id, full_name, email, phone

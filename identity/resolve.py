@@ -245,6 +245,18 @@ def account_contact_keys(accounts: pd.DataFrame, contacts: pd.DataFrame) -> pd.S
     return pd.Series(lists, index=accounts.index, dtype=object)
 
 
+def read_account_features(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every staged CRM account as loaded, and its account_features (with its contacts)."""
+    accounts = con.execute(
+        """select source_system, account_id, account_name, credit_code, city, phone, website
+           from staging.stg_crm__accounts"""
+    ).df()
+    contacts = con.execute(
+        "select source_system, account_id, email, phone from staging.stg_crm__contacts"
+    ).df()
+    return accounts, account_features(accounts, contacts)
+
+
 def account_features(accounts: pd.DataFrame, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Compared fields of CRM accounts (one row per account); contacts: source_system,
     account_id, email, phone of the CRM contacts (their shared people)."""
@@ -493,14 +505,7 @@ def resolve_accounts(
     entity = cfg["accounts"]
     ensure_schema(con)
     now = datetime.now(UTC).replace(tzinfo=None)
-    accounts = con.execute(
-        """select source_system, account_id, account_name, credit_code, city, phone, website
-           from staging.stg_crm__accounts"""
-    ).df()
-    contacts = con.execute(
-        "select source_system, account_id, email, phone from staging.stg_crm__contacts"
-    ).df()
-    features = account_features(accounts, contacts)
+    accounts, features = read_account_features(con)
     result = link(
         {"accounts": features},
         entity,
