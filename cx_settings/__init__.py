@@ -145,6 +145,11 @@ class Engine:
         choices=("dev", "reader"),
     )
     dbt_threads: int = _setting(2, "dbt threads.")
+    python_workers: int = _setting(
+        0,
+        "Processes for the Python text work of a build (post linking and scoring, company "
+        "names): 0 is one per CPU core, 1 runs it in the build's own process.",
+    )
     sql_memory_limit: str = _setting(
         "1GB", "DuckDB memory limit while extracting a SQL source (spills to disk beyond)."
     )

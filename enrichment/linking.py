@@ -19,13 +19,14 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 
 import pandas as pd
 
 from enrichment.config import EnrichmentConfig, load_config
 from enrichment.text import compact, english_words, normalise
 from identity import normalise as nz
+from identity.parallel import chunked_map
 
 CUSTOMER, BRAND = "customer", "brand"
 _BRACKETED = re.compile(r"\([^)]*\)")
@@ -698,13 +699,27 @@ def find_mentions(text: str, d: CustomerDictionary) -> list[Mention]:
     return out + _en_mentions(text, d)
 
 
+def _mentions_of(texts: Sequence[str], d: CustomerDictionary) -> list[list[Mention]]:
+    return [find_mentions(text or "", d) for text in texts]
+
+
+def find_all_mentions(
+    texts: Sequence[str], d: CustomerDictionary, min_chunk: int = 2_000
+) -> list[list[Mention]]:
+    """find_mentions of every text, in order, over the machine's cores: the look-up
+    indexes are built first, here, so that every process shares them."""
+    d.zh_index()
+    _typo_index(d)
+    return chunked_map(partial(_mentions_of, d=d), texts, min_chunk=min_chunk)
+
+
 def link_posts(
     posts: pd.DataFrame, d: CustomerDictionary, text_column: str = "text"
 ) -> pd.DataFrame:
     """One row per (post, entity): platform, post_id, entity_type, customer_key,
     matched_text, script, method, matched_alias, match_kind, n_occurrences
     (first occurrence's text): what it matched, against which known name, and how."""
-    found = [find_mentions(text or "", d) for text in posts[text_column]]
+    found = find_all_mentions(list(posts[text_column]), d)
     return mentions_frame(posts["platform"], posts["post_id"], found)
 
 

@@ -24,6 +24,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -35,6 +36,7 @@ from enrichment import topics as tp
 from enrichment.config import EnrichmentConfig, load_config
 from enrichment.text import EN, ZH, Segmenter, english_words, resolve_languages
 from identity import normalise as nz
+from identity.parallel import chunked_map
 
 SCHEMA = "enrichment"
 POST_SCORES = f"{SCHEMA}.post_scores"
@@ -255,6 +257,19 @@ def _batches(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
         yield frame.iloc[start : start + size]
 
 
+def _score_batches(
+    batches: Sequence[pd.DataFrame],
+    scorer: Scorer,
+    by_post: dict[tuple[str, str], list[lk.Mention]],
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Scorer.score of each batch of posts, with the mentions found for them."""
+    out = []
+    for batch in batches:
+        found = [by_post[k] for k in zip(batch["platform"], batch["post_id"], strict=True)]
+        out.append(scorer.score(batch["body"].tolist(), batch["lang"].tolist(), found))
+    return out
+
+
 def enrich_posts(
     con: duckdb.DuckDBPyConnection,
     cfg: EnrichmentConfig | None = None,
@@ -309,7 +324,7 @@ def enrich_posts(
     relink_all = full_refresh or linked_with != fingerprint
     to_link = posts if relink_all else todo
     t_link = time.perf_counter()
-    found = [lk.find_mentions(body, dictionary) for body in to_link["body"]]
+    found = lk.find_all_mentions(list(to_link["body"]), dictionary)
     mentions = lk.mentions_frame(to_link["platform"], to_link["post_id"], found)
     keys = zip(to_link["platform"], to_link["post_id"], strict=True)
     by_post = dict(zip(keys, found, strict=True))
@@ -322,9 +337,9 @@ def enrich_posts(
     t_score = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
     score_parts, kw_parts = [], []
-    for batch in _batches(todo, batch_size):
-        batch_mentions = [by_post[k] for k in zip(batch["platform"], batch["post_id"], strict=True)]
-        scores, kws = scorer.score(batch["body"].tolist(), batch["lang"].tolist(), batch_mentions)
+    batches = list(_batches(todo, batch_size))
+    scored = chunked_map(partial(_score_batches, scorer=scorer, by_post=by_post), batches, 1)
+    for batch, (scores, kws) in zip(batches, scored, strict=True):
         scores.insert(0, "platform", batch["platform"].to_numpy())
         scores.insert(1, "post_id", batch["post_id"].to_numpy())
         scores.insert(2, "text_hash", batch["text_hash"].to_numpy())

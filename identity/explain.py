@@ -31,14 +31,7 @@ def _features(con: duckdb.DuckDBPyConnection, entity: str) -> pd.DataFrame:
     if entity == "accounts":
         return r.read_account_features(con)[1]
     if entity == "contacts":
-        contacts = con.execute(
-            """select source_system, contact_id, account_id, full_name, email, phone
-               from staging.stg_crm__contacts"""
-        ).df()
-        keys = con.execute(
-            f"select source_system, account_id, customer_key, name_key from {r.ACCOUNT_CLUSTERS}"
-        ).df()
-        return r.contact_features(contacts, keys).drop(columns=["company_key"])
+        return r.read_contact_features(con).drop(columns=["company_key"])
     raise SystemExit("entity must be accounts or contacts")
 
 

@@ -572,14 +572,9 @@ def resolve_accounts(
     return stats
 
 
-def resolve_contacts(
-    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None
-) -> dict[str, Any]:
-    """CRM contacts -> persons: identity.contact_clusters, person_keys, review."""
-    cfg = cfg or load_config()
-    entity = cfg["contacts"]
-    ensure_schema(con)
-    now = datetime.now(UTC).replace(tzinfo=None)
+def read_contact_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """contact_features of every staged CRM contact, with its account's customer as
+    resolved (identity.account_clusters)."""
     contacts = con.execute(
         """select source_system, contact_id, account_id, full_name, email, phone
            from staging.stg_crm__contacts"""
@@ -587,7 +582,22 @@ def resolve_contacts(
     account_keys = con.execute(
         f"select source_system, account_id, customer_key, name_key from {ACCOUNT_CLUSTERS}"
     ).df()
-    features = contact_features(contacts, account_keys)
+    return contact_features(contacts, account_keys)
+
+
+def resolve_contacts(
+    con: duckdb.DuckDBPyConnection,
+    cfg: MatchingConfig | None = None,
+    features: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """CRM contacts -> persons: identity.contact_clusters, person_keys, review.
+    features: read_contact_features(con), when the caller has them."""
+    cfg = cfg or load_config()
+    entity = cfg["contacts"]
+    ensure_schema(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if features is None:
+        features = read_contact_features(con)
     result = link(
         {"contacts": features.drop(columns=["company_key"])},
         entity,
@@ -708,24 +718,19 @@ def contact_email_domains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def link_responses(
-    con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None
+    con: duckdb.DuckDBPyConnection,
+    cfg: MatchingConfig | None = None,
+    contact_side: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Survey responses -> contact, person and customer: identity.response_links."""
+    """Survey responses -> contact, person and customer: identity.response_links.
+    contact_side: read_contact_features(con), when the caller has them."""
     cfg = cfg or load_config()
     entity = cfg["respondents"]
     ensure_schema(con)
     now = datetime.now(UTC).replace(tzinfo=None)
     responses = response_features(con)
-    contacts = con.execute(
-        """
-        select c.source_system, c.contact_id, c.account_id, c.full_name, c.email, c.phone
-        from staging.stg_crm__contacts c
-        """
-    ).df()
-    account_keys = con.execute(
-        f"select source_system, account_id, customer_key, name_key from {ACCOUNT_CLUSTERS}"
-    ).df()
-    contact_side = contact_features(contacts, account_keys)
+    if contact_side is None:
+        contact_side = read_contact_features(con)
     compared = [
         "record_id",
         "customer_key",
@@ -902,12 +907,21 @@ def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyC
     con.execute("commit")
 
 
+def resolve_entities(con: duckdb.DuckDBPyConnection, cfg: MatchingConfig) -> dict[str, dict]:
+    """Accounts, then contacts, then respondents (each reads the step before); the
+    statistics of each."""
+    accounts = resolve_accounts(con, cfg)
+    # Contacts carry their account's customer: read once the accounts are resolved.
+    contacts = read_contact_features(con)
+    return {
+        "accounts": accounts,
+        "contacts": resolve_contacts(con, cfg, contacts),
+        "respondents": link_responses(con, cfg, contacts),
+    }
+
+
 def resolve_all(con: duckdb.DuckDBPyConnection, cfg: MatchingConfig | None = None) -> dict:
     cfg = cfg or load_config()
     with one_transaction(con):
         ingest_decisions(con)
-        return {
-            "accounts": resolve_accounts(con, cfg),
-            "contacts": resolve_contacts(con, cfg),
-            "respondents": link_responses(con, cfg),
-        }
+        return resolve_entities(con, cfg)

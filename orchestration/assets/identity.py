@@ -11,12 +11,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from identity.config import load_config
-from identity.resolve import (
-    link_responses,
-    one_transaction,
-    resolve_accounts,
-    resolve_contacts,
-)
+from identity.resolve import one_transaction, resolve_entities
 from identity.review import ingest_decisions
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.keys import identity_asset_key
@@ -103,9 +98,12 @@ def identity_resolution(
     started = time.perf_counter()
     with warehouse.connect() as con, one_transaction(con):
         decisions = ingest_decisions(con)  # clerical decisions from the operational store
-        accounts = resolve_accounts(con, cfg)
-        contacts = resolve_contacts(con, cfg)
-        respondents = link_responses(con, cfg)
+        steps = resolve_entities(con, cfg)
+        accounts, contacts, respondents = (
+            steps["accounts"],
+            steps["contacts"],
+            steps["respondents"],
+        )
         counts = {
             t: con.execute(f"select count(*) from identity.{t}").fetchone()[0]
             for t in IDENTITY_TABLES

@@ -301,3 +301,16 @@ def test_an_english_typo_goes_to_the_core_one_dropped_letter_away_before_one_cha
     assert first("Tanhetian Electronics had to stop a line.", d)[:2] == ("C_TIAN", "english_typo")
     # ruian plus a t, or ruitian less an i: two slips of the same kind, no guess.
     assert first("Rutian Technology had to stop a line.", d) is None
+
+
+def test_mentions_found_over_several_processes_equal_one_process(typo_dict):
+    texts = [
+        "程测纺织反映质量下降了。",
+        "安康康明新材料的产线等了三天。",
+        "Xunfnag Pharmaceutical shipped late.",
+        "",
+        "卓赵电子的产线等了三天。",
+    ] * 50
+    one = [lk.find_mentions(t, typo_dict) for t in texts]
+    assert lk.find_all_mentions(texts, typo_dict, min_chunk=1) == one
+    assert any(one)

@@ -1,0 +1,68 @@
+"""Pure-Python text work spread over the machine's cores.
+
+Parsing company names (identity), linking and scoring posts (enrichment) are Python
+loops over each value: one core works while the others wait, and DuckDB is idle
+meanwhile. The
+work is split into contiguous chunks, one per forked process; a forked child
+inherits what the parent built (the customer dictionary, the segmenter, the
+lexicons) without pickling it, and results come back in input order, so a run
+gives the same rows whatever the number of processes.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cx_settings import load_settings
+
+_job: tuple[Callable[[Sequence[Any]], list[Any]], Sequence[Any]] | None = None
+
+
+def workers() -> int:
+    """Processes to use (setting engine.python_workers; 0: one per core)."""
+    configured = load_settings().engine.python_workers
+    return configured if configured > 0 else max(1, os.cpu_count() or 1)
+
+
+def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
+    assert _job is not None
+    task, items = _job
+    return list(task(items[bounds[0] : bounds[1]]))
+
+
+def chunked_map(
+    task: Callable[[Sequence[Any]], list[Any]],
+    items: Sequence[Any],
+    min_chunk: int = 2_000,
+    processes: int | None = None,
+) -> list[Any]:
+    """task(chunk) over contiguous chunks of items, concatenated in order. `task`
+    maps a chunk to one result per item. It runs in forked children, which see the
+    parent's memory as it was at the call (only the chunk bounds and the results
+    are pickled). Chunks under `min_chunk` items are not worth a process."""
+    n = workers() if processes is None else processes
+    n = min(n, len(items) // max(1, min_chunk))
+    if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return list(task(items))
+    global _job
+    _job = (task, items)
+    # A forked child holds copies of objects other threads (DuckDB's, Splink's) were
+    # changing at the fork; the cyclic collector walks every object and crashed on
+    # them (medium build, SIGSEGV while collecting). The children's work frees its
+    # memory by reference counting, so they run with the collector off.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        step = -(-len(items) // n)
+        bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
+        with multiprocessing.get_context("fork").Pool(len(bounds)) as pool:
+            parts = pool.map(_run_chunk, bounds, chunksize=1)
+    finally:
+        _job = None
+        if collecting:
+            gc.enable()
+    return [result for part in parts for result in part]
