@@ -31,7 +31,8 @@ def test_forked_workers_survive_a_busy_duckdb_connection_and_parse_names_alike()
     con = duckdb.connect()
     con.execute("create table t as select range as i, md5(range::varchar) as s from range(200000)")
     con.execute("select count(distinct s) from t").fetchall()
-    names = ["上海精测电子有限公司", "Shanghai Jingce Electronics Co., Ltd.", "宇恒医医药公司"] * 400
+    names = ["上海精测电子有限公司", "Shanghai Jingce Electronics Co., Ltd.", "宇恒医医药公司"]
+    names = names * 400
     pairs = [(n, None) for n in names]
     one = nz._company_name_parts(pairs)
     assert chunked_map(nz._company_name_parts, pairs, min_chunk=1, processes=2) == one
