@@ -19,6 +19,7 @@ import duckdb
 
 from ingest import contract as c
 from ingest.loader import LEDGER
+from orchestration.assets.dbt import BUILD_ARGS
 from orchestration.settings import PROJECT_ROOT, env_path
 
 
@@ -51,7 +52,7 @@ def staging() -> dict:
     dbt = Path(sys.executable).parent / "cx-dbt"
     cmd = [
         str(dbt),
-        "build",
+        *BUILD_ARGS,
         "--select",
         *LANDING_STAGING,
         "--profiles-dir",
@@ -163,12 +164,12 @@ def enrichment() -> dict:
 
 
 def marts() -> dict:
-    """dbt build (models, data tests, unit tests) of everything after staging:
+    """dbt build as a build runs it (models and data tests) of everything after staging:
     intermediate models, marts and the MetricFlow time spine."""
     dbt = Path(sys.executable).parent / "cx-dbt"
     cmd = [
         str(dbt),
-        "build",
+        *BUILD_ARGS,
         "--exclude",
         *LANDING_STAGING,
         "--profiles-dir",
