@@ -14,7 +14,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from cx_settings import load_settings
@@ -26,6 +28,14 @@ def workers() -> int:
     """Processes to use (setting engine.python_workers; 0: one per core)."""
     configured = load_settings().engine.python_workers
     return configured if configured > 0 else max(1, os.cpu_count() or 1)
+
+
+def _child_signals() -> None:
+    """Default signal handling in a child. It inherits the parent's Python handlers:
+    Dagster's hold SIGTERM and SIGINT back while a step runs, so a child told to
+    stop kept waiting on its queue and the build waited for it forever."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
@@ -59,8 +69,12 @@ def chunked_map(
     try:
         step = -(-len(items) // n)
         bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
-        with multiprocessing.get_context("fork").Pool(len(bounds)) as pool:
-            parts = pool.map(_run_chunk, bounds, chunksize=1)
+        # concurrent.futures, not multiprocessing.Pool: a child that dies raises
+        # BrokenProcessPool here instead of leaving the map waiting for its result.
+        with ProcessPoolExecutor(
+            len(bounds), mp_context=multiprocessing.get_context("fork"), initializer=_child_signals
+        ) as pool:
+            parts = list(pool.map(_run_chunk, bounds))
     finally:
         _job = None
         if collecting:

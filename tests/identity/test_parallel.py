@@ -1,7 +1,12 @@
 """Python text work spread over processes gives what one process gives, in order."""
 
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
 import duckdb
 import pandas as pd
+import pytest
 
 from identity import normalise as nz
 from identity.parallel import chunked_map
@@ -19,8 +24,8 @@ def test_chunks_come_back_in_input_order_whatever_the_number_of_processes():
 
 
 def test_too_few_items_for_a_process_run_in_this_one():
-    seen_pids = chunked_map(lambda xs: [__import__("os").getpid() for _ in xs], [1, 2, 3], 10, 2)
-    assert set(seen_pids) == {__import__("os").getpid()}
+    seen_pids = chunked_map(lambda xs: [os.getpid() for _ in xs], [1, 2, 3], 10, 2)
+    assert set(seen_pids) == {os.getpid()}
 
 
 def test_forked_workers_survive_a_busy_duckdb_connection_and_parse_names_alike():
@@ -53,3 +58,30 @@ def test_column_functions_on_repeated_values_equal_the_function_per_value():
         ], fn.__name__
     phones = pd.Series(["+86 138-0013-8000", "(021) 6234 5678", None] * 4)
     assert list(nz.phone(phones).fillna("")) == ["13800138000", "2162345678", ""] * 4
+
+
+def _die_on_three(values):
+    if 3 in values:
+        os._exit(1)  # a child that dies (a crash in an extension) without a word
+    return list(values)
+
+
+def test_a_child_that_dies_fails_the_map_instead_of_hanging_it():
+    with pytest.raises(BrokenProcessPool):
+        chunked_map(_die_on_three, list(range(8)), min_chunk=1, processes=2)
+
+
+def test_children_stop_on_sigterm_even_when_the_parent_holds_it_back():
+    # Dagster's step handlers hold SIGTERM back; a child that inherited them ignored
+    # the pool's stop and the build hung. The children get the default handling.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        pids = chunked_map(_pid_and_handler, list(range(4)), min_chunk=1, processes=2)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert {handler for _, handler in pids} == {signal.SIG_DFL}
+    assert os.getpid() not in {pid for pid, _ in pids}
+
+
+def _pid_and_handler(values):
+    return [(os.getpid(), signal.getsignal(signal.SIGTERM)) for _ in values]
