@@ -114,9 +114,10 @@ def per_distinct(fn: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
 
     @wraps(fn)
     def on_distinct(s: pd.Series, *args: object, **kwargs: object) -> pd.Series:
+        # NA is a value of its own here (use_na_sentinel=False): fn decides what it gives.
         codes, uniques = pd.factorize(s, use_na_sentinel=False)
         if len(uniques) * 2 > len(s):
-            return fn(s, *args, **kwargs)
+            return fn(s, *args, **kwargs)  # mostly distinct: the mapping back costs more
         out = fn(pd.Series(uniques, dtype=s.dtype), *args, **kwargs)
         return pd.Series(out.take(codes).to_numpy(), index=s.index, dtype=out.dtype)
 
