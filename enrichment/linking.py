@@ -704,7 +704,7 @@ def _mentions_of(texts: Sequence[str], d: CustomerDictionary) -> list[list[Menti
 
 
 def find_all_mentions(
-    texts: Sequence[str], d: CustomerDictionary, min_chunk: int = 2_000
+    texts: Sequence[str], d: CustomerDictionary, min_chunk: int | None = None
 ) -> list[list[Mention]]:
     """find_mentions of every text, in order, over the machine's cores: the look-up
     indexes are built first, here, so that every process shares them."""

@@ -21,6 +21,9 @@ from typing import Any
 
 from cx_settings import load_settings
 
+# Fewer items than this per process are not worth a fork (and the pickled results).
+MIN_CHUNK = 2_000
+
 _job: tuple[Callable[[Sequence[Any]], list[Any]], Sequence[Any]] | None = None
 
 
@@ -47,15 +50,16 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
 def chunked_map(
     task: Callable[[Sequence[Any]], list[Any]],
     items: Sequence[Any],
-    min_chunk: int = 2_000,
+    min_chunk: int | None = None,
     processes: int | None = None,
 ) -> list[Any]:
     """task(chunk) over contiguous chunks of items, concatenated in order. `task`
     maps a chunk to one result per item. It runs in forked children, which see the
     parent's memory as it was at the call (only the chunk bounds and the results
-    are pickled). Chunks under `min_chunk` items are not worth a process."""
+    are pickled). Chunks under `min_chunk` items (default MIN_CHUNK) are not worth a
+    process."""
     n = workers() if processes is None else processes
-    n = min(n, len(items) // max(1, min_chunk))
+    n = min(n, len(items) // max(1, MIN_CHUNK if min_chunk is None else min_chunk))
     if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return list(task(items))
     global _job

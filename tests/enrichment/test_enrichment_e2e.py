@@ -101,3 +101,50 @@ def test_daily_index_and_customer_sentiment(small_warehouse):
         keywords = con.execute("select count(*) from marts.fct_post_keywords_monthly").fetchone()[0]
     assert n_daily > 0 and n_posts == posts and bad == 0
     assert customers > 0 and keywords > 0
+
+
+def test_the_asset_links_and_scores_alike_when_forked_inside_a_dagster_step(
+    small_warehouse, tmp_path, monkeypatch
+):
+    # The small world is below the size that forks (identity/parallel.py MIN_CHUNK):
+    # here the text_enrichment asset re-scores and re-links every post of a copy of the
+    # shared warehouse with that size lowered, so its linking runs in forked children
+    # inside a Dagster step, and must give what the build's single process gave. (The
+    # children's signal handling, which once hung a medium build, is pinned in
+    # tests/identity/test_parallel.py.)
+    import shutil
+
+    import dagster as dg
+
+    from identity import parallel
+    from orchestration.assets.enrichment import enrichment_assets
+    from orchestration.definitions import defs
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(small_warehouse["db"], copy)
+    columns = {
+        "post_scores": "platform, post_id, lang, sentiment_score, sentiment_label, topic, topics",
+        "post_mentions": "platform, post_id, entity_type, customer_key, matched_text, method",
+    }
+
+    def rows(db):
+        with duckdb.connect(str(db), read_only=True) as con:
+            return {
+                t: sorted(con.execute(f"select {c} from enrichment.{t}").fetchall(), key=repr)
+                for t, c in columns.items()
+            }
+
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop schema enrichment cascade")
+    monkeypatch.setenv("CX_DUCKDB_PATH", str(copy))
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 50)
+    forks = []
+    real = parallel.ProcessPoolExecutor
+    monkeypatch.setattr(
+        parallel, "ProcessPoolExecutor", lambda *a, **k: forks.append(a) or real(*a, **k)
+    )
+    result = dg.materialize(enrichment_assets, resources={"warehouse": defs.resources["warehouse"]})
+    assert result.success
+    assert forks, "nothing ran in a forked process"
+    built = rows(small_warehouse["db"])
+    assert built["post_mentions"] and rows(copy) == built
