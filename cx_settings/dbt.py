@@ -27,6 +27,12 @@ from cx_settings import PROJECT_ROOT, Settings, dbt_vars, load_settings
 # Dagster sets this variable itself when it selects checks: that choice is kept.
 INDIRECT_SELECTION = "buildable"
 
+# What a build asks of dbt. Unit tests check the SQL against fixed inputs, not the
+# data: the same answer on every run, so a build does not pay for them (≈ 5 s of a
+# medium build; dbt's own advice). The test suite runs every one on a built warehouse
+# (tests/marts/test_dbt_unit_tests_e2e.py).
+BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
+
 
 def dbt_env(s: Settings) -> dict[str, str]:
     """What profiles.yml reads from the environment."""

@@ -11,6 +11,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from cx_settings import dbt as cx_dbt
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.dbt_project import cx_dbt_project, keep_partial_parse, profile_digest
 from orchestration.keys import source_asset_key
@@ -31,11 +32,6 @@ class CxDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
 
 
-# Unit tests check the SQL against fixed inputs, not the data: the same answer on
-# every run, so a build does not pay for them (≈ 5 s of a medium build; dbt's own
-# advice). The test suite runs every one on a built warehouse (tests/marts).
-BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
-
 translator = CxDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
@@ -46,7 +42,7 @@ translator = CxDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_
     pool=WRITER_POOL,
 )
 def cx_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    invocation = dbt.cli(BUILD_ARGS, context=context)
+    invocation = dbt.cli(list(cx_dbt.BUILD_ARGS), context=context)
     try:
         yield from invocation.stream()
     finally:

@@ -17,9 +17,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from cx_settings import dbt as cx_dbt
 from ingest import contract as c
 from ingest.loader import LEDGER
-from orchestration.assets.dbt import BUILD_ARGS
 from orchestration.settings import PROJECT_ROOT, env_path
 
 
@@ -52,7 +52,7 @@ def staging() -> dict:
     dbt = Path(sys.executable).parent / "cx-dbt"
     cmd = [
         str(dbt),
-        *BUILD_ARGS,
+        *cx_dbt.BUILD_ARGS,
         "--select",
         *LANDING_STAGING,
         "--profiles-dir",
@@ -169,7 +169,7 @@ def marts() -> dict:
     dbt = Path(sys.executable).parent / "cx-dbt"
     cmd = [
         str(dbt),
-        *BUILD_ARGS,
+        *cx_dbt.BUILD_ARGS,
         "--exclude",
         *LANDING_STAGING,
         "--profiles-dir",

@@ -1,4 +1,4 @@
-"""dbt's unit tests: a build leaves them out (orchestration/assets/dbt.py), so the
+"""dbt's unit tests: a build leaves them out (cx_settings/dbt.py BUILD_ARGS), so the
 suite runs every one, on the shared small warehouse."""
 
 from __future__ import annotations
