@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from identity import normalise as nz
+from identity import state
 from identity.config import MatchingConfig, load_config
 from identity.engine import (
     METHOD_CLERICAL,
@@ -245,15 +246,48 @@ def account_contact_keys(accounts: pd.DataFrame, contacts: pd.DataFrame) -> pd.S
     return pd.Series(lists, index=accounts.index, dtype=object)
 
 
+# What resolve_accounts reads: the accounts, and their contacts' emails and phones.
+ACCOUNT_INPUTS = (
+    """select source_system, account_id, account_name, credit_code, city, phone, website
+       from staging.stg_crm__accounts""",
+    "select source_system, account_id, email, phone from staging.stg_crm__contacts",
+)
+# What resolve_contacts reads: the contacts, and their accounts' customers as resolved.
+CONTACT_INPUTS = (
+    """select source_system, contact_id, account_id, full_name, email, phone
+       from staging.stg_crm__contacts""",
+    f"select source_system, account_id, customer_key, name_key from {ACCOUNT_CLUSTERS}",
+)
+
+
+def reuse_resolution(
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    digest: str,
+    clusters: str,
+    key_column: str,
+    registry: str,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The last resolution's statistics, its tables marked current, if it read the
+    same inputs (identity/state.py); else None."""
+    stats = state.reusable(con, entity, digest, [clusters, registry])
+    if stats is None:
+        return None
+    # Source freshness reads these: the resolution is as current as this run.
+    con.execute(f"update {clusters} set resolved_at = ?", [now])
+    con.execute(
+        f"""update {registry} set last_seen_at = ?
+            where status = 'active' and key in (select {key_column} from {clusters})""",
+        [now],
+    )
+    return {**stats, "reused": True, "seconds_training": 0.0, "seconds_predict": 0.0}
+
+
 def read_account_features(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every staged CRM account as loaded, and its account_features (with its contacts)."""
-    accounts = con.execute(
-        """select source_system, account_id, account_name, credit_code, city, phone, website
-           from staging.stg_crm__accounts"""
-    ).df()
-    contacts = con.execute(
-        "select source_system, account_id, email, phone from staging.stg_crm__contacts"
-    ).df()
+    accounts = con.execute(ACCOUNT_INPUTS[0]).df()
+    contacts = con.execute(ACCOUNT_INPUTS[1]).df()
     return accounts, account_features(accounts, contacts)
 
 
@@ -505,6 +539,12 @@ def resolve_accounts(
     entity = cfg["accounts"]
     ensure_schema(con)
     now = datetime.now(UTC).replace(tzinfo=None)
+    digest = state.inputs_digest(con, entity.name, cfg, list(ACCOUNT_INPUTS))
+    reused = reuse_resolution(
+        con, entity.name, digest, ACCOUNT_CLUSTERS, "customer_key", CUSTOMER_KEYS, now
+    )
+    if reused is not None:
+        return reused
     accounts, features = read_account_features(con)
     result = link(
         {"accounts": features},
@@ -569,19 +609,15 @@ def resolve_accounts(
     write_review(con, entity.name, review)
     stats = {**result.stats, "customers": int(out["customer_key"].nunique())}
     stats["review_queue"] = len(review)
+    state.record(con, entity.name, digest, stats, now)
     return stats
 
 
 def read_contact_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """contact_features of every staged CRM contact, with its account's customer as
     resolved (identity.account_clusters)."""
-    contacts = con.execute(
-        """select source_system, contact_id, account_id, full_name, email, phone
-           from staging.stg_crm__contacts"""
-    ).df()
-    account_keys = con.execute(
-        f"select source_system, account_id, customer_key, name_key from {ACCOUNT_CLUSTERS}"
-    ).df()
+    contacts = con.execute(CONTACT_INPUTS[0]).df()
+    account_keys = con.execute(CONTACT_INPUTS[1]).df()
     return contact_features(contacts, account_keys)
 
 
@@ -596,6 +632,12 @@ def resolve_contacts(
     entity = cfg["contacts"]
     ensure_schema(con)
     now = datetime.now(UTC).replace(tzinfo=None)
+    digest = state.inputs_digest(con, entity.name, cfg, list(CONTACT_INPUTS))
+    reused = reuse_resolution(
+        con, entity.name, digest, CONTACT_CLUSTERS, "person_key", PERSON_KEYS, now
+    )
+    if reused is not None:
+        return reused
     if features is None:
         features = read_contact_features(con)
     result = link(
@@ -639,6 +681,7 @@ def resolve_contacts(
     write_review(con, entity.name, review)
     stats = {**result.stats, "persons": int(out["person_key"].nunique())}
     stats["review_queue"] = len(review)
+    state.record(con, entity.name, digest, stats, now)
     return stats
 
 

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.keys import identity_asset_key
 from simworld.scoring import identity as ev
 from tests.conftest import customer_keys
 from tests.pipeline import run_build, warehouse_env
@@ -67,6 +68,8 @@ def one_more_crm_file(built, small_warehouse, tmp_path_factory):
     with warehouse_env(data) as env, dg.instance_for_test() as instance:
         third = run_build(instance)
         assert third.success
+        # The CRM changed: resolved again, not reused.
+        assert _identity_metadata(third, "account_clusters")["reused"] is False
         with duckdb.connect(env["CX_DUCKDB_PATH"], read_only=True) as con:
             keys_third = customer_keys(con)
     yield {
@@ -93,6 +96,27 @@ def test_rerun_on_the_same_data_keeps_every_customer_key(built):
     merged = first.merge(second, on=["source_system", "account_id"], suffixes=("_1", "_2"))
     assert len(merged) == len(first) == len(second)
     assert (merged["customer_key_1"] == merged["customer_key_2"]).all()
+
+
+def _identity_metadata(result, table: str) -> dict:
+    (materialization,) = [
+        m
+        for m in result.asset_materializations_for_node("identity_resolution")
+        if m.asset_key == identity_asset_key(table)
+    ]
+    return {k: v.value for k, v in materialization.metadata.items()}
+
+
+def test_a_rerun_on_unchanged_crm_data_reuses_the_account_and_contact_resolutions(
+    small_warehouse,
+):
+    for table in ("account_clusters", "contact_clusters"):
+        first = _identity_metadata(small_warehouse["first"], table)
+        second = _identity_metadata(small_warehouse["second"], table)
+        assert first["reused"] is False and second["reused"] is True, (table, first, second)
+        # Reused, not re-derived: the same statistics as the run that resolved.
+        assert second["clusters"] == first["clusters"], table
+        assert second["records"] == first["records"], table
 
 
 @pytest.mark.slow

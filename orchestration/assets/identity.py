@@ -125,6 +125,8 @@ def identity_resolution(
             "customers": accounts["customers"],
             "review_queue": accounts["review_queue"],
             "model_trained": accounts["model_trained"],
+            # Inputs unchanged since the last resolution: its tables kept (identity/state.py).
+            "reused": bool(accounts.get("reused", False)),
             "details": _md_stats(accounts),
         },
         "customer_keys": {"active_customers": accounts["customers"]},
@@ -135,6 +137,7 @@ def identity_resolution(
             "clusters": contacts["clusters"],
             "persons": contacts["persons"],
             "review_queue": contacts["review_queue"],
+            "reused": bool(contacts.get("reused", False)),
             "details": _md_stats(contacts),
         },
         "person_keys": {"active_persons": contacts["persons"]},

@@ -306,6 +306,23 @@ def build() -> dict:
     return {"mart_tables": marts}
 
 
+def day() -> dict:
+    """One `build_warehouse` run on a built warehouse that has just received the latest
+    batch of files (tests/benchmarks/day.py prepared both)."""
+    from tests.benchmarks import day as day_bench
+
+    data = env_path("CX_DATA_DIR")
+    day_bench.build(data)
+    batch = [p.as_posix() for p in day_bench.latest_batch(data / "landing")]
+    with duckdb.connect(str(env_path("CX_DUCKDB_PATH")), read_only=True) as con:
+        files, rows = con.execute(
+            f"select count(*), sum(rows_loaded) from {LEDGER} "
+            "where status = 'loaded' and list_contains(?, file_path)",
+            [batch],
+        ).fetchone()
+    return {"files_loaded": files, "rows_in": rows}
+
+
 def _read_text_table(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Rows of one landing file read into DuckDB as text, nothing else (bad rows
     skipped: the floor is the cost of reading, not of judging)."""
@@ -381,6 +398,7 @@ STAGES = {
     "metricflow": metricflow,
     "build": build,
     "floor": floor,
+    "day": day,
 }
 
 if __name__ == "__main__":
