@@ -51,15 +51,20 @@ def _copy(src: Path, dst: Path, rel: Path) -> None:
 def build(data: Path) -> None:
     """One `build_warehouse` run as `make run` starts it, on the data dir `data`."""
     run_env = {**os.environ, **env(data), "CX_LANDING_SETTLE_SECONDS": "0"}
-    with tempfile.TemporaryDirectory() as home:
+    log = data / "logs" / "bench-build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as home, log.open("w") as out:
         shutil.copy(PROJECT_ROOT / ".dagster_home" / "dagster.yaml", Path(home) / "dagster.yaml")
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "orchestration.build"],
-            check=True,
+            check=False,
             cwd=PROJECT_ROOT,
             env={**run_env, "DAGSTER_HOME": home},
-            stdout=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
+    if done.returncode != 0:
+        raise SystemExit(f"build failed (exit code {done.returncode}); its log: {log}")
 
 
 def env(data: Path) -> dict[str, str]:
