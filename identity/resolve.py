@@ -685,6 +685,52 @@ def resolve_contacts(
     return stats
 
 
+COMPANY_NAME_PARTS = f"{SCHEMA}.company_name_parts"
+_NAME_PARTS = ["name_clean", "name_core", "name_key", "name_industry", "name_script", "name_body"]
+
+
+def remembered_company_names(con: duckdb.DuckDBPyConnection, names: pd.Series) -> pd.DataFrame:
+    """nz.company_names(names) (no city), each distinct name parsed once across runs:
+    the parts are kept in identity.company_name_parts under the code version that
+    made them (identity/state.py), so an hourly build parses only the names its new
+    survey responses bring. The same frame as nz.company_names gives."""
+    version = state.code_version()
+    con.execute(
+        f"""create table if not exists {COMPANY_NAME_PARTS} (
+            code_version varchar not null, name varchar not null,
+            {", ".join(f"{c} varchar" for c in _NAME_PARTS)})"""
+    )
+    con.execute(f"delete from {COMPANY_NAME_PARTS} where code_version <> ?", [version])
+    wanted = pd.DataFrame({"name": names.astype("string")})
+    con.register("_names_wanted", wanted.dropna().drop_duplicates())
+    try:
+        missing = con.execute(
+            f"""select w.name from _names_wanted w
+                where not exists (select 1 from {COMPANY_NAME_PARTS} k where k.name = w.name)"""
+        ).df()["name"]
+        if len(missing):
+            parsed = nz.company_names(missing.astype("string").reset_index(drop=True))
+            con.register(
+                "_names_parsed", parsed.assign(name=missing.to_numpy(), code_version=version)
+            )
+            try:
+                con.execute(
+                    f"""insert into {COMPANY_NAME_PARTS}
+                        select code_version, name, {", ".join(_NAME_PARTS)} from _names_parsed"""
+                )
+            finally:
+                con.unregister("_names_parsed")
+        known = con.execute(
+            f"""select k.name, {", ".join(f"k.{c}" for c in _NAME_PARTS)}
+                from {COMPANY_NAME_PARTS} k semi join _names_wanted w on k.name = w.name"""
+        ).df()
+    finally:
+        con.unregister("_names_wanted")
+    out = wanted.merge(known.astype("string"), on="name", how="left")
+    out.index = names.index
+    return out[_NAME_PARTS].astype("string")
+
+
 def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Survey responses with the evidence about who answered: their own fields,
     else their invitation's, and the customer of the order they are about."""
@@ -707,7 +753,7 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """
     ).df()
     people = person_features(df["respondent_name"])
-    company = nz.company_names(df["respondent_company_name"])
+    company = remembered_company_names(con, df["respondent_company_name"])
     return pd.DataFrame(
         {
             "record_id": ("resp" + SEP + df["response_id"].astype("string")),

@@ -93,3 +93,37 @@ def test_a_changed_setting_resolves_again(con, monkeypatch):
     digest = _digest(con)
     monkeypatch.setenv("CX_RETRAIN_WHEN_RECORDS_GROW_BY", "0.75")
     assert _digest(con, load_config()) != digest
+
+
+def test_remembered_company_names_equal_parsing_them_and_parse_each_name_once(con, monkeypatch):
+    import pandas as pd
+
+    from identity import normalise as nz
+    from identity import resolve
+
+    names = pd.Series(
+        [
+            "上海能源科技有限公司",
+            None,
+            "Shanghai Energy Tech Co., Ltd.",
+            "上海能源科技有限公司",
+            "  ",
+        ],
+        index=[10, 11, 12, 13, 14],
+        dtype="string",
+    )
+    assert resolve.remembered_company_names(con, names).equals(
+        nz.company_names(names)[resolve._NAME_PARTS]
+    )
+    parsed: list[int] = []
+    real = nz.company_names
+
+    def counting(values, cities=None):
+        parsed.append(len(values))
+        return real(values, cities)
+
+    monkeypatch.setattr(nz, "company_names", counting)
+    more = pd.Series(["上海能源科技有限公司", "北京汽车零部件有限公司"], dtype="string")
+    again = resolve.remembered_company_names(con, more)
+    assert parsed == [1]  # only the name not seen before
+    assert again.equals(real(more)[resolve._NAME_PARTS])
