@@ -15,6 +15,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -23,6 +24,10 @@ from cx_settings import load_settings
 
 # Fewer items than this per process are not worth a fork (and the pickled results).
 MIN_CHUNK = 2_000
+# A thread that imports libraries ahead of the step needing them (orchestration/build.py).
+# A fork while it holds an import lock would leave the child a lock nobody releases:
+# chunked_map waits for it first.
+PRELOAD_THREAD = "cx-preload"
 
 _job: tuple[Callable[[Sequence[Any]], list[Any]], Sequence[Any]] | None = None
 
@@ -64,6 +69,9 @@ def chunked_map(
         return list(task(items))
     global _job
     _job = (task, items)
+    for thread in threading.enumerate():
+        if thread.name == PRELOAD_THREAD:
+            thread.join()
     # A forked child holds copies of objects other threads (DuckDB's, Splink's) were
     # changing at the fork; the cyclic collector walks every object and crashed on
     # them (medium build, SIGSEGV while collecting). The children's work frees its

@@ -21,7 +21,9 @@ by that group), so the warehouse, snapshot and logs are not world-readable.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
+import importlib
 import os
 import re
 import sys
@@ -34,6 +36,7 @@ from pathlib import Path
 import dagster as dg
 
 from cx_settings import load_settings
+from identity.parallel import PRELOAD_THREAD
 
 POOL = "duckdb_writer"
 PID_TAG = "cx/build_pid"
@@ -125,6 +128,23 @@ def wait_for_warehouse(path: Path, timeout: float = 3600) -> None:
             time.sleep(2)
 
 
+# Imported in the background while the first steps work in DuckDB (which releases the
+# GIL): Great Expectations alone takes 3-5 s to import, and only the checks step needs it.
+PRELOAD_MODULES = ("great_expectations",)
+
+
+def preload(modules: tuple[str, ...] = PRELOAD_MODULES) -> threading.Thread:
+    def run() -> None:
+        for name in modules:
+            # A failed import is reported by the step that needs the module.
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    thread = threading.Thread(target=run, name=PRELOAD_THREAD, daemon=True)
+    thread.start()
+    return thread
+
+
 def apply_umask() -> None:
     os.umask(0o027 if load_settings().operations.file_group else 0o077)
 
@@ -200,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_warehouse(settings.paths.duckdb_path)
         from orchestration.definitions import defs
 
+        preload()
         tag = str(os.getpid())
         progress = Progress(instance, tag)
         progress.start()

@@ -88,3 +88,14 @@ def test_sensor_requests_a_run_for_new_files_then_stays_quiet(tmp_path):
             assert "crm/contacts/b.csv" in json.loads(third.cursor)
     finally:
         os.environ.pop("CX_LANDING_DIR")
+
+
+def test_the_background_preload_imports_and_never_raises():
+    import sys
+
+    from orchestration.build import preload
+
+    sys.modules.pop("colorsys", None)
+    preload(("no_such_module_cx", "colorsys")).join(timeout=30)
+    # The missing module did not stop the one after it.
+    assert "colorsys" in sys.modules

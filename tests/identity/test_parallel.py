@@ -85,3 +85,24 @@ def test_children_stop_on_sigterm_even_when_the_parent_holds_it_back():
 
 def _pid_and_handler(values):
     return [(os.getpid(), signal.getsignal(signal.SIGTERM)) for _ in values]
+
+
+def test_a_fork_waits_for_the_background_import_thread_to_finish():
+    import threading
+    import time
+
+    from identity.parallel import PRELOAD_THREAD
+
+    finished = threading.Event()
+
+    def slow_import() -> None:
+        time.sleep(0.5)
+        finished.set()
+
+    thread = threading.Thread(target=slow_import, name=PRELOAD_THREAD, daemon=True)
+    thread.start()
+    assert chunked_map(_squares, list(range(6)), min_chunk=1, processes=2) == [
+        v * v for v in range(6)
+    ]
+    # Joined before forking: a child never starts while the import may hold a lock.
+    assert finished.is_set() and not thread.is_alive()
