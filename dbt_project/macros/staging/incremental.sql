@@ -13,6 +13,16 @@
     - its code changed: the model's SQL, a macro it calls, or the local time zone
       its timestamps are read in (cx_code_version, kept in the table's comment). -#}
 
+{#- The config of each of these models; `keys`: its record key. -#}
+{% macro cx_incremental_staging_config(keys) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='cx_replace_keys',
+        unique_key=keys,
+        post_hook="{{ cx_mark_code_version() }}",
+    ) }}
+{%- endmacro %}
+
 {% macro cx_raw_since_last_build() -%}
     {%- if is_incremental() %}
     where _loaded_at > (

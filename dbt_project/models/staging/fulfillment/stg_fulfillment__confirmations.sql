@@ -1,16 +1,5 @@
-{#- A table, not a view like the other staging models: the largest sources are read
-    by several models and a dozen tests each, and a view would re-cast every text
-    column of the raw rows for each of them (≈ 1 s per read for 1 M orders).
-    Incremental: a build casts only the rows loaded since the last one
-    (macros/staging/incremental.sql). -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='cx_replace_keys',
-        unique_key=['source_system', 'confirmation_id'],
-        post_hook="{{ cx_mark_code_version() }}",
-    )
-}}
+{#- Incremental table (macros/staging/incremental.sql), like the orders. -#}
+{{ cx_incremental_staging_config(['source_system', 'confirmation_id']) }}
 
 with
 
