@@ -31,19 +31,24 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- Whether a row of `staged` has the key of a row of `arrived_relation` (NULL-safe). -#}
+{% macro cx_key_arrived(arrived_relation, key_columns) -%}
+    exists (
+        select 1 from {{ arrived_relation }} as arrived
+        where
+        {%- for key in key_columns %}
+            arrived.{{ key }} is not distinct from staged.{{ key }}{{ " and" if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
 {#- The arrived rows and, for every record they touch, the version already staged. -#}
 {% macro cx_with_staged_versions(relation, key_columns) -%}
     select * from {{ relation }}
     {%- if is_incremental() %}
     union all
     select * from {{ this }} as staged
-    where exists (
-        select 1 from {{ relation }} as arrived
-        where
-        {%- for key in key_columns %}
-            arrived.{{ key }} is not distinct from staged.{{ key }}{{ " and" if not loop.last }}
-        {%- endfor %}
-    )
+    where {{ cx_key_arrived(relation, key_columns) }}
     {%- endif %}
 {%- endmacro %}
 
@@ -57,31 +62,33 @@
     {%- set keys = [keys] if keys is string else keys -%}
     {%- set columns = get_quoted_csv(arg_dict["dest_columns"] | map(attribute="name")) -%}
     delete from {{ target }} as staged
-    where exists (
-        select 1 from {{ source }} as arrived
-        where
-        {%- for key in keys %}
-            arrived.{{ key }} is not distinct from staged.{{ key }}{{ " and" if not loop.last }}
-        {%- endfor %}
-    );
+    where {{ cx_key_arrived(source, keys) }};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}
 {%- endmacro %}
 
-{#- The code a staged table was built by: its SQL, every macro it calls (and they
-    call), and the time zone local timestamps are read in. -#}
+{#- The code a staged table was built by: its SQL, every macro of this project it
+    calls (and they call, and the adapter variants they dispatch to), the dbt version
+    (dbt's own macros), and the time zone local timestamps are read in. (`graph` has
+    no macros: they are found by name in the rendering context.) -#}
 {% macro cx_code_version(node) -%}
     {%- set seen = [] -%}
     {%- set pending = node.depends_on.macros | list -%}
-    {%- set parts = [node.raw_code, var("cx_local_timezone")] -%}
+    {%- set parts = [node.raw_code, var("cx_local_timezone"), dbt_version] -%}
     {#- Jinja has no while loop: a bounded for over a growing list. -#}
     {%- for _ in range(1000) -%}
         {%- if pending -%}
-            {%- set name = pending.pop(0) -%}
-            {%- if name not in seen and name in graph.macros -%}
-                {%- do seen.append(name) -%}
-                {%- do parts.append(graph.macros[name].macro_sql) -%}
-                {%- do pending.extend(graph.macros[name].depends_on.macros) -%}
+            {%- set unique_id = pending.pop(0) -%}
+            {%- set name = unique_id.split(".")[-1] -%}
+            {%- if unique_id not in seen and unique_id.split(".")[1] == project_name -%}
+                {%- do seen.append(unique_id) -%}
+                {%- for candidate in [name, "default__" ~ name, adapter.type() ~ "__" ~ name] -%}
+                    {%- set generator = context.get(candidate) -%}
+                    {%- if generator is not none and generator.macro is defined -%}
+                        {%- do parts.append(candidate ~ "\n" ~ generator.macro.macro_sql) -%}
+                        {%- do pending.extend(generator.macro.depends_on.macros) -%}
+                    {%- endif -%}
+                {%- endfor -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
