@@ -23,6 +23,9 @@
     ) }}
 {%- endmacro %}
 
+{#- New rows by their load time: a build's loads all end before its dbt step runs, so
+    every row loaded since the last pass is later than any row that pass staged (a row
+    that lost to a staged version is not there, and is read again: harmless). -#}
 {% macro cx_raw_since_last_build() -%}
     {%- if is_incremental() %}
     where _loaded_at > (
