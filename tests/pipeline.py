@@ -171,3 +171,21 @@ def mart_rows(db: Path | str, by_cluster: bool = False) -> dict[str, list]:
                 key=repr,
             )
         return out
+
+
+def run_dbt(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """One `cx-dbt` invocation from the project root with the warehouse env `env`;
+    fails the test, with dbt's output, if dbt fails."""
+    from cx_settings import dbt as cx_dbt
+    from orchestration.settings import PROJECT_ROOT
+
+    proc = subprocess.run(
+        [cx_dbt.executable(), *args],
+        env={**os.environ, **env},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    return proc

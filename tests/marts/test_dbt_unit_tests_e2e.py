@@ -4,14 +4,11 @@ suite runs every one, on the shared small warehouse."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 
 import pytest
 
-from cx_settings import dbt as cx_dbt
-from orchestration.settings import PROJECT_ROOT
+from tests.pipeline import run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -35,15 +32,10 @@ def test_every_dbt_unit_test_passes_on_the_built_warehouse(small_warehouse, tmp_
     # The fixture's parse of this profile: dbt parses only what changed since.
     parsed = small_warehouse["data"].parent / "dbt_target" / "partial_parse.msgpack"
     shutil.copyfile(parsed, target / parsed.name)
-    proc = subprocess.run(
-        [cx_dbt.executable(), "test", "--select", "test_type:unit", "--target-path", str(target)],
-        env={**os.environ, **small_warehouse["env"]},
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    run_dbt(
+        ["test", "--select", "test_type:unit", "--target-path", str(target)],
+        small_warehouse["env"],
     )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     manifest = json.loads((target / "manifest.json").read_text())
     results = [
         r

@@ -6,18 +6,15 @@ on a private copy, about 40 s beside the shared build: slow tier, which CI runs.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from cx_settings import dbt as cx_dbt
 from ingest.retract import retract
-from orchestration.settings import PROJECT_ROOT
+from tests.pipeline import run_dbt
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -52,24 +49,8 @@ def copy(small_warehouse, workdir) -> dict:
 
 
 def _run(copy: dict, *args: str) -> str:
-    proc = subprocess.run(
-        [
-            cx_dbt.executable(),
-            "run",
-            "--select",
-            *INCREMENTAL,
-            "--target-path",
-            str(copy["target"]),
-            *args,
-        ],
-        env={**os.environ, **copy["env"]},
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    return proc.stdout
+    target = ["--target-path", str(copy["target"])]
+    return run_dbt(["run", "--select", *INCREMENTAL, *target, *args], copy["env"]).stdout
 
 
 def _rebuilt(log: str) -> dict[str, str]:
