@@ -37,6 +37,7 @@ import dagster as dg
 
 from cx_settings import load_settings
 from identity.parallel import PRELOAD_THREAD
+from orchestration.instance import open_instance
 
 POOL = "duckdb_writer"
 PID_TAG = "cx/build_pid"
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     # The instance from the setting (DAGSTER_HOME overrides it), opened directly:
     # nothing is exported to the environment.
     home = settings.paths.dagster_home
-    with build_lock(home), dg.DagsterInstance.from_config(str(home)) as instance:
+    with build_lock(home), open_instance(home) as instance:
         for line in recover_dead_runs(instance):
             say(f"recovered: {line}")
         wait_for_warehouse(settings.paths.duckdb_path)

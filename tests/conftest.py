@@ -136,15 +136,13 @@ def small_warehouse(request, tmp_path_factory):
     pays for one build. Modules that change landing files build their own.
     Parallel runs keep every module that names it on the worker that builds it.
     """
-    import dagster as dg
-
-    from tests.pipeline import generate, run_build, warehouse_env
+    from tests.pipeline import build_instance, generate, run_build, warehouse_env
 
     _check_small_warehouse_scope(request.config)
     root = tmp_path_factory.mktemp("small")
     data = root / "data"
     shared = _shared_snapshot_dir(tmp_path_factory)
-    with warehouse_env(data) as env, dg.instance_for_test() as instance:
+    with warehouse_env(data) as env, build_instance() as instance:
         with _snapshot_lock(shared):  # held until the snapshot is shared: see small_snapshot
             parse_cache = ParseCache(root / "dbt_target")
             parse_cache.start()  # beside the generator: both are subprocesses

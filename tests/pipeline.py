@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.instance import instance_overrides
 from orchestration.settings import PROJECT_ROOT
 
 
@@ -66,6 +67,16 @@ def warehouse_env(data_dir: Path) -> Iterator[dict[str, str]]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextmanager
+def build_instance() -> Iterator[dg.DagsterInstance]:
+    """A throw-away Dagster instance (instance_for_test, which points DAGSTER_HOME at its
+    temporary directory) with the project's event log storage, never syncing to disk:
+    nothing in it has to survive a power cut, and a build's events cost a third."""
+    overrides = instance_overrides({"env": "DAGSTER_HOME"}, synchronous="off")
+    with dg.instance_for_test(overrides=overrides) as instance:
+        yield instance
 
 
 def run_build(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:

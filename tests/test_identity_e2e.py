@@ -5,7 +5,6 @@ on a private copy, after adding one CRM file."""
 import importlib.util
 import shutil
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from orchestration.keys import identity_asset_key
 from simworld.scoring import identity as ev
 from tests.conftest import customer_keys
-from tests.pipeline import run_build, warehouse_env
+from tests.pipeline import build_instance, run_build, warehouse_env
 
 pytestmark = [
     pytest.mark.e2e,
@@ -65,7 +64,7 @@ def one_more_crm_file(built, small_warehouse, tmp_path_factory):
         if col in fresh:
             fresh[col] = ""
     pd.concat([known, fresh]).to_csv(landing / "zz_new_crm.csv", index=False)
-    with warehouse_env(data) as env, dg.instance_for_test() as instance:
+    with warehouse_env(data) as env, build_instance() as instance:
         third = run_build(instance)
         assert third.success
         # The CRM changed: resolved again, not reused.

@@ -21,12 +21,18 @@ import os
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.pipeline import copy_operational, mart_rows, run_build, run_failures, warehouse_env
+from tests.pipeline import (
+    build_instance,
+    copy_operational,
+    mart_rows,
+    run_build,
+    run_failures,
+    warehouse_env,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -87,7 +93,7 @@ def test_files_arriving_in_shuffled_batches_give_the_marts_of_loading_them_at_on
     with (
         warehouse_env(root),
         pytest.MonkeyPatch.context() as mp,
-        dg.instance_for_test() as instance,
+        build_instance() as instance,
     ):
         # A stored match model is kept until the records grow by half (setting
         # identity.retrain_when_records_grow_by): its weights come from the records

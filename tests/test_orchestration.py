@@ -13,6 +13,7 @@ from orchestration.definitions import defs
 from orchestration.keys import raw_asset_key
 from orchestration.sensors import changed_files, landing_files_sensor, run_key_for
 from tests.conftest import write
+from tests.pipeline import build_instance
 
 
 def _graph() -> dg.AssetGraph:
@@ -66,7 +67,7 @@ def test_sensor_requests_a_run_for_new_files_then_stays_quiet(tmp_path):
     write(landing, "crm/accounts/a.csv", "source_system\n")
     os.environ["CX_LANDING_DIR"] = str(landing)
     try:
-        with dg.instance_for_test() as instance:
+        with build_instance() as instance:
             ctx = dg.build_sensor_context(
                 instance=instance, resources={"warehouse": defs.resources["warehouse"]}
             )

@@ -16,7 +16,6 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
@@ -25,7 +24,7 @@ from orchestration.assets.publish import PUBLISH_KEY
 from orchestration.publishing import read_manifest
 from quality.ledger import ledger_imbalances
 from tests.fixed_data_dir import FixedDataDir
-from tests.pipeline import run_build, run_failures, warehouse_env
+from tests.pipeline import build_instance, run_build, run_failures, warehouse_env
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +50,7 @@ def sample_build(tmp_path_factory):
     fixed.prepare()
     with fixed.fresh() as data:
         shutil.copytree(SAMPLE, data / "landing")
-        with warehouse_env(data) as env, dg.instance_for_test() as instance:
+        with warehouse_env(data) as env, build_instance() as instance:
             result = run_build(instance)
         yield {"data": data, "env": env, "result": result}
 

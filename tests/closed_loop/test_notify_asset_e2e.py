@@ -14,6 +14,7 @@ import pytest
 from orchestration.assets.notify import alert_notifications
 from orchestration.assets.publish import PUBLISH_KEY
 from tests.closed_loop.conftest import _Hook, _Smtp
+from tests.pipeline import build_instance
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +54,7 @@ def test_the_build_pushes_new_detractors_and_breaches_once(
     }.items():
         monkeypatch.setenv(name, value)
 
-    with dg.instance_for_test() as instance:
+    with build_instance() as instance:
         first = _run(instance)
         assert first["new_detractor"] > 0 and first["sla_breach"] > 0
         assert first["deliveries_failed"] == 0
@@ -95,7 +96,7 @@ def test_a_channel_that_is_down_is_recorded_and_retried(
     monkeypatch.setenv("CX_ALERT_STORE", str(store))
     monkeypatch.setenv("CX_NOTIFY_WINDOW_HOURS", str(24 * 3000))
     monkeypatch.setenv("CX_NOTIFY_WEBHOOKS", json.dumps({"dingtalk": "http://127.0.0.1:9/down"}))
-    with dg.instance_for_test() as instance:
+    with build_instance() as instance:
         down = _run(instance)
         assert down["deliveries_failed"] == down["messages_due"] > 0
         assert down["deliveries_sent"] == 0

@@ -14,7 +14,7 @@ import pytest
 from dashboard import queries as q
 from orchestration.alert_store import read_store
 from tests.dashboard.test_browser_e2e import ARTIFACTS, _sign_in, _start, _stop, browser  # noqa: F401
-from tests.pipeline import generate, run_build, warehouse_env
+from tests.pipeline import build_instance, generate, run_build, warehouse_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -85,11 +85,9 @@ def test_alerts_resolved_in_the_browser_are_resolved_after_the_next_build(
     tmp_path,
     monkeypatch,
 ):
-    import dagster as dg
-
     data = tmp_path / "data"
     generate(data)
-    with warehouse_env(data) as env, dg.instance_for_test() as instance:
+    with warehouse_env(data) as env, build_instance() as instance:
         assert run_build(instance).success
         for name, value in env.items():
             monkeypatch.setenv(name, value)

@@ -24,7 +24,6 @@ import os
 import time
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
@@ -34,7 +33,7 @@ from orchestration.publishing import read_manifest
 from quality.ledger import ledger_imbalances
 from tests.fixed_data_dir import FixedDataDir
 from tests.fuzz.strategies import CONTRACT, ID, TEXT, LandingSet, landing_sets, sort_rows
-from tests.pipeline import run_build, run_failures, warehouse_env
+from tests.pipeline import build_instance, run_build, run_failures, warehouse_env
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +60,7 @@ def build_and_check(landing: LandingSet, fuzz: FixedDataDir) -> None:
     with fuzz.fresh() as data:
         landing.write(data / "landing")
         started = time.perf_counter()
-        with warehouse_env(data) as env, dg.instance_for_test() as instance:
+        with warehouse_env(data) as env, build_instance() as instance:
             result = run_build(instance)
         BUILD_SECONDS.append(time.perf_counter() - started)
         note(f"build took {BUILD_SECONDS[-1]:.1f} s")

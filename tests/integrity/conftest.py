@@ -7,13 +7,11 @@ import pytest
 
 
 def _build(tmp_path_factory, name: str, manipulation: str) -> dict:
-    import dagster as dg
-
-    from tests.pipeline import generate, run_build, warehouse_env
+    from tests.pipeline import build_instance, generate, run_build, warehouse_env
 
     data = tmp_path_factory.mktemp(name) / "data"
     generate(data, manipulation=manipulation)
-    with warehouse_env(data) as env, dg.instance_for_test() as instance:
+    with warehouse_env(data) as env, build_instance() as instance:
         result = run_build(instance)
     return {"data": data, "db": env["CX_DUCKDB_PATH"], "result": result}
 

@@ -25,7 +25,7 @@ import pytest
 
 from orchestration.assets.publish import PUBLISH_KEY
 from orchestration.settings import PROJECT_ROOT
-from tests.pipeline import run_build, warehouse_env
+from tests.pipeline import build_instance, run_build, warehouse_env
 
 pytestmark = pytest.mark.e2e
 
@@ -103,7 +103,7 @@ def own_warehouse(small_warehouse, tmp_path_factory):
     """A private copy of the small warehouse (landing, warehouse file, snapshot)."""
     data = tmp_path_factory.mktemp("publish") / "data"
     shutil.copytree(small_warehouse["data"], data)
-    with warehouse_env(data) as env, dg.instance_for_test() as instance:
+    with warehouse_env(data) as env, build_instance() as instance:
         yield {
             "data": data,
             "env": env,

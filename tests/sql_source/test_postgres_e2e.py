@@ -20,7 +20,7 @@ import yaml
 
 from ingest import contract as c
 from ingest.sql_source import EXTRACTIONS
-from tests.pipeline import copy_operational, run_failures, warehouse_env
+from tests.pipeline import build_instance, copy_operational, run_failures, warehouse_env
 from tests.sql_source.support import (
     SQL_TABLES,
     fill_source_database,
@@ -70,7 +70,7 @@ def from_postgres(small_warehouse, tmp_path_factory):
         mp.setenv("CX_TEST_PG_PORT", str(pg.port))
         try:
             defs_module = _reload_definitions()
-            with warehouse_env(data) as env, dg.instance_for_test() as instance:
+            with warehouse_env(data) as env, build_instance() as instance:
                 result = defs_module.defs.resolve_job_def("build_warehouse").execute_in_process(
                     instance=instance, raise_on_error=False
                 )

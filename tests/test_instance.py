@@ -1,0 +1,88 @@
+"""The build's Dagster instance: the project's dagster.yaml gives the fewer-syncs event
+log, whose files a stock Dagster storage reads."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import dagster as dg
+import pytest
+from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log import SqliteEventLogStorage
+
+from orchestration.instance import (
+    FewerSyncsSqliteEventLogStorage,
+    event_log_dir,
+    instance_overrides,
+    open_instance,
+)
+from orchestration.settings import PROJECT_ROOT
+from tests.pipeline import build_instance
+
+SYNC_LEVEL = {"off": 0, "normal": 1, "full": 2, "extra": 3}
+
+
+def _materialization(run_id: str, key: str) -> EventLogEntry:
+    event = DagsterEvent(
+        event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+        job_name="j",
+        event_specific_data=StepMaterializationData(dg.AssetMaterialization(asset_key=key)),
+    )
+    return EventLogEntry(
+        error_info=None,
+        level=10,
+        user_message="",
+        run_id=run_id,
+        timestamp=time.time(),
+        dagster_event=event,
+    )
+
+
+def _synchronous(storage: SqliteEventLogStorage, run_id: str) -> int:
+    with storage.run_connection(run_id) as conn:
+        return conn.exec_driver_sql("pragma synchronous").scalar()
+
+
+def test_the_project_instance_stores_events_with_normal_sync_where_a_stock_storage_reads_them(
+    tmp_path,
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / ".dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    with open_instance(home) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, FewerSyncsSqliteEventLogStorage)
+        for i in range(3):
+            storage.store_event(_materialization("run-a", f"asset_{i}"))
+        assert _synchronous(storage, "run-a") == SYNC_LEVEL["normal"]
+        latest = instance.get_latest_materialization_event(dg.AssetKey("asset_2"))
+        assert latest is not None and latest.run_id == "run-a"
+
+    stock = SqliteEventLogStorage(event_log_dir(home))
+    try:
+        assert len(stock.get_logs_for_run("run-a")) == 3
+        assert _synchronous(stock, "run-a") == SYNC_LEVEL["full"]  # the setting is per connection
+    finally:
+        stock.dispose()
+
+
+def test_a_home_without_the_project_storage_keeps_dagsters_default(tmp_path):
+    with open_instance(tmp_path) as instance:
+        assert type(instance.event_log_storage) is SqliteEventLogStorage
+
+
+def test_test_instances_do_not_sync():
+    with build_instance() as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, FewerSyncsSqliteEventLogStorage)
+        storage.store_event(_materialization("run-b", "x"))
+        assert _synchronous(storage, "run-b") == SYNC_LEVEL["off"]
+
+
+def test_an_unknown_sync_level_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="synchronous must be one of"):
+        FewerSyncsSqliteEventLogStorage(str(tmp_path), synchronous="sometimes")
+    config = instance_overrides(tmp_path, "full")["event_log_storage"]["config"]
+    assert config == {"dagster_home": str(tmp_path), "synchronous": "full"}
