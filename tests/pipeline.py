@@ -186,7 +186,11 @@ def mart_rows(db: Path | str, by_cluster: bool = False) -> dict[str, list]:
 
 def run_dbt(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     """One `cx-dbt` invocation from the project root with the warehouse env `env`;
-    fails the test, with dbt's output, if dbt fails."""
+    fails the test, with dbt's output, if dbt fails. `--target-path` is required: target/
+    holds the project's parse for the default warehouse, which MetricFlow and the
+    dashboard read (a parse for a test's warehouse there names its database in every
+    query)."""
+    assert "--target-path" in args, "run dbt of a test with its own --target-path"
     from cx_settings import dbt as cx_dbt
     from orchestration.settings import PROJECT_ROOT
 
