@@ -56,8 +56,9 @@ def write(root: Path, rel: str, content: str | bytes, encoding: str = "utf-8") -
 # worker process to another: every test module that reads it is one work unit, run on
 # the worker that builds it, once. The other modules are work units of their own, so a
 # module-scoped fixture (a private build, a server) is set up on one worker only. A module
-# that needs only the published snapshot asks for `small_snapshot` instead: it can run on
-# the other worker, which waits for the build, so it is handed out last.
+# that needs only the published snapshot asks for `small_snapshot` instead: its tests are
+# units of their own, handed out last, to either worker (the other one waits for the
+# build); each worker sets up such a module's fixtures once.
 # (xdist's own `loadgroup` marks do not reach the scheduler under pytest 9.2: xdist 3.8
 # renames Item._nodeid, which pytest 9.2 no longer reads.)
 SMALL_WAREHOUSE_SCOPE = "small_warehouse"
@@ -77,8 +78,14 @@ def _reads_small_snapshot(module: Path) -> bool:
 def xdist_scope(rootdir: Path, nodeid: str) -> str:
     module = nodeid.split("::", 1)[0]
     path = rootdir / module
-    if path.suffix == ".py" and path.is_file() and _reads_small_warehouse(path):
-        return SMALL_WAREHOUSE_SCOPE
+    if path.suffix == ".py" and path.is_file():
+        if _reads_small_warehouse(path):
+            return SMALL_WAREHOUSE_SCOPE
+        if _reads_small_snapshot(path):
+            # Each test a unit of its own: the browser module alone is ~170 s, which as one
+            # unit ran on the worker that had built (7:30 with one worker idle ~2 min);
+            # split, both workers share it, each starting the module's servers once.
+            return nodeid
     return module
 
 
@@ -100,7 +107,7 @@ def pytest_xdist_make_scheduler(config, log):
             if not getattr(self, "_ordered", False):
                 self._ordered = True
                 for scope in list(self.workqueue):
-                    path = config.rootpath / scope
+                    path = config.rootpath / scope.split("::", 1)[0]
                     if path.is_file() and _reads_small_snapshot(path):
                         self.workqueue.move_to_end(scope)
                 if SMALL_WAREHOUSE_SCOPE in self.workqueue:
