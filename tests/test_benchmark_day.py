@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-from tests.benchmarks.day import latest_batch
+from tests.benchmarks.day import code_state, latest_batch
 
 
 def _touch(root: Path, rel: str) -> None:
@@ -30,3 +31,25 @@ def test_the_batch_is_each_tables_newest_period_and_leaves_crm_snapshots_out(tmp
         Path("public_opinion/posts/posts_2026-02.jsonl"),
         Path("survey/responses/responses_2026-08.csv"),
     ]
+
+
+def test_the_base_is_rebuilt_for_changed_code_but_not_for_changed_prose(tmp_path):
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    for rel in ("README.md", "docs/metrics.md", "identity/resolve.py"):
+        _touch(tmp_path, rel)
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
+    built = code_state(tmp_path)
+
+    (tmp_path / "README.md").write_text("a new paragraph")
+    (tmp_path / "docs" / "metrics.md").write_text("a new definition")
+    assert code_state(tmp_path) == built
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "prose")
+    assert code_state(tmp_path) == built
+
+    (tmp_path / "identity" / "resolve.py").write_text("y")
+    assert code_state(tmp_path) != built

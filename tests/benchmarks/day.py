@@ -76,16 +76,21 @@ def env(data: Path) -> dict[str, str]:
     }
 
 
-def code_state() -> str:
-    """The commit and uncommitted changes of the project: a base built by other code
-    is built again."""
+# What a base build does not depend on: a README edit must not cost a rebuild.
+NOT_CODE = (":(exclude)*.md", ":(exclude)docs/")
+
+
+def code_state(root: Path = PROJECT_ROOT) -> str:
+    """The project's code as committed and as changed since, prose left out: a base
+    built by other code is built again."""
 
     def git(*args: str) -> bytes:
-        return subprocess.run(
-            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, check=False
-        ).stdout
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, check=False).stdout
 
-    return hashlib.sha256(git("rev-parse", "HEAD") + git("diff", "HEAD")).hexdigest()
+    spec = ("--", ".", *NOT_CODE)
+    return hashlib.sha256(
+        git("ls-tree", "-r", "HEAD", *spec) + git("diff", "HEAD", *spec)
+    ).hexdigest()
 
 
 def prepare(bench_root: Path) -> tuple[Path, list[Path]]:
