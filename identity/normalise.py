@@ -794,6 +794,15 @@ class PersonName:
     key_alt: str | None  # the other order for Latin names written given-name first
     surname: str | None  # family name in pinyin
 
+    @property
+    def name_set(self) -> str | None:
+        """Family and given name in alphabetical order: the same for '王涛', 'Wang
+        Tao' and 'Tao Wang' whichever word the reading took for the family name
+        (both are family names), so blocking on it does not depend on that guess."""
+        if not self.key or not self.surname:
+            return self.key
+        return " ".join(sorted((self.surname, self.key[len(self.surname) :])))
+
 
 def _surname_split(zh: str, lex: Lexicon) -> tuple[str, str]:
     for compound in lex.compound_surnames:
@@ -858,7 +867,7 @@ def _person_name_parts(values: Iterable[str]) -> list[PersonName]:
 
 def person_names(names: pd.Series) -> pd.DataFrame:
     """person_name() for a column: columns person_clean, person_key, person_key_alt,
-    person_surname."""
+    person_surname, person_name_set."""
     t = _text(names)
     distinct = list(t.dropna().unique())
     parts = dict(zip(distinct, chunked_map(_person_name_parts, distinct), strict=True))
@@ -868,6 +877,7 @@ def person_names(names: pd.Series) -> pd.DataFrame:
             "person_key": t.map({k: p.key for k, p in parts.items()}),
             "person_key_alt": t.map({k: p.key_alt for k, p in parts.items()}),
             "person_surname": t.map({k: p.surname for k, p in parts.items()}),
+            "person_name_set": t.map({k: p.name_set for k, p in parts.items()}),
         },
         index=names.index,
         dtype="string",

@@ -43,6 +43,7 @@ from identity.engine import (
     link,
 )
 from identity.keys import assign_stable_keys
+from identity.respondents import carry_links, respondent_groups
 from identity.review import ingest_decisions
 
 SCHEMA = "identity"
@@ -339,8 +340,9 @@ def person_features(names: pd.Series) -> pd.DataFrame:
             "person_key": "person_key",
             "person_key_alt": "person_key_alt",
             "person_surname": "person_surname",
+            "person_name_set": "person_name_set",
         }
-    )[["person_key", "person_key_alt", "person_surname"]]
+    )[["person_key", "person_key_alt", "person_surname", "person_name_set"]]
 
 
 def contact_features(contacts: pd.DataFrame, account_keys: pd.DataFrame) -> pd.DataFrame:
@@ -733,7 +735,13 @@ def remembered_company_names(con: duckdb.DuckDBPyConnection, names: pd.Series) -
 
 def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Survey responses with the evidence about who answered: their own fields,
-    else their invitation's, and the customer of the order they are about."""
+    else their invitation's, and the customer of the order they are about.
+
+    group_email / group_phone, which say which responses are one respondent
+    (identity/respondents.py), do not mix the two: a forwarded survey can carry the
+    colleague's own number beside the addressee's email, two people, and one such
+    form would join their responses. The model weighs each pair on its own and
+    gains more from the mixed evidence than it loses."""
     df = con.execute(
         f"""
         select
@@ -741,6 +749,10 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             r.respondent_name,
             coalesce(r.respondent_email, i.contact_email) as email,
             coalesce(r.respondent_phone, i.contact_phone) as phone,
+            case when r.respondent_email is null and r.respondent_phone is null
+                then i.contact_email else r.respondent_email end as group_email,
+            case when r.respondent_email is null and r.respondent_phone is null
+                then i.contact_phone else r.respondent_phone end as group_phone,
             r.respondent_company_name,
             coalesce(r.order_id, i.order_id) as order_id,
             a.customer_key as order_customer_key
@@ -766,6 +778,8 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             **{c: people[c] for c in people.columns},
             "email": nz.personal_email(df["email"]).astype("string"),
             "phone": nz.phone(df["phone"]).astype("string"),
+            "group_email": nz.personal_email(df["group_email"]).astype("string"),
+            "group_phone": nz.phone(df["group_phone"]).astype("string"),
         }
     )
 
@@ -806,6 +820,43 @@ def contact_email_domains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return unique[["email_domain", "min"]].rename(columns={"min": "ck_contact_domain"})
 
 
+def same_respondent_links(
+    responses: pd.DataFrame,
+    best: pd.DataFrame,
+    contact_side: pd.DataFrame,
+    persons: pd.DataFrame,
+    decisions: pd.DataFrame,
+) -> pd.DataFrame:
+    """Links for the responses the model left unlinked, from other responses of the
+    same respondent (identity/respondents.py). persons: contact_record_id ->
+    person_key (identity.contact_clusters)."""
+    groups = responses[["record_id", "order_customer_key"]].assign(
+        group=respondent_groups(responses["group_email"], responses["group_phone"]),
+        name_key=responses["person_key"],
+        name_key_alt=responses["person_key_alt"],
+    )
+    resolved = persons[["contact_record_id", "person_key"]]
+    names = contact_side[["record_id", "person_key", "person_key_alt"]].rename(
+        columns={"record_id": "contact_record_id"}
+    )
+    names = names.merge(resolved, on="contact_record_id", suffixes=("_name", ""))
+    person_names = pd.concat(
+        [
+            names[["person_key", col]].rename(columns={col: "name_key"})
+            for col in ("person_key_name", "person_key_alt")
+        ]
+    ).drop_duplicates()
+    no = decisions[decisions["decision"] == "no_match"]
+    l_is_resp = no["record_id_l"].str.startswith("resp" + SEP)
+    rejected = pd.DataFrame(
+        {
+            "record_id": no["record_id_l"].where(l_is_resp, no["record_id_r"]),
+            "contact_record_id": no["record_id_r"].where(l_is_resp, no["record_id_l"]),
+        }
+    )
+    return carry_links(groups, best, person_names, rejected)
+
+
 def link_responses(
     con: duckdb.DuckDBPyConnection,
     cfg: MatchingConfig | None = None,
@@ -827,6 +878,7 @@ def link_responses(
         "person_key",
         "person_key_alt",
         "person_surname",
+        "person_name_set",
         "email",
         "phone",
     ]
@@ -882,6 +934,15 @@ def link_responses(
         f"customer_key as contact_customer_key from {CONTACT_CLUSTERS}"
     ).df()
     best = best.merge(persons, on="contact_record_id", how="left")
+    best = pd.concat(
+        [
+            best,
+            same_respondent_links(
+                responses, best, contact_side, persons, read_decisions(con, entity.name)
+            ),
+        ],
+        ignore_index=True,
+    )
     out = responses[
         [
             "record_id",

@@ -937,9 +937,12 @@ def survey_responses(
     start after `first_invitation` and `first_response`."""
     spec = voice.survey_specs(rng, cust, persons, acc, allo, actors, first_invitation)
     responded = spec[spec.responded].copy()
+    responded["p_idx"], responded["forwarded"] = voice.forward_to_colleague(
+        rng, persons, responded.p_idx.to_numpy(), voice.FORWARDED_RATE
+    )
     scores = voice.score(rng, cust, persons, allo, responded)
     fields = voice.respondent_fields(rng, cust, persons, responded)
-    resp = pd.concat([responded[RESPONSE_SPEC_COLUMNS], fields, scores], axis=1)
+    resp = pd.concat([responded[[*RESPONSE_SPEC_COLUMNS, "forwarded"]], fields, scores], axis=1)
     resp = resp.rename(columns={"stage": "journey_stage"})
     resp["order_id"] = np.where(
         resp.order_row >= 0,
@@ -983,6 +986,7 @@ def prospect_responses(rng: np.random.Generator, n_customer: int) -> pd.DataFram
             "csat": np.nan,
             "gamed": False,
             "staff_sent": False,
+            "forwarded": False,
         }
     )
 
@@ -1083,9 +1087,12 @@ def order_truth(
 
 
 def response_truth(resp: pd.DataFrame, spec: pd.DataFrame, land: Landing) -> pd.DataFrame:
-    """Who answered; `order_link_landed` says whether the response's order can be
-    known from the landing (its own order_id, or its invitation's)."""
-    truth = resp[["response_id", "person_id", "customer_id", "survey_type", "order_id", "gamed"]]
+    """Who answered; `forwarded`: a colleague of the invitation's addressee answered;
+    `order_link_landed` says whether the response's order can be known from the
+    landing (its own order_id, or its invitation's)."""
+    truth = resp[
+        ["response_id", "person_id", "customer_id", "survey_type", "order_id", "gamed", "forwarded"]
+    ]
     truth = truth.copy()
     own = _landed(land, "survey__responses", "order_id", resp, ["response_id"])
     inv = resp[["invitation_id"]].fillna("")

@@ -287,6 +287,33 @@ def comments(
     return out
 
 
+# Share of invitations answered by a colleague of the addressee (the link was
+# forwarded): the response carries the colleague's own name, email and phone when
+# it carries any, the invitation keeps the addressee's. Recorded in the ground truth
+# (responses.forwarded), so response -> contact linking is scored with and without.
+FORWARDED_RATE = 0.04
+
+
+def forward_to_colleague(
+    rng: np.random.Generator, persons: pd.DataFrame, p_idx: np.ndarray, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who answers each invitation sent to persons.iloc[p_idx]: the addressee, or
+    (with probability `rate`, when the customer has another person) a colleague at
+    the same customer. -> (respondent positions, forwarded mask)."""
+    c = persons.c_idx.to_numpy()
+    order = np.argsort(c, kind="stable")
+    rank = np.empty(len(c), dtype=np.int64)
+    rank[order] = np.arange(len(c))
+    sorted_c = c[order]
+    start = np.searchsorted(sorted_c, c[p_idx], "left")
+    count = np.searchsorted(sorted_c, c[p_idx], "right") - start
+    own = rank[p_idx] - start
+    step = 1 + rng.integers(0, np.maximum(count - 1, 1))
+    colleague = order[start + (own + step) % count]
+    forwarded = (rng.random(len(p_idx)) < rate) & (count > 1)
+    return np.where(forwarded, colleague, p_idx), forwarded
+
+
 def respondent_fields(
     rng: np.random.Generator, cust: pd.DataFrame, persons: pd.DataFrame, r: pd.DataFrame
 ) -> pd.DataFrame:

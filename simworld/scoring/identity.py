@@ -125,8 +125,10 @@ def response_customer_accuracy(
 
 def response_person_accuracy(
     con: duckdb.DuckDBPyConnection, responses_truth: pd.DataFrame, contacts_truth: pd.DataFrame
-) -> dict[str, float | int]:
-    """Of the responses linked to a contact, the share linked to the right person."""
+) -> dict:
+    """Responses -> the right person: recall over the responses whose respondent is
+    known, precision over those linked to a contact; with the truth's `forwarded`
+    column, also apart for surveys a colleague of the addressee answered."""
     links = con.execute(
         "select response_id, contact_source_system as source_system, contact_id "
         "from identity.response_links where contact_id is not null"
@@ -140,6 +142,17 @@ def response_person_accuracy(
         how="left",
     )
     scored = truth.merge(got, on="response_id", how="left")
+    out = _person_scores(scored)
+    if "forwarded" in responses_truth:
+        forwarded = scored["response_id"].map(
+            responses_truth.set_index("response_id")["forwarded"].astype("string") == "True"
+        )
+        out["forwarded"] = _person_scores(scored[forwarded.fillna(False).to_numpy(dtype=bool)])
+        out["not_forwarded"] = _person_scores(scored[~forwarded.fillna(False).to_numpy(dtype=bool)])
+    return out
+
+
+def _person_scores(scored: pd.DataFrame) -> dict:
     linked = scored["contact_id"].notna()
     right = (scored["linked_person_id"] == scored["person_id"]).fillna(False)
     return {

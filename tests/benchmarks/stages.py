@@ -107,6 +107,7 @@ def identity() -> dict:
             out["customers_relative_error"] = round(
                 ev.customer_count(con, accounts)["relative_error"], 4
             )
+            contacts = None
             try:
                 contacts = ev.read_truth(truth, "contacts")
                 con_score = ev.contact_score(con, contacts)
@@ -114,8 +115,18 @@ def identity() -> dict:
                 out["contact_recall"] = con_score.recall
             except (FileNotFoundError, KeyError):
                 pass
-            resp = ev.response_customer_accuracy(con, ev.read_truth(truth, "responses"), accounts)
+            responses = ev.read_truth(truth, "responses")
+            resp = ev.response_customer_accuracy(con, responses, accounts)
             out["response_customer_accuracy"] = resp["accuracy"]
+            if contacts is not None:
+                person = ev.response_person_accuracy(con, responses, contacts)
+                out["response_contact_recall"] = round(person["recall"], 4)
+                out["response_contact_precision"] = round(person["precision"], 4)
+                for part in ("forwarded", "not_forwarded"):
+                    if part in person:
+                        out[f"response_contact_{part}"] = {
+                            k: round(person[part][k], 4) for k in ("recall", "precision")
+                        } | {"n": person[part]["responses_with_true_person"]}
     return out
 
 

@@ -1,0 +1,135 @@
+"""One respondent across several survey responses.
+
+A person answers many surveys and leaves different traces each time: an email
+on one form, a mobile number on the next, both on a third, or only the
+invitation's address. The CRM often holds just one of them, so a response that
+carries only the other cannot be matched to the contact on its own. Responses
+that share a personal email or a mobile number, directly or through a chain
+(A: email + phone, B: phone only), are one respondent; a response the model
+left unlinked takes the person the group's linked responses agree on.
+
+Pure functions over frames; identity/resolve.py applies them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+METHOD_SAME_RESPONDENT = "same_respondent"
+
+# A Chinese mobile number (normalised digits). Landlines and switchboards are
+# shared by many people, so they join nobody.
+_MOBILE = r"1[3-9]\d{9}"
+
+
+def respondent_groups(email: pd.Series, phone: pd.Series) -> np.ndarray:
+    """Group label per response (aligned with `email`): responses sharing a
+    personal email or mobile number, transitively, get the same label; a response
+    with neither is a group of its own.
+
+    email: normalised personal email (shared mailboxes already NA); phone:
+    normalised digits."""
+    n = len(email)
+    mobile = phone.where(phone.str.fullmatch(_MOBILE).fillna(False).astype(bool))
+    e_code, e_values = pd.factorize(email.astype("string"))
+    p_code, _ = pd.factorize(mobile.astype("string"))
+    rows, cols = [], []
+    for code, offset in ((e_code, n), (p_code, n + len(e_values))):
+        has = code >= 0
+        rows.append(np.flatnonzero(has))
+        cols.append(code[has] + offset)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    size = n + len(e_values) + int(p_code.max(initial=-1)) + 1
+    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    return labels[:n]
+
+
+def _names_agree(response_keys: pd.DataFrame, person_names: pd.DataFrame) -> pd.Series:
+    """Per candidate (response_key, response_key_alt, person_key of the candidate
+    person): True when the response gives no name, the person's records give none,
+    or one of the response's name keys is one of the person's."""
+    cand = response_keys.reset_index(names="_row")
+    known = person_names.dropna(subset=["name_key"])
+    hit = pd.concat(
+        [
+            cand.merge(known, left_on=["person_key", col], right_on=["person_key", "name_key"])
+            for col in ("response_key", "response_key_alt")
+        ]
+    )["_row"].unique()
+    no_name = cand["response_key"].isna() & cand["response_key_alt"].isna()
+    nameless = ~cand["person_key"].isin(known["person_key"])
+    return pd.Series(
+        no_name.to_numpy() | nameless.to_numpy() | cand["_row"].isin(hit).to_numpy(),
+        index=response_keys.index,
+    )
+
+
+def carry_links(
+    responses: pd.DataFrame,
+    best: pd.DataFrame,
+    person_names: pd.DataFrame,
+    rejected: pd.DataFrame,
+) -> pd.DataFrame:
+    """Links for responses the model left unlinked, taken from their group.
+
+    responses: record_id, group, name_key, name_key_alt (the respondent's name as
+      pinyin keys, NA when not given), order_customer_key.
+    best: the model's link per linked response: record_id, contact_record_id,
+      source_system, contact_id, person_key, contact_customer_key, match_weight.
+    person_names: person_key, name_key (every name key of every contact record of
+      the resolved person, both orders).
+    rejected: record_id, contact_record_id pairs a reviewer decided are not a match.
+
+    A group passes its person on when every linked response in it names the same
+    person; the contact record is the one of its strongest link. A response keeps
+    no link when its own name is another person's, its order's customer is not the
+    person's customer, or a reviewer rejected the pair. -> rows shaped like `best`
+    with method same_respondent and no weight of their own."""
+    linked = responses.merge(best, on="record_id")
+    persons_per_group = linked.groupby("group")["person_key"].nunique()
+    agreeing = persons_per_group[persons_per_group == 1].index
+    donors = (
+        linked[linked["group"].isin(agreeing)]
+        .sort_values(["group", "match_weight", "contact_record_id"], ascending=[True, False, True])
+        .drop_duplicates("group")
+    )
+    donor_cols = [
+        "group",
+        "contact_record_id",
+        "source_system",
+        "contact_id",
+        "person_key",
+        "contact_customer_key",
+    ]
+    cand = responses[~responses["record_id"].isin(best["record_id"])].merge(
+        donors[donor_cols], on="group"
+    )
+    if cand.empty:
+        return cand.reindex(columns=[*best.columns])
+    same_customer = cand["order_customer_key"].isna() | (
+        cand["order_customer_key"] == cand["contact_customer_key"]
+    )
+    names = _names_agree(
+        cand[["name_key", "name_key_alt", "person_key"]].rename(
+            columns={"name_key": "response_key", "name_key_alt": "response_key_alt"}
+        ),
+        person_names,
+    )
+    refused = (
+        cand[["record_id", "contact_record_id"]]
+        .merge(rejected.assign(_no=True), on=["record_id", "contact_record_id"], how="left")["_no"]
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    kept = cand[same_customer.to_numpy() & names.to_numpy() & ~refused]
+    out = kept[["record_id", *donor_cols[1:]]].assign(
+        match_weight=np.nan,
+        match_probability=np.nan,
+        is_match=True,
+        method=METHOD_SAME_RESPONDENT,
+    )
+    return out.reindex(columns=[*best.columns])

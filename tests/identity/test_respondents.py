@@ -1,0 +1,129 @@
+"""One respondent across several survey responses (identity/respondents.py)."""
+
+import numpy as np
+import pandas as pd
+
+from identity.normalise import person_names
+from identity.respondents import METHOD_SAME_RESPONDENT, carry_links, respondent_groups
+
+
+def _s(values: list) -> pd.Series:
+    return pd.Series(values, dtype="string")
+
+
+def test_responses_sharing_an_email_or_mobile_form_one_group_through_a_chain():
+    email = _s(["a@x.cn", None, "a@x.cn", None, "b@y.cn", None, None])
+    phone = _s(["13800000001", "13800000001", None, "13900000002", "13900000002", None, None])
+    g = respondent_groups(email, phone)
+    assert g[0] == g[1] == g[2]
+    assert g[3] == g[4]
+    assert g[0] != g[3]
+    # No email or phone: a group of its own.
+    assert len({g[5], g[6], g[0], g[3]}) == 4
+
+
+def test_a_shared_landline_joins_nobody():
+    g = respondent_groups(_s([None, None]), _s(["2162345678", "2162345678"]))
+    assert g[0] != g[1]
+
+
+BEST_COLUMNS = [
+    "record_id",
+    "contact_record_id",
+    "match_weight",
+    "match_probability",
+    "is_match",
+    "method",
+    "source_system",
+    "contact_id",
+    "person_key",
+    "contact_customer_key",
+]
+
+
+def _best(rows: list[tuple]) -> pd.DataFrame:
+    """rows: (response record, contact record, weight, person, customer)."""
+    return pd.DataFrame(
+        [
+            (r, c, w, 0.99, True, "probabilistic", "crm", c.split("|")[1], p, k)
+            for r, c, w, p, k in rows
+        ],
+        columns=BEST_COLUMNS,
+    )
+
+
+def _responses(rows: list[tuple]) -> pd.DataFrame:
+    """rows: (record, group, name key, order customer)."""
+    frame = pd.DataFrame(rows, columns=["record_id", "group", "name_key", "order_customer_key"])
+    frame["name_key_alt"] = frame["name_key"]
+    return frame.astype({c: "string" for c in frame.columns if c != "group"})
+
+
+PERSON_NAMES = pd.DataFrame(
+    {"person_key": ["P1", "P2"], "name_key": ["wangtao", "lina"]}, dtype="string"
+)
+NO_DECISIONS = pd.DataFrame({"record_id": [], "contact_record_id": []}, dtype="string")
+
+
+def test_an_unlinked_response_takes_the_person_its_group_agrees_on_without_a_weight():
+    responses = _responses(
+        [("r1", 1, "wangtao", "C1"), ("r2", 1, None, None), ("r3", 1, None, "C1")]
+    )
+    best = _best([("r1", "crm|c1", 12.0, "P1", "C1")])
+    out = carry_links(responses, best, PERSON_NAMES, NO_DECISIONS)
+    assert sorted(out["record_id"]) == ["r2", "r3"]
+    assert set(out["person_key"]) == {"P1"}
+    assert set(out["contact_record_id"]) == {"crm|c1"}
+    assert set(out["method"]) == {METHOD_SAME_RESPONDENT}
+    assert out["match_weight"].isna().all()
+    assert list(out.columns) == BEST_COLUMNS
+
+
+def test_the_contact_record_of_the_strongest_link_is_the_one_passed_on():
+    responses = _responses([("r1", 1, None, None), ("r2", 1, None, None), ("r3", 1, None, None)])
+    best = _best([("r1", "crm|c1", 5.0, "P1", "C1"), ("r2", "crm|c9", 15.0, "P1", "C1")])
+    out = carry_links(responses, best, PERSON_NAMES, NO_DECISIONS)
+    assert out.set_index("record_id").loc["r3", "contact_record_id"] == "crm|c9"
+
+
+def test_a_group_whose_links_name_two_people_passes_on_nobody():
+    """A forwarded survey: the colleague's own email and the addressee's number on one
+    form join two people's responses; which one answered the bare response is unknown."""
+    responses = _responses([("r1", 1, None, None), ("r2", 1, None, None), ("r3", 1, None, None)])
+    best = _best([("r1", "crm|c1", 12.0, "P1", "C1"), ("r2", "crm|c2", 12.0, "P2", "C1")])
+    assert carry_links(responses, best, PERSON_NAMES, NO_DECISIONS).empty
+
+
+def test_no_link_passes_to_a_response_that_names_someone_else():
+    responses = _responses([("r1", 1, None, None), ("r2", 1, "lina", None)])
+    best = _best([("r1", "crm|c1", 12.0, "P1", "C1")])
+    assert carry_links(responses, best, PERSON_NAMES, NO_DECISIONS).empty
+
+
+def test_no_link_passes_to_a_response_about_another_customers_order():
+    responses = _responses([("r1", 1, None, "C1"), ("r2", 1, None, "C2")])
+    best = _best([("r1", "crm|c1", 12.0, "P1", "C1")])
+    assert carry_links(responses, best, PERSON_NAMES, NO_DECISIONS).empty
+
+
+def test_a_pair_a_reviewer_rejected_is_not_linked_again():
+    responses = _responses([("r1", 1, None, None), ("r2", 1, None, None)])
+    best = _best([("r1", "crm|c1", 12.0, "P1", "C1")])
+    rejected = pd.DataFrame({"record_id": ["r2"], "contact_record_id": ["crm|c1"]}, dtype="string")
+    assert carry_links(responses, best, PERSON_NAMES, rejected).empty
+
+
+def test_a_person_whose_records_carry_no_name_accepts_any_named_response():
+    responses = _responses([("r1", 1, None, None), ("r2", 1, "zhoujie", None)])
+    best = _best([("r1", "crm|c3", 12.0, "P3", "C1")])
+    out = carry_links(responses, best, PERSON_NAMES, NO_DECISIONS)
+    assert list(out["record_id"]) == ["r2"]
+
+
+def test_the_name_set_is_the_same_whichever_word_is_read_as_the_family_name():
+    p = person_names(pd.Series(["王涛", "Tao Wang", "Wang Tao", "WANG, Tao", "王 涛", None]))
+    assert p["person_name_set"].iloc[:5].nunique() == 1
+    # 'Tao' is a family name too (陶): the surname guess differs, the set does not.
+    assert p["person_surname"].iloc[:3].nunique() == 2
+    assert pd.isna(p["person_name_set"].iloc[5])
+    assert np.all(p["person_name_set"].iloc[:5] == "tao wang")
