@@ -43,7 +43,7 @@ from identity.engine import (
     link,
 )
 from identity.keys import assign_stable_keys
-from identity.respondents import carry_links, respondent_groups
+from identity.respondents import addressee_not_respondent, carry_links, respondent_groups
 from identity.review import ingest_decisions
 
 SCHEMA = "identity"
@@ -741,9 +741,24 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     (identity/respondents.py), do not mix the two: a forwarded survey can carry the
     colleague's own number beside the addressee's email, two people, and one such
     form would join their responses. The model weighs each pair on its own and
-    gains more from the mixed evidence than it loses."""
+    gains more from the mixed evidence than it loses.
+
+    A response that names no invitation (the column left empty, or left out of the
+    export) is matched to the invitation of the same survey about the same order
+    sent before it, when there is exactly one."""
     df = con.execute(
         f"""
+        with invitation_by_order as (
+            select r.response_id, min(i.invitation_id) as invitation_id
+            from staging.stg_survey__responses r
+            join staging.stg_survey__invitations i
+                on i.order_id = r.order_id
+                and i.survey_id = r.survey_id
+                and i.sent_at <= r.submitted_at
+            where r.invitation_id is null and r.order_id is not null
+            group by r.response_id
+            having count(distinct i.invitation_id) = 1
+        )
         select
             r.response_id,
             r.respondent_name,
@@ -753,11 +768,15 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                 then i.contact_email else r.respondent_email end as group_email,
             case when r.respondent_email is null and r.respondent_phone is null
                 then i.contact_phone else r.respondent_phone end as group_phone,
+            r.respondent_email as own_email,
+            r.respondent_phone as own_phone,
             r.respondent_company_name,
             coalesce(r.order_id, i.order_id) as order_id,
             a.customer_key as order_customer_key
         from staging.stg_survey__responses r
-        left join staging.stg_survey__invitations i on i.invitation_id = r.invitation_id
+        left join invitation_by_order b on b.response_id = r.response_id
+        left join staging.stg_survey__invitations i
+            on i.invitation_id = coalesce(r.invitation_id, b.invitation_id)
         left join staging.stg_fulfillment__orders o on o.order_id = coalesce(r.order_id, i.order_id)
         left join {ACCOUNT_CLUSTERS} a
             on a.source_system = o.account_source_system and a.account_id = o.account_id
@@ -780,6 +799,10 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "phone": nz.phone(df["phone"]).astype("string"),
             "group_email": nz.personal_email(df["group_email"]).astype("string"),
             "group_phone": nz.phone(df["group_phone"]).astype("string"),
+            # The form's own email or phone (the invitation's say who was asked).
+            "own_contact_details": (
+                nz.personal_email(df["own_email"]).notna() | nz.phone(df["own_phone"]).notna()
+            ).to_numpy(dtype=bool),
         }
     )
 
@@ -820,32 +843,36 @@ def contact_email_domains(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return unique[["email_domain", "min"]].rename(columns={"min": "ck_contact_domain"})
 
 
-def same_respondent_links(
-    responses: pd.DataFrame,
-    best: pd.DataFrame,
-    contact_side: pd.DataFrame,
-    persons: pd.DataFrame,
-    decisions: pd.DataFrame,
-) -> pd.DataFrame:
-    """Links for the responses the model left unlinked, from other responses of the
-    same respondent (identity/respondents.py). persons: contact_record_id ->
-    person_key (identity.contact_clusters)."""
-    groups = responses[["record_id", "order_customer_key"]].assign(
-        group=respondent_groups(responses["group_email"], responses["group_phone"]),
-        name_key=responses["person_key"],
-        name_key_alt=responses["person_key_alt"],
-    )
-    resolved = persons[["contact_record_id", "person_key"]]
+def contact_person_names(contact_side: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
+    """Every name key (both orders) of every CRM record of each resolved person.
+    persons: contact_record_id -> person_key (identity.contact_clusters)."""
     names = contact_side[["record_id", "person_key", "person_key_alt"]].rename(
         columns={"record_id": "contact_record_id"}
     )
-    names = names.merge(resolved, on="contact_record_id", suffixes=("_name", ""))
-    person_names = pd.concat(
+    names = names.merge(
+        persons[["contact_record_id", "person_key"]], on="contact_record_id", suffixes=("_name", "")
+    )
+    return pd.concat(
         [
             names[["person_key", col]].rename(columns={col: "name_key"})
             for col in ("person_key_name", "person_key_alt")
         ]
     ).drop_duplicates()
+
+
+def same_respondent_links(
+    responses: pd.DataFrame,
+    best: pd.DataFrame,
+    person_names: pd.DataFrame,
+    decisions: pd.DataFrame,
+) -> pd.DataFrame:
+    """Links for the responses the model left unlinked, from other responses of the
+    same respondent (identity/respondents.py)."""
+    groups = responses[["record_id", "order_customer_key"]].assign(
+        group=respondent_groups(responses["group_email"], responses["group_phone"]),
+        name_key=responses["person_key"],
+        name_key_alt=responses["person_key_alt"],
+    )
     no = decisions[decisions["decision"] == "no_match"]
     l_is_resp = no["record_id_l"].str.startswith("resp" + SEP)
     rejected = pd.DataFrame(
@@ -922,6 +949,22 @@ def link_responses(
             "method": pairs["method"],
         }
     )
+    persons = con.execute(
+        f"select record_id as contact_record_id, source_system, contact_id, person_key, "
+        f"customer_key as contact_customer_key from {CONTACT_CLUSTERS}"
+    ).df()
+    names = contact_person_names(contact_side, persons)
+    respondents = responses[["record_id", "own_contact_details"]].assign(
+        name_key=responses["person_key"], name_key_alt=responses["person_key_alt"]
+    )
+    asked = addressee_not_respondent(
+        scored.merge(
+            persons[["contact_record_id", "person_key"]], on="contact_record_id", how="left"
+        ),
+        respondents,
+        names,
+    )
+    scored.loc[asked, "is_match"] = False
     best = (
         scored[scored["is_match"]]
         .sort_values(
@@ -929,18 +972,9 @@ def link_responses(
         )
         .drop_duplicates("record_id")
     )
-    persons = con.execute(
-        f"select record_id as contact_record_id, source_system, contact_id, person_key, "
-        f"customer_key as contact_customer_key from {CONTACT_CLUSTERS}"
-    ).df()
     best = best.merge(persons, on="contact_record_id", how="left")
     best = pd.concat(
-        [
-            best,
-            same_respondent_links(
-                responses, best, contact_side, persons, read_decisions(con, entity.name)
-            ),
-        ],
+        [best, same_respondent_links(responses, best, names, read_decisions(con, entity.name))],
         ignore_index=True,
     )
     out = responses[

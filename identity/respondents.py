@@ -68,6 +68,32 @@ def _names_agree(response_keys: pd.DataFrame, person_names: pd.DataFrame) -> pd.
     )
 
 
+def addressee_not_respondent(
+    pairs: pd.DataFrame, respondents: pd.DataFrame, person_names: pd.DataFrame
+) -> np.ndarray:
+    """Mask over `pairs` (record_id, person_key of the contact, method): the model's
+    links that rest on the invitation's address while the form names someone else.
+
+    An invitation's email or phone says who was asked, not who answered: a survey
+    forwarded to a colleague carries the colleague's name on the form and the
+    addressee's number on the invitation. A link is refused when the response gave
+    no email or phone of its own, gave a name, and that name is none of the
+    contact's person's names (whose records carry a name). A reviewer's decision
+    (method clerical) stands.
+
+    respondents: record_id, own_contact_details (bool), name_key, name_key_alt."""
+    cand = pairs[["record_id", "person_key"]].merge(respondents, on="record_id", how="left")
+    agree = _names_agree(
+        cand[["name_key", "name_key_alt", "person_key"]].rename(
+            columns={"name_key": "response_key", "name_key_alt": "response_key_alt"}
+        ),
+        person_names,
+    ).to_numpy(dtype=bool)
+    own = cand["own_contact_details"].fillna(False).to_numpy(dtype=bool)
+    decided = (pairs["method"] == "clerical").to_numpy(dtype=bool)
+    return ~own & ~agree & ~decided
+
+
 def carry_links(
     responses: pd.DataFrame,
     best: pd.DataFrame,

@@ -143,6 +143,10 @@ def response_person_accuracy(
     )
     scored = truth.merge(got, on="response_id", how="left")
     out = _person_scores(scored)
+    # Apart: responses whose form and invitation carry no name, email or phone at all
+    # (nothing says who answered; recall there is out of reach by construction).
+    blind = set(_responses_without_personal_evidence(con))
+    out["with_evidence"] = _person_scores(scored[~scored["response_id"].isin(blind)])
     if "forwarded" in responses_truth:
         forwarded = scored["response_id"].map(
             responses_truth.set_index("response_id")["forwarded"].astype("string") == "True"
@@ -150,6 +154,36 @@ def response_person_accuracy(
         out["forwarded"] = _person_scores(scored[forwarded.fillna(False).to_numpy(dtype=bool)])
         out["not_forwarded"] = _person_scores(scored[~forwarded.fillna(False).to_numpy(dtype=bool)])
     return out
+
+
+def _responses_without_personal_evidence(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Responses with no respondent name, email or phone, and none on their invitation
+    (named, else the one invitation of the same survey and order sent before)."""
+    return [
+        r[0]
+        for r in con.execute(
+            """
+            with by_order as (
+                select r.response_id, min(i.invitation_id) as invitation_id
+                from staging.stg_survey__responses r
+                join staging.stg_survey__invitations i
+                    on i.order_id = r.order_id and i.survey_id = r.survey_id
+                    and i.sent_at <= r.submitted_at
+                where r.invitation_id is null and r.order_id is not null
+                group by r.response_id
+                having count(distinct i.invitation_id) = 1
+            )
+            select r.response_id
+            from staging.stg_survey__responses r
+            left join by_order b on b.response_id = r.response_id
+            left join staging.stg_survey__invitations i
+                on i.invitation_id = coalesce(r.invitation_id, b.invitation_id)
+            where r.respondent_name is null and r.respondent_email is null
+                and r.respondent_phone is null
+                and i.contact_email is null and i.contact_phone is null
+            """
+        ).fetchall()
+    ]
 
 
 def _person_scores(scored: pd.DataFrame) -> dict:

@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 
 from identity.normalise import person_names
-from identity.respondents import METHOD_SAME_RESPONDENT, carry_links, respondent_groups
+from identity.respondents import (
+    METHOD_SAME_RESPONDENT,
+    addressee_not_respondent,
+    carry_links,
+    respondent_groups,
+)
 
 
 def _s(values: list) -> pd.Series:
@@ -127,3 +132,33 @@ def test_the_name_set_is_the_same_whichever_word_is_read_as_the_family_name():
     assert p["person_surname"].iloc[:3].nunique() == 2
     assert pd.isna(p["person_name_set"].iloc[5])
     assert np.all(p["person_name_set"].iloc[:5] == "tao wang")
+
+
+def _respondents(rows: list[tuple]) -> pd.DataFrame:
+    """rows: (record, own email or phone given, name key)."""
+    frame = pd.DataFrame(rows, columns=["record_id", "own_contact_details", "name_key"])
+    frame["name_key_alt"] = frame["name_key"]
+    return frame.astype({"record_id": "string", "name_key": "string", "name_key_alt": "string"})
+
+
+def test_a_link_on_the_invitations_address_is_refused_when_the_form_names_someone_else():
+    """Forwarded: the colleague wrote their name, the invitation holds the addressee's
+    number. Only that combination is refused."""
+    pairs = pd.DataFrame(
+        {
+            "record_id": ["fwd", "same", "own", "anon", "steward"],
+            "person_key": ["P1", "P1", "P1", "P1", "P1"],
+            "method": ["probabilistic"] * 4 + ["clerical"],
+        }
+    )
+    respondents = _respondents(
+        [
+            ("fwd", False, "lina"),  # names P2, only the invitation's address
+            ("same", False, "wangtao"),  # names P1 itself
+            ("own", True, "lina"),  # the form's own email or phone matched
+            ("anon", False, None),  # no name: nothing says otherwise
+            ("steward", False, "lina"),  # a reviewer accepted the pair
+        ]
+    )
+    refused = addressee_not_respondent(pairs, respondents, PERSON_NAMES)
+    assert list(pairs.loc[refused, "record_id"]) == ["fwd"]
