@@ -217,6 +217,7 @@ def repair_credit_codes(shaped: pd.Series, valid: pd.Series) -> pd.Series:
 
 
 @per_distinct
+@per_distinct
 def phone(s: pd.Series) -> pd.Series:
     """Digits of a Chinese phone number without country code or trunk 0:
     '+86 138-0013-8000' -> '13800138000', '(021) 6234 5678' and '021-62345678'

@@ -43,7 +43,12 @@ from identity.engine import (
     link,
 )
 from identity.keys import assign_stable_keys
-from identity.respondents import addressee_not_respondent, carry_links, respondent_groups
+from identity.respondents import (
+    addressee_not_respondent,
+    carry_links,
+    is_in,
+    respondent_groups,
+)
 from identity.review import ingest_decisions
 
 SCHEMA = "identity"
@@ -763,13 +768,10 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             r.response_id,
             r.respondent_name,
             coalesce(r.respondent_email, i.contact_email) as email,
-            coalesce(r.respondent_phone, i.contact_phone) as phone,
-            case when r.respondent_email is null and r.respondent_phone is null
-                then i.contact_email else r.respondent_email end as group_email,
-            case when r.respondent_email is null and r.respondent_phone is null
-                then i.contact_phone else r.respondent_phone end as group_phone,
             r.respondent_email as own_email,
             r.respondent_phone as own_phone,
+            i.contact_email as invitation_email,
+            i.contact_phone as invitation_phone,
             r.respondent_company_name,
             coalesce(r.order_id, i.order_id) as order_id,
             a.customer_key as order_customer_key
@@ -785,6 +787,12 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
     people = person_features(df["respondent_name"])
     company = remembered_company_names(con, df["respondent_company_name"])
+    own_email = nz.personal_email(df["own_email"]).astype("string")
+    own_phone = nz.phone(df["own_phone"]).astype("string")
+    invitation_email = nz.personal_email(df["invitation_email"]).astype("string")
+    invitation_phone = nz.phone(df["invitation_phone"]).astype("string")
+    # The form's own email or phone (the invitation's say who was asked).
+    own = own_email.notna() | own_phone.notna()
     return pd.DataFrame(
         {
             "record_id": ("resp" + SEP + df["response_id"].astype("string")),
@@ -795,14 +803,11 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "company_industry": company["name_industry"],
             "email_domain": nz.corporate_email_domain(df["email"]).astype("string"),
             **{c: people[c] for c in people.columns},
-            "email": nz.personal_email(df["email"]).astype("string"),
-            "phone": nz.phone(df["phone"]).astype("string"),
-            "group_email": nz.personal_email(df["group_email"]).astype("string"),
-            "group_phone": nz.phone(df["group_phone"]).astype("string"),
-            # The form's own email or phone (the invitation's say who was asked).
-            "own_contact_details": (
-                nz.personal_email(df["own_email"]).notna() | nz.phone(df["own_phone"]).notna()
-            ).to_numpy(dtype=bool),
+            "email": own_email.fillna(invitation_email),
+            "phone": own_phone.fillna(invitation_phone),
+            "group_email": own_email.where(own, invitation_email),
+            "group_phone": own_phone.where(own, invitation_phone),
+            "own_contact_details": own.to_numpy(dtype=bool),
         }
     )
 
@@ -1063,7 +1068,7 @@ def link_responses(
     resp_in_review = review["record_id_l"].where(
         review["record_id_l"].str.startswith("resp" + SEP), review["record_id_r"]
     )
-    review = review[~resp_in_review.isin(linked)]
+    review = review[~is_in(resp_in_review, linked)]
     write_review(con, entity.name, review)
     stats = {
         **result.stats,
