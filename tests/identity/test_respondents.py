@@ -8,6 +8,7 @@ from identity.respondents import (
     METHOD_SAME_RESPONDENT,
     addressee_not_respondent,
     carry_links,
+    is_in,
     respondent_groups,
 )
 
@@ -162,3 +163,10 @@ def test_a_link_on_the_invitations_address_is_refused_when_the_form_names_someon
     )
     refused = addressee_not_respondent(pairs, respondents, PERSON_NAMES)
     assert list(pairs.loc[refused, "record_id"]) == ["fwd"]
+
+
+def test_membership_is_pandas_isin_with_missing_values_never_members():
+    values = _s(["a", None, "b", "c"])
+    for among in (_s(["c", None, "a"]), {"a", "c"}):
+        assert list(is_in(values, among)) == [True, False, False, True]
+    assert list(is_in(values, _s([]))) == [False] * 4
