@@ -128,6 +128,17 @@ def _sign_in(page, url: str, user: str) -> None:
     page.locator('[data-testid="stFormSubmitButton"] button').click()
 
 
+def _run_finished(page, settle_ms: int = 300) -> None:
+    """Wait until the page's script run has finished (Streamlit marks its root with
+    data-test-script-state), then `settle_ms` for charts to draw. Call it after
+    waiting for something the run shows: before the run starts the state is
+    notRunning too."""
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=90_000
+    )
+    page.wait_for_timeout(settle_ms)
+
+
 def _metrics(browser, url: str, name: str, labels: list[str], user: str = "ceo") -> dict[str, str]:
     """Sign in, open a view, wait until every expected metric is rendered, screenshot,
     return them."""
@@ -144,7 +155,7 @@ def _metrics(browser, url: str, name: str, labels: list[str], user: str = "ceo")
             arg=labels,
             timeout=60_000,
         )
-        page.wait_for_timeout(1500)  # let the charts draw before the screenshot
+        _run_finished(page)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         pairs = page.eval_on_selector_all(
@@ -395,7 +406,7 @@ def _signed_in(browser, url: str, user: str, wait: str = '[data-testid="stMetric
     page = browser.new_page(viewport={"width": 1400, "height": 3000})
     _sign_in(page, url, user)
     page.wait_for_selector(wait, timeout=60_000)
-    page.wait_for_timeout(1000)
+    _run_finished(page)
     return page
 
 
@@ -560,7 +571,7 @@ def test_hostile_names_render_as_text_with_no_external_fetch_and_no_link(browser
     try:
         _sign_in(page, f"{hostile_server}/?view=account_manager&lang=en", "am.east0")
         page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
-        page.wait_for_timeout(2500)
+        _run_finished(page)
         page.screenshot(path=str(ARTIFACTS / "hostile_account_manager.png"), full_page=True)
         assert not [u for u in requests if EVIL in u]
         assert not [u for u in requests if not u.startswith((hostile_server, "data:", "blob:"))]
@@ -624,7 +635,7 @@ def test_every_view_renders_hostile_names_as_text_with_no_external_fetch(
         _sign_in(page, f"{everyone_hostile_server}/?view={view}&lang=en", user)
         page.wait_for_selector('input[type="password"]', state="detached", timeout=60_000)
         page.wait_for_selector("h1, h2, h3", timeout=60_000)
-        page.wait_for_timeout(5000)  # tables and charts render after the heading
+        _run_finished(page, settle_ms=1000)  # tables and charts render after the run
         page.screenshot(path=str(ARTIFACTS / f"hostile_{view}.png"), full_page=True)
         assert not [u for u in requests if EVIL in u]
         assert not [

@@ -13,7 +13,14 @@ import pytest
 
 from dashboard import queries as q
 from orchestration.alert_store import read_store
-from tests.dashboard.test_browser_e2e import ARTIFACTS, _sign_in, _start, _stop, browser  # noqa: F401
+from tests.dashboard.test_browser_e2e import (  # noqa: F401
+    ARTIFACTS,
+    _run_finished,
+    _sign_in,
+    _start,
+    _stop,
+    browser,
+)
 from tests.pipeline import build_instance, generate, run_build, warehouse_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -47,7 +54,7 @@ def _open_customer(page, key: str, name: str) -> None:
     """Pick a customer on the customer page and wait until the page shows it."""
     _choose(page, page, "Customer", key, exact=False)
     page.locator("h3", has_text=name).first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)  # the rest of the rerun: metrics, tables, the form
+    _run_finished(page)  # the rest of the rerun: metrics, tables, the form
 
 
 def _am_alert(snapshot: str, other: str) -> tuple[str, str, str, date]:

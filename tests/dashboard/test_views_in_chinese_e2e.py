@@ -11,7 +11,14 @@ import shutil
 
 import pytest
 
-from tests.dashboard.test_browser_e2e import ARTIFACTS, _sign_in, _start, _stop, browser  # noqa: F401
+from tests.dashboard.test_browser_e2e import (  # noqa: F401
+    ARTIFACTS,
+    _run_finished,
+    _sign_in,
+    _start,
+    _stop,
+    browser,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -46,7 +53,7 @@ def test_every_view_reads_in_chinese(browser, server, view):  # noqa: F811
     try:
         _sign_in(page, f"{server}/?view={view}&lang=zh", VIEW_USERS[view])
         page.get_by_text(f"{t('title', 'zh')} · {t(view, 'zh')}").wait_for(timeout=60_000)
-        page.wait_for_timeout(2500)  # the view's sections and charts
+        _run_finished(page)  # the view's sections and charts
         page.screenshot(path=str(ARTIFACTS / f"{view}_zh_full.png"), full_page=True)
         headers = page.eval_on_selector_all(
             '[data-testid="stDataFrame"] [role="columnheader"]',
