@@ -33,12 +33,18 @@ def test_the_batch_is_each_tables_newest_period_and_leaves_crm_snapshots_out(tmp
     ]
 
 
-def test_the_base_is_rebuilt_for_changed_code_but_not_for_changed_prose(tmp_path):
+def test_the_base_is_rebuilt_for_changed_code_but_not_for_changed_prose_or_tests(tmp_path):
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 
     git("init", "-q")
-    for rel in ("README.md", "docs/metrics.md", "identity/resolve.py"):
+    for rel in (
+        "README.md",
+        "docs/metrics.md",
+        "identity/resolve.py",
+        "tests/test_x.py",
+        "tests/benchmarks/day.py",
+    ):
         _touch(tmp_path, rel)
     git("add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
@@ -49,6 +55,14 @@ def test_the_base_is_rebuilt_for_changed_code_but_not_for_changed_prose(tmp_path
     assert code_state(tmp_path) == built
     git("add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "prose")
+    assert code_state(tmp_path) == built
+
+    (tmp_path / "tests" / "test_x.py").write_text("a new test")
+    assert code_state(tmp_path) == built
+
+    (tmp_path / "tests" / "benchmarks" / "day.py").write_text("the driver changed")
+    assert code_state(tmp_path) != built
+    git("checkout", "--", "tests/benchmarks/day.py")
     assert code_state(tmp_path) == built
 
     (tmp_path / "identity" / "resolve.py").write_text("y")
