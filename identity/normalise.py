@@ -270,6 +270,17 @@ def personal_email(s: pd.Series, lex: Lexicon | None = None) -> pd.Series:
 
 
 @per_distinct
+def email_person_name(s: pd.Series) -> pd.Series:
+    """The name an address spells, when it spells two words: 'hao.tang@x.cn',
+    'Tang_Hao2@x.cn' -> 'hao tang' / 'tang hao' (a Latin name for person_name,
+    which reads either order). One run of letters ('zhangwei@') cannot be split
+    surely, digits alone ('2305855812@qq.com') spell nobody: NA."""
+    local = email(s).str.split("@").str[0].str.replace(r"\d+$", "", regex=True)
+    two = local.str.fullmatch(r"[a-z]{2,}[._\-][a-z]{2,}").fillna(False).astype(bool)
+    return local.str.replace(r"[._\-]", " ", regex=True).where(two).astype("string")
+
+
+@per_distinct
 def corporate_email_domain(s: pd.Series, lex: Lexicon | None = None) -> pd.Series:
     """Email domain unless it is a public mail provider (qq.com, 163.com, gmail...)."""
     lex = lex or lexicon()

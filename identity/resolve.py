@@ -785,7 +785,6 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         qualify row_number() over (partition by r.response_id order by o.updated_at desc) = 1
         """
     ).df()
-    people = person_features(df["respondent_name"])
     company = remembered_company_names(con, df["respondent_company_name"])
     own_email = nz.personal_email(df["own_email"]).astype("string")
     own_phone = nz.phone(df["own_phone"]).astype("string")
@@ -793,6 +792,11 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     invitation_phone = nz.phone(df["invitation_phone"]).astype("string")
     # The form's own email or phone (the invitation's say who was asked).
     own = own_email.notna() | own_phone.notna()
+    email = own_email.fillna(invitation_email)
+    # The name the form gives, else the one its address spells ('hao.tang@'): compared
+    # by the model. The rules beside it (respondents.py) read the form's own name.
+    own_name = person_features(df["respondent_name"])
+    people = person_features(df["respondent_name"].fillna(nz.email_person_name(email)))
     return pd.DataFrame(
         {
             "record_id": ("resp" + SEP + df["response_id"].astype("string")),
@@ -803,11 +807,13 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "company_industry": company["name_industry"],
             "email_domain": nz.corporate_email_domain(df["email"]).astype("string"),
             **{c: people[c] for c in people.columns},
-            "email": own_email.fillna(invitation_email),
+            "email": email,
             "phone": own_phone.fillna(invitation_phone),
             "group_email": own_email.where(own, invitation_email),
             "group_phone": own_phone.where(own, invitation_phone),
             "own_contact_details": own.to_numpy(dtype=bool),
+            "own_name_key": own_name["person_key"],
+            "own_name_key_alt": own_name["person_key_alt"],
         }
     )
 
@@ -875,8 +881,8 @@ def same_respondent_links(
     same respondent (identity/respondents.py)."""
     groups = responses[["record_id", "order_customer_key"]].assign(
         group=respondent_groups(responses["group_email"], responses["group_phone"]),
-        name_key=responses["person_key"],
-        name_key_alt=responses["person_key_alt"],
+        name_key=responses["own_name_key"],
+        name_key_alt=responses["own_name_key_alt"],
     )
     no = decisions[decisions["decision"] == "no_match"]
     l_is_resp = no["record_id_l"].str.startswith("resp" + SEP)
@@ -960,7 +966,7 @@ def link_responses(
     ).df()
     names = contact_person_names(contact_side, persons)
     respondents = responses[["record_id", "own_contact_details"]].assign(
-        name_key=responses["person_key"], name_key_alt=responses["person_key_alt"]
+        name_key=responses["own_name_key"], name_key_alt=responses["own_name_key_alt"]
     )
     asked = addressee_not_respondent(
         scored.merge(

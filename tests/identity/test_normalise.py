@@ -264,3 +264,14 @@ def test_a_mail_domain_spells_a_name_key_without_its_group_suffix():
         ["hualan-group.com.cn", "lichenghan.com", "hl.com", "c0012544-xunyue-group.com", None]
     )
     assert nz.domain_name_key(domains).tolist() == ["hualan", "lichenghan", pd.NA, pd.NA, pd.NA]
+
+
+def test_an_address_of_two_words_spells_a_name_and_one_run_of_letters_none():
+    got = nz.email_person_name(
+        pd.Series(
+            ["hao.tang@x.cn", "Tang_Hao2@x.cn", "mailto:Wei-Zhang@a.com", "zhangwei@x.cn"]
+            + ["2305855812@qq.com", "a.b@c.com", None]
+        )
+    )
+    assert got.iloc[:3].tolist() == ["hao tang", "tang hao", "wei zhang"]
+    assert got.iloc[3:].isna().all()
