@@ -82,7 +82,12 @@ summed as (
         count(*) as n_answers,
         avg(1.0 * rating) as performance,
         stddev_samp(1.0 * rating) as performance_sd,
-        corr(1.0 * rating, 1.0 * nps_score) as importance
+        {#- Undefined (NULL, not DuckDB's NaN) when either side does not vary: one
+            answer, or everyone gave the same rating or score. -#}
+        case
+            when var_samp(1.0 * rating) > 0 and var_samp(1.0 * nps_score) > 0
+                then corr(1.0 * rating, 1.0 * nps_score)
+        end as importance
     from scoped
     group by scope_type, scope_value, lens, attribute
 
