@@ -82,10 +82,13 @@ summed as (
         count(*) as n_answers,
         avg(1.0 * rating) as performance,
         stddev_samp(1.0 * rating) as performance_sd,
-        {#- Undefined (NULL, not DuckDB's NaN) when either side does not vary: one
-            answer, or everyone gave the same rating or score. -#}
+        {#- NULL, not DuckDB's NaN, when either side does not vary (everyone gave the
+            same rating or score); NULL too below three answers, where a correlation
+            is always +1 or -1 and says nothing. -#}
         case
-            when var_samp(1.0 * rating) > 0 and var_samp(1.0 * nps_score) > 0
+            when count(*) >= 3
+                and var_samp(1.0 * rating) > 0
+                and var_samp(1.0 * nps_score) > 0
                 then corr(1.0 * rating, 1.0 * nps_score)
         end as importance
     from scoped
