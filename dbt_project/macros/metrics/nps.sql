@@ -57,3 +57,18 @@
         tanh(atanh({{ r }}) {{ sign }} {{ z }} / sqrt({{ n }} - 3.0))
     end
 {%- endmacro %}
+
+
+{#- Pearson correlation that is NULL, never NaN, where it says nothing: below
+    min_n complete pairs (two pairs always correlate +1 or -1), or when either side does
+    not vary (DuckDB returns NaN there, which poisons every mean it enters).
+    Rounded to 9 places: the float noise of summing in another order must not
+    flip a rank or a quadrant between two builds of the same data. -#}
+{% macro cx_corr(x, y, min_n=3) -%}
+    case
+        when sum(case when {{ x }} is not null and {{ y }} is not null then 1 else 0 end) >= {{ min_n }}
+            and var_samp(case when {{ y }} is not null then 1.0 * {{ x }} end) > 0
+            and var_samp(case when {{ x }} is not null then 1.0 * {{ y }} end) > 0
+            then {{ cx_round('corr(1.0 * ' ~ x ~ ', 1.0 * ' ~ y ~ ')', 9) }}
+    end
+{%- endmacro %}

@@ -17,3 +17,14 @@
 {%- endmacro %}
 
 {% macro spark__cx_type_double() -%}double{%- endmacro %}
+
+{#- round(x, places) on a double: PostgreSQL has it only for numeric. -#}
+{% macro cx_round(expression, places) -%}
+    {{ return(adapter.dispatch('cx_round', 'cx_warehouse')(expression, places)) }}
+{%- endmacro %}
+
+{% macro default__cx_round(expression, places) -%}round({{ expression }}, {{ places }}){%- endmacro %}
+
+{% macro postgres__cx_round(expression, places) -%}
+    cast(round(cast({{ expression }} as numeric), {{ places }}) as double precision)
+{%- endmacro %}

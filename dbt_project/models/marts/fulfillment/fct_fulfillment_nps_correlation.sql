@@ -44,7 +44,7 @@ summed as (
         sum(case when order_outcome = 'late' then 1 else 0 end) as n_late,
         sum(case when order_outcome = 'late' then is_promoter else 0 end) as promoters_late,
         sum(case when order_outcome = 'late' then is_detractor else 0 end) as detractors_late,
-        corr(nps_score, on_time_value) as score_on_time_correlation
+        {{ cx_corr('nps_score', 'on_time_value') }} as score_on_time_correlation
     from scoped
     group by region
 

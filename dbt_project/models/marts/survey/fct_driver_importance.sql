@@ -80,17 +80,9 @@ summed as (
         lens,
         attribute,
         count(*) as n_answers,
-        avg(1.0 * rating) as performance,
+        {{ cx_round('avg(1.0 * rating)', 9) }} as performance,
         stddev_samp(1.0 * rating) as performance_sd,
-        {#- NULL, not DuckDB's NaN, when either side does not vary (everyone gave the
-            same rating or score); NULL too below three answers, where a correlation
-            is always +1 or -1 and says nothing. -#}
-        case
-            when count(*) >= 3
-                and var_samp(1.0 * rating) > 0
-                and var_samp(1.0 * nps_score) > 0
-                then corr(1.0 * rating, 1.0 * nps_score)
-        end as importance
+        {{ cx_corr('rating', 'nps_score') }} as importance
     from scoped
     group by scope_type, scope_value, lens, attribute
 
@@ -109,8 +101,8 @@ ranked as (
         importance,
         {{ cx_corr_bound('importance', 'n_answers', 'lower') }} as importance_ci_low,
         {{ cx_corr_bound('importance', 'n_answers', 'upper') }} as importance_ci_high,
-        avg(importance) over (partition by scope_type, scope_value, lens) as lens_mean_importance,
-        avg(performance) over (partition by scope_type, scope_value, lens) as lens_mean_performance,
+        {{ cx_round('avg(importance) over (partition by scope_type, scope_value, lens)', 9) }} as lens_mean_importance,
+        {{ cx_round('avg(performance) over (partition by scope_type, scope_value, lens)', 9) }} as lens_mean_performance,
         row_number() over (
             partition by scope_type, scope_value, lens order by importance desc, attribute
         ) as importance_rank
