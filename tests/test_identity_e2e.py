@@ -124,6 +124,15 @@ def test_survey_responses_link_to_the_right_person(built):
     assert result["not_forwarded"]["precision"] >= 0.995, result
 
 
+def test_a_response_whose_address_is_on_its_respondents_crm_record_finds_that_person(built):
+    """Where the form's or the invitation's email or phone is on a CRM record of the
+    person who answered, nothing in the data stands in the way: the misses left
+    elsewhere are the data's (no address, or one the CRM lacks), not the resolver's."""
+    reachable = built["scores"]["persons"]["with_evidence_in_crm"]
+    assert reachable["responses_with_true_person"] >= 1000, reachable
+    assert reachable["recall"] >= 0.995, reachable
+
+
 def test_a_response_without_matchable_evidence_takes_its_respondents_person(built):
     """Linked through other responses sharing an email or mobile number: all right
     when the addressee answered; forwarded surveys are where it can go wrong."""

@@ -147,6 +147,11 @@ def response_person_accuracy(
     # (nothing says who answered; recall there is out of reach by construction).
     blind = set(_responses_without_personal_evidence(con))
     out["with_evidence"] = _person_scores(scored[~scored["response_id"].isin(blind)])
+    # Apart: responses whose form or invitation carries an email or phone that a CRM
+    # record of the true respondent holds (what a resolver can reach by address; a
+    # miss here is the resolver's, not the data's).
+    reachable = set(_responses_reachable_by_address(con, truth, contacts_truth))
+    out["with_evidence_in_crm"] = _person_scores(scored[scored["response_id"].isin(reachable)])
     if "forwarded" in responses_truth:
         forwarded = scored["response_id"].map(
             responses_truth.set_index("response_id")["forwarded"].astype("string") == "True"
@@ -184,6 +189,61 @@ def _responses_without_personal_evidence(con: duckdb.DuckDBPyConnection) -> list
             """
         ).fetchall()
     ]
+
+
+def _responses_reachable_by_address(
+    con: duckdb.DuckDBPyConnection, responses_truth: pd.DataFrame, contacts_truth: pd.DataFrame
+) -> list[str]:
+    """Responses whose own or invitation email/phone is on a CRM contact record of the
+    person who truly answered. Normalised here on purpose, not with identity's code:
+    emails lower-cased without 'mailto:', phones as their last 11 digits, so a
+    normaliser bug in identity shows up as a miss instead of shrinking this set."""
+    truth = contacts_truth[["source_system", "contact_id", "person_id"]].dropna()
+    con.register("_truth_contacts", truth)
+    con.register("_truth_responses", responses_truth[["response_id", "person_id"]].dropna())
+    try:
+        return [
+            r[0]
+            for r in con.execute(
+                """
+                with addr as (
+                    select
+                        t.person_id,
+                        nullif(lower(trim(replace(c.email, 'mailto:', ''))), '') as email,
+                        nullif(right(regexp_replace(c.phone, '[^0-9]', '', 'g'), 11), '')
+                            as phone
+                    from staging.stg_crm__contacts c
+                    join _truth_contacts t
+                        on t.source_system = c.source_system and t.contact_id = c.contact_id
+                ),
+                evidence as (
+                    select
+                        r.response_id,
+                        unnest([
+                            lower(trim(replace(r.respondent_email, 'mailto:', ''))),
+                            lower(trim(replace(i.contact_email, 'mailto:', '')))
+                        ]) as email,
+                        unnest([
+                            right(regexp_replace(r.respondent_phone, '[^0-9]', '', 'g'), 11),
+                            right(regexp_replace(i.contact_phone, '[^0-9]', '', 'g'), 11)
+                        ]) as phone
+                    from staging.stg_survey__responses r
+                    left join staging.stg_survey__invitations i
+                        on i.invitation_id = r.invitation_id
+                )
+                select distinct e.response_id
+                from evidence e
+                join _truth_responses tr on tr.response_id = e.response_id
+                join addr a
+                    on a.person_id = tr.person_id
+                    and ((e.email <> '' and e.email = a.email)
+                        or (e.phone <> '' and e.phone = a.phone))
+                """
+            ).fetchall()
+        ]
+    finally:
+        con.unregister("_truth_contacts")
+        con.unregister("_truth_responses")
 
 
 def _person_scores(scored: pd.DataFrame) -> dict:

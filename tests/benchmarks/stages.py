@@ -122,7 +122,12 @@ def identity() -> dict:
                 person = ev.response_person_accuracy(con, responses, contacts)
                 out["response_contact_recall"] = round(person["recall"], 4)
                 out["response_contact_precision"] = round(person["precision"], 4)
-                for part in ("forwarded", "not_forwarded", "with_evidence"):
+                for part in (
+                    "forwarded",
+                    "not_forwarded",
+                    "with_evidence",
+                    "with_evidence_in_crm",
+                ):
                     if part in person:
                         out[f"response_contact_{part}"] = {
                             k: round(person[part][k], 4) for k in ("recall", "precision")
