@@ -161,34 +161,58 @@ def response_person_accuracy(
     return out
 
 
+# Each response with the invitation it answers: the one it names, else the one
+# invitation of the same survey about the same order sent before it (as identity does).
+_RESPONSE_INVITATION = """
+    with by_order as (
+        select r.response_id, min(i.invitation_id) as invitation_id
+        from staging.stg_survey__responses r
+        join staging.stg_survey__invitations i
+            on i.order_id = r.order_id and i.survey_id = r.survey_id
+            and i.sent_at <= r.submitted_at
+        where r.invitation_id is null and r.order_id is not null
+        group by r.response_id
+        having count(distinct i.invitation_id) = 1
+    ),
+    answered as (
+        select
+            r.response_id,
+            r.respondent_name,
+            r.respondent_email,
+            r.respondent_phone,
+            i.contact_email as invitation_email,
+            i.contact_phone as invitation_phone
+        from staging.stg_survey__responses r
+        left join by_order b on b.response_id = r.response_id
+        left join staging.stg_survey__invitations i
+            on i.invitation_id = coalesce(r.invitation_id, b.invitation_id)
+    )
+"""
+
+
 def _responses_without_personal_evidence(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Responses with no respondent name, email or phone, and none on their invitation
-    (named, else the one invitation of the same survey and order sent before)."""
+    """Responses with no respondent name, email or phone, and none on their invitation."""
     return [
         r[0]
         for r in con.execute(
-            """
-            with by_order as (
-                select r.response_id, min(i.invitation_id) as invitation_id
-                from staging.stg_survey__responses r
-                join staging.stg_survey__invitations i
-                    on i.order_id = r.order_id and i.survey_id = r.survey_id
-                    and i.sent_at <= r.submitted_at
-                where r.invitation_id is null and r.order_id is not null
-                group by r.response_id
-                having count(distinct i.invitation_id) = 1
-            )
-            select r.response_id
-            from staging.stg_survey__responses r
-            left join by_order b on b.response_id = r.response_id
-            left join staging.stg_survey__invitations i
-                on i.invitation_id = coalesce(r.invitation_id, b.invitation_id)
-            where r.respondent_name is null and r.respondent_email is null
-                and r.respondent_phone is null
-                and i.contact_email is null and i.contact_phone is null
+            _RESPONSE_INVITATION
+            + """
+            select response_id
+            from answered
+            where respondent_name is null and respondent_email is null
+                and respondent_phone is null
+                and invitation_email is null and invitation_phone is null
             """
         ).fetchall()
     ]
+
+
+def _email_sql(column: str) -> str:
+    return f"nullif(lower(trim(replace({column}, 'mailto:', ''))), '')"
+
+
+def _phone_sql(column: str) -> str:
+    return f"nullif(right(regexp_replace({column}, '[^0-9]', '', 'g'), 11), '')"
 
 
 def _responses_reachable_by_address(
@@ -197,7 +221,8 @@ def _responses_reachable_by_address(
     """Responses whose own or invitation email/phone is on a CRM contact record of the
     person who truly answered. Normalised here on purpose, not with identity's code:
     emails lower-cased without 'mailto:', phones as their last 11 digits, so a
-    normaliser bug in identity shows up as a miss instead of shrinking this set."""
+    normaliser bug in identity shows up as a miss instead of shrinking this set.
+    An empty value is NULL and matches nothing."""
     truth = contacts_truth[["source_system", "contact_id", "person_id"]].dropna()
     con.register("_truth_contacts", truth)
     con.register("_truth_responses", responses_truth[["response_id", "person_id"]].dropna())
@@ -205,39 +230,32 @@ def _responses_reachable_by_address(
         return [
             r[0]
             for r in con.execute(
-                """
-                with addr as (
-                    select
-                        t.person_id,
-                        nullif(lower(trim(replace(c.email, 'mailto:', ''))), '') as email,
-                        nullif(right(regexp_replace(c.phone, '[^0-9]', '', 'g'), 11), '')
-                            as phone
+                _RESPONSE_INVITATION
+                + f"""
+                , addr as (
+                    select t.person_id, {_email_sql("c.email")} as email,
+                        {_phone_sql("c.phone")} as phone
                     from staging.stg_crm__contacts c
                     join _truth_contacts t
                         on t.source_system = c.source_system and t.contact_id = c.contact_id
                 ),
                 evidence as (
                     select
-                        r.response_id,
+                        response_id,
                         unnest([
-                            lower(trim(replace(r.respondent_email, 'mailto:', ''))),
-                            lower(trim(replace(i.contact_email, 'mailto:', '')))
+                            {_email_sql("respondent_email")}, {_email_sql("invitation_email")}
                         ]) as email,
                         unnest([
-                            right(regexp_replace(r.respondent_phone, '[^0-9]', '', 'g'), 11),
-                            right(regexp_replace(i.contact_phone, '[^0-9]', '', 'g'), 11)
+                            {_phone_sql("respondent_phone")}, {_phone_sql("invitation_phone")}
                         ]) as phone
-                    from staging.stg_survey__responses r
-                    left join staging.stg_survey__invitations i
-                        on i.invitation_id = r.invitation_id
+                    from answered
                 )
                 select distinct e.response_id
                 from evidence e
                 join _truth_responses tr on tr.response_id = e.response_id
                 join addr a
                     on a.person_id = tr.person_id
-                    and ((e.email <> '' and e.email = a.email)
-                        or (e.phone <> '' and e.phone = a.phone))
+                    and (e.email = a.email or e.phone = a.phone)
                 """
             ).fetchall()
         ]
