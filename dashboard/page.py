@@ -24,6 +24,9 @@ from dashboard import queries as q
 from dashboard.access import Viewer
 from dashboard.i18n import column_label, t, value
 
+# Up to this many rows a table's CSV is made with the page (a few ms; see Page.table).
+EAGER_CSV_ROWS = 5_000
+
 
 class Page:
     def __init__(
@@ -73,8 +76,14 @@ class Page:
         return fmt.present(df, self.lang, column_label)
 
     def table(self, df: pd.DataFrame, name: str) -> None:
-        """A readable table with its CSV and Excel export (formulas neutralised; the files
-        are made only when asked for)."""
+        """A readable table with its CSV and Excel export (formulas neutralised).
+
+        The workbook, and the CSV of a large table, are made only when asked for
+        (Streamlit's deferred download). A small table's CSV goes with the page: the
+        table itself already does, and a deferred download clicked while the page is
+        rerunning (a filter just changed) can hold a file id that the rerun has
+        revoked, and its button then spins without a file (seen in the browser test).
+        """
         shown = self.present(df)
         st.dataframe(shown, hide_index=True, width="stretch")
         if shown.empty:
@@ -82,7 +91,7 @@ class Page:
         c = st.columns([1, 1, 6])
         c[0].download_button(
             self.t("export_csv"),
-            data=lambda: safe.to_csv(shown),
+            data=safe.to_csv(shown) if len(shown) <= EAGER_CSV_ROWS else lambda: safe.to_csv(shown),
             file_name=f"{name}.csv",
             mime="text/csv",
             key=f"csv_{name}",
