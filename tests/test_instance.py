@@ -3,8 +3,11 @@ log, whose files a stock Dagster storage reads."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import threading
 import time
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -13,6 +16,7 @@ from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from orchestration.instance import (
+    OPEN_SHARDS,
     FewerSyncsSqliteEventLogStorage,
     event_log_dir,
     instance_overrides,
@@ -86,3 +90,51 @@ def test_an_unknown_sync_level_is_refused(tmp_path):
         FewerSyncsSqliteEventLogStorage(str(tmp_path), synchronous="sometimes")
     config = instance_overrides(tmp_path, "full")["event_log_storage"]["config"]
     assert config == {"dagster_home": str(tmp_path), "synchronous": "full"}
+
+
+def _open_files(home: Path) -> set[str]:
+    """The files under `home` this process holds open."""
+    fds = Path("/proc/self/fd")
+    names = set()
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            target = str(fd.readlink())
+            if target.startswith(str(home)):
+                names.add(Path(target).name)
+    return names
+
+
+def test_connections_are_kept_for_the_shards_used_last_and_shared_between_threads(tmp_path):
+    """Each shard keeps one open connection (no connect/close per event), for the
+    OPEN_SHARDS used last; an event stored from another thread goes through the same
+    connection, and a stock storage writes and reads the same files meanwhile."""
+    storage = FewerSyncsSqliteEventLogStorage(str(tmp_path), synchronous="off")
+    try:
+        runs = [f"run-{i}" for i in range(OPEN_SHARDS + 2)]
+        for run in runs:
+            storage.store_event(_materialization(run, f"asset_{run}"))
+        open_now = _open_files(tmp_path)
+        assert {f"{r}.db" for r in runs[-(OPEN_SHARDS - 1) :]} <= open_now
+        assert f"{runs[0]}.db" not in open_now  # the oldest shard's connection was closed
+        assert len([n for n in open_now if n.endswith(".db")]) <= OPEN_SHARDS
+
+        worker = threading.Thread(
+            target=storage.store_event, args=(_materialization(runs[-1], "from_a_thread"),)
+        )
+        worker.start()
+        worker.join()
+        stock = SqliteEventLogStorage(str(tmp_path))
+        try:
+            stock.store_event(_materialization(runs[-1], "from_a_stock_storage"))
+            assert len(stock.get_logs_for_run(runs[-1])) == 3
+        finally:
+            stock.dispose()
+        assert len(storage.get_logs_for_run(runs[-1])) == 3
+        assert len(storage.get_logs_for_run(runs[0])) == 1  # reopened on demand
+
+        storage.wipe()
+        assert not [n for n in _open_files(tmp_path) if not n.startswith("index")]
+        assert storage.get_logs_for_run(runs[-1]) == []
+    finally:
+        storage.dispose()
+    assert not _open_files(tmp_path)
