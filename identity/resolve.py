@@ -47,6 +47,7 @@ from identity.respondents import (
     addressee_not_respondent,
     carry_links,
     is_in,
+    own_address_links,
     respondent_groups,
 )
 from identity.review import ingest_decisions
@@ -812,6 +813,8 @@ def response_features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "group_email": own_email.where(own, invitation_email),
             "group_phone": own_phone.where(own, invitation_phone),
             "own_contact_details": own.to_numpy(dtype=bool),
+            "own_email": own_email,
+            "own_phone": own_phone,
             "own_name_key": own_name["person_key"],
             "own_name_key_alt": own_name["person_key_alt"],
         }
@@ -884,15 +887,19 @@ def same_respondent_links(
         name_key=responses["own_name_key"],
         name_key_alt=responses["own_name_key_alt"],
     )
+    return carry_links(groups, best, person_names, rejected_pairs(decisions))
+
+
+def rejected_pairs(decisions: pd.DataFrame) -> pd.DataFrame:
+    """(record_id of the response, contact_record_id) pairs a reviewer said are no match."""
     no = decisions[decisions["decision"] == "no_match"]
     l_is_resp = no["record_id_l"].str.startswith("resp" + SEP)
-    rejected = pd.DataFrame(
+    return pd.DataFrame(
         {
             "record_id": no["record_id_l"].where(l_is_resp, no["record_id_r"]),
             "contact_record_id": no["record_id_r"].where(l_is_resp, no["record_id_l"]),
         }
     )
-    return carry_links(groups, best, person_names, rejected)
 
 
 def link_responses(
@@ -984,9 +991,20 @@ def link_responses(
         .drop_duplicates("record_id")
     )
     best = best.merge(persons, on="contact_record_id", how="left")
+    decisions = read_decisions(con, entity.name)
+    best = own_address_links(
+        responses[["record_id", "own_email", "own_phone", "order_customer_key"]].assign(
+            name_key=responses["own_name_key"], name_key_alt=responses["own_name_key_alt"]
+        ),
+        best,
+        contact_side[["record_id", "email", "phone"]]
+        .rename(columns={"record_id": "contact_record_id"})
+        .merge(persons, on="contact_record_id"),
+        names,
+        rejected_pairs(decisions),
+    )
     best = pd.concat(
-        [best, same_respondent_links(responses, best, names, read_decisions(con, entity.name))],
-        ignore_index=True,
+        [best, same_respondent_links(responses, best, names, decisions)], ignore_index=True
     )
     out = responses[
         [

@@ -170,3 +170,137 @@ def carry_links(
         method=METHOD_SAME_RESPONDENT,
     )
     return out.reindex(columns=[*best.columns])
+
+
+METHOD_OWN_ADDRESS = "own_address"
+
+
+def _mobile(phone: pd.Series) -> pd.Series:
+    return phone.where(phone.str.fullmatch(_MOBILE).fillna(False).astype(bool))
+
+
+def _addresses(frame: pd.DataFrame, key: str, email: str, phone: str) -> pd.DataFrame:
+    """(key, address) per personal email and mobile number of each row of `frame`."""
+    return pd.concat(
+        [
+            pd.DataFrame({key: frame[key], "address": frame[email].astype("string")}),
+            pd.DataFrame({key: frame[key], "address": _mobile(frame[phone].astype("string"))}),
+        ],
+        ignore_index=True,
+    ).dropna()
+
+
+def address_holders(contacts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every address with the person whose record holds it, the addresses that one
+    person alone holds with that person's record holding it).
+
+    contacts: contact_record_id, email (personal, normalised), phone (normalised),
+    source_system, contact_id, person_key, contact_customer_key. An address on the
+    records of two people (a shared mobile, a reused mailbox) names neither; of one
+    person's records, the smallest record id holding it is the one linked."""
+    held = _addresses(contacts, "contact_record_id", "email", "phone").merge(
+        contacts.drop(columns=["email", "phone"]), on="contact_record_id"
+    )
+    held = held.dropna(subset=["person_key"])
+    people = held.groupby("address")["person_key"].nunique()
+    single = held[is_in(held["address"], people[people == 1].index.to_series())]
+    single = single.sort_values(["address", "contact_record_id"]).drop_duplicates("address")
+    return held[["address", "person_key"]].drop_duplicates(), single
+
+
+def own_address_links(
+    responses: pd.DataFrame,
+    best: pd.DataFrame,
+    contacts: pd.DataFrame,
+    person_names: pd.DataFrame,
+    rejected: pd.DataFrame,
+) -> pd.DataFrame:
+    """`best` with the links that the form's own email or mobile number decides.
+
+    The form's own address is the respondent's: whoever filled it in typed it (the
+    invitation's address says only who was asked). When the form's own personal
+    email or mobile is on the CRM records of exactly one person, that person
+    answered, whether the model left the response unlinked (a mobile number alone
+    weighs less than the model's prior: 2.0 against a threshold of 4) or linked it
+    to someone through the invitation's address (a survey forwarded to a colleague
+    who gave their own number). A model's link stands when its person holds one of
+    the form's own addresses too, or a reviewer decided it; the rule links nobody
+    when the form's addresses name two people, the form's name is none of the
+    person's names, the order's customer is not the person's customer, or a
+    reviewer rejected the pair.
+
+    responses: record_id, own_email, own_phone (normalised), name_key, name_key_alt
+      (the form's own name), order_customer_key.
+    best: one link per linked response (record_id, contact_record_id, source_system,
+      contact_id, person_key, contact_customer_key, match_weight, match_probability,
+      is_match, method).
+    contacts, person_names, rejected: as for address_holders and carry_links."""
+    held, single = address_holders(contacts)
+    own = _addresses(responses, "record_id", "own_email", "own_phone")
+    hits = own.merge(single, on="address")
+    people = hits.groupby("record_id")["person_key"].nunique()
+    hits = hits[is_in(hits["record_id"], people[people == 1].index.to_series())]
+    cand = (
+        hits.sort_values(["record_id", "contact_record_id"])
+        .drop_duplicates("record_id")
+        .drop(columns=["address"])
+        .merge(
+            responses[["record_id", "name_key", "name_key_alt", "order_customer_key"]],
+            on="record_id",
+        )
+        .merge(
+            best[["record_id", "person_key", "method"]].rename(
+                columns={"person_key": "linked_person", "method": "linked_method"}
+            ),
+            on="record_id",
+            how="left",
+        )
+    )
+    if cand.empty:
+        return best
+    # Does the linked person hold one of the form's own addresses (shared ones too)?
+    linked_holds = own.merge(held, on="address").rename(columns={"person_key": "linked_person"})
+    linked_holds = (
+        cand[["record_id", "linked_person"]]
+        .merge(
+            linked_holds.drop(columns=["address"]).assign(_holds=True).drop_duplicates(),
+            on=["record_id", "linked_person"],
+            how="left",
+        )["_holds"]
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    unlinked = cand["linked_person"].isna().to_numpy()
+    other = (cand["linked_person"] != cand["person_key"]).fillna(False).to_numpy(dtype=bool)
+    decided = (cand["linked_method"] == "clerical").fillna(False).to_numpy(dtype=bool)
+    same_customer = (
+        cand["order_customer_key"].isna()
+        | (cand["order_customer_key"] == cand["contact_customer_key"])
+    ).to_numpy(dtype=bool)
+    names = _names_agree(
+        cand[["name_key", "name_key_alt", "person_key"]].rename(
+            columns={"name_key": "response_key", "name_key_alt": "response_key_alt"}
+        ),
+        person_names,
+    ).to_numpy(dtype=bool)
+    refused = (
+        cand[["record_id", "contact_record_id"]]
+        .merge(rejected.assign(_no=True), on=["record_id", "contact_record_id"], how="left")["_no"]
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    take = (unlinked | (other & ~linked_holds & ~decided)) & same_customer & names & ~refused
+    links = cand[take][
+        [
+            "record_id",
+            "contact_record_id",
+            "source_system",
+            "contact_id",
+            "person_key",
+            "contact_customer_key",
+        ]
+    ].assign(
+        match_weight=np.nan, match_probability=np.nan, is_match=True, method=METHOD_OWN_ADDRESS
+    )
+    kept = best[~is_in(best["record_id"], links["record_id"])]
+    return pd.concat([kept, links.reindex(columns=[*best.columns])], ignore_index=True)

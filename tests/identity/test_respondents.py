@@ -5,10 +5,12 @@ import pandas as pd
 
 from identity.normalise import person_names
 from identity.respondents import (
+    METHOD_OWN_ADDRESS,
     METHOD_SAME_RESPONDENT,
     addressee_not_respondent,
     carry_links,
     is_in,
+    own_address_links,
     respondent_groups,
 )
 
@@ -170,3 +172,92 @@ def test_membership_is_pandas_isin_with_missing_values_never_members():
     for among in (_s(["c", None, "a"]), {"a", "c"}):
         assert list(is_in(values, among)) == [True, False, False, True]
     assert list(is_in(values, _s([]))) == [False] * 4
+
+
+# ---------------------------------------------------------------- the form's own address
+
+CONTACTS = pd.DataFrame(
+    [
+        # contact record, personal email, phone, person, customer
+        ("crm|c1", "wang.tao@163.com", "13800000001", "P1", "C1"),
+        ("crm|c2", "li.na@qq.com", "13900000002", "P2", "C1"),
+        ("crm|c3", None, "13900000002", "P2", "C1"),  # P2's second record, same mobile
+        ("crm|c4", None, "13700000004", "P4", "C1"),
+        ("crm|c5", None, "13700000004", "P5", "C1"),  # a mobile two people hold
+        ("crm|c6", None, "02162345678", "P6", "C1"),  # a landline
+    ],
+    columns=["contact_record_id", "email", "phone", "person_key", "contact_customer_key"],
+).astype("string")
+CONTACTS["source_system"] = "crm"
+CONTACTS["contact_id"] = CONTACTS["contact_record_id"].str.split("|").str[1]
+
+
+def _own(rows: list[tuple]) -> pd.DataFrame:
+    """rows: (record, own email, own phone, the form's name key, order customer)."""
+    frame = pd.DataFrame(
+        rows, columns=["record_id", "own_email", "own_phone", "name_key", "order_customer_key"]
+    )
+    frame["name_key_alt"] = frame["name_key"]
+    return frame.astype("string")
+
+
+def _own_links(responses: pd.DataFrame, best: pd.DataFrame, rejected=NO_DECISIONS):
+    out = own_address_links(responses, best, CONTACTS, PERSON_NAMES, rejected)
+    return out.set_index("record_id")
+
+
+def test_a_form_whose_only_evidence_is_a_mobile_one_person_holds_is_linked_to_that_person():
+    out = _own_links(_own([("r1", None, "13900000002", None, None)]), _best([]))
+    assert out.loc["r1", "person_key"] == "P2"
+    assert out.loc["r1", "contact_record_id"] == "crm|c2"  # the smallest record holding it
+    assert out.loc["r1", "method"] == METHOD_OWN_ADDRESS
+    assert pd.isna(out.loc["r1", "match_weight"])
+    assert list(out.reset_index().columns) == BEST_COLUMNS
+
+
+def test_a_forwarded_form_with_the_colleagues_own_number_replaces_the_addressees_link():
+    """The model linked on the invitation's email (the addressee, P1); the form carries
+    the colleague's own mobile, which P2 alone holds."""
+    responses = _own([("r1", None, "13900000002", "lina", "C1")])
+    out = _own_links(responses, _best([("r1", "crm|c1", 14.0, "P1", "C1")]))
+    assert out.loc["r1", "person_key"] == "P2"
+    assert out.loc["r1", "method"] == METHOD_OWN_ADDRESS
+
+
+def test_a_model_link_stands_when_its_person_holds_one_of_the_forms_own_addresses():
+    # P1 holds the form's email; the mobile (P2's) is another person's: which one answered
+    # is not decided by the rule.
+    responses = _own([("r1", "wang.tao@163.com", "13900000002", None, None)])
+    out = _own_links(responses, _best([("r1", "crm|c1", 14.0, "P1", "C1")]))
+    assert out.loc["r1", "person_key"] == "P1"
+    assert out.loc["r1", "method"] == "probabilistic"
+
+
+def test_a_clerical_decision_stands_against_the_forms_own_address():
+    best = _best([("r1", "crm|c1", 14.0, "P1", "C1")]).assign(method="clerical")
+    out = _own_links(_own([("r1", None, "13900000002", None, None)]), best)
+    assert out.loc["r1", "person_key"] == "P1"
+
+
+def test_a_mobile_two_people_hold_or_a_landline_links_nobody():
+    responses = _own(
+        [("r1", None, "13700000004", None, None), ("r2", None, "02162345678", None, None)]
+    )
+    assert _own_links(responses, _best([])).empty
+
+
+def test_the_own_address_rule_refuses_another_name_another_customer_or_a_rejected_pair():
+    responses = _own(
+        [
+            ("r1", None, "13900000002", "wangtao", None),  # the form names P1, the mobile is P2's
+            ("r2", None, "13900000002", None, "C9"),  # the order is another customer's
+            ("r3", None, "13900000002", None, None),  # a reviewer rejected r3 - crm|c2
+        ]
+    )
+    rejected = pd.DataFrame({"record_id": ["r3"], "contact_record_id": ["crm|c2"]}, dtype="string")
+    assert _own_links(responses, _best([]), rejected).empty
+
+
+def test_a_form_whose_own_addresses_name_two_people_is_left_to_the_model():
+    responses = _own([("r1", "wang.tao@163.com", "13900000002", None, None)])
+    assert _own_links(responses, _best([])).empty
