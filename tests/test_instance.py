@@ -138,3 +138,23 @@ def test_connections_are_kept_for_the_shards_used_last_and_shared_between_thread
     finally:
         storage.dispose()
     assert not _open_files(tmp_path)
+
+
+def test_a_present_table_is_remembered_and_an_absent_one_asked_again(tmp_path, monkeypatch):
+    storage = FewerSyncsSqliteEventLogStorage(str(tmp_path), synchronous="off")
+    try:
+        asked: list[str] = []
+        stock = SqliteEventLogStorage.has_table
+
+        def counting(self, table_name: str) -> bool:
+            asked.append(table_name)
+            return stock(self, table_name)
+
+        monkeypatch.setattr(SqliteEventLogStorage, "has_table", counting)
+        assert all(storage.supports_asset_checks for _ in range(5))
+        assert asked == ["asset_check_executions"]
+        assert not storage.has_table("no_such_table")
+        assert not storage.has_table("no_such_table")
+        assert asked.count("no_such_table") == 2
+    finally:
+        storage.dispose()
