@@ -147,9 +147,10 @@ def carry_links(
     )
     if cand.empty:
         return cand.reindex(columns=[*best.columns])
+    # A person whose customer is unknown does not confirm a known order's customer.
     same_customer = cand["order_customer_key"].isna() | (
         cand["order_customer_key"] == cand["contact_customer_key"]
-    )
+    ).fillna(False)
     names = _names_agree(
         cand[["name_key", "name_key_alt", "person_key"]].rename(
             columns={"name_key": "response_key", "name_key_alt": "response_key_alt"}
@@ -273,9 +274,10 @@ def own_address_links(
     unlinked = cand["linked_person"].isna().to_numpy()
     other = (cand["linked_person"] != cand["person_key"]).fillna(False).to_numpy(dtype=bool)
     decided = (cand["linked_method"] == "clerical").fillna(False).to_numpy(dtype=bool)
+    # A person whose customer is unknown does not confirm a known order's customer.
     same_customer = (
         cand["order_customer_key"].isna()
-        | (cand["order_customer_key"] == cand["contact_customer_key"])
+        | (cand["order_customer_key"] == cand["contact_customer_key"]).fillna(False)
     ).to_numpy(dtype=bool)
     names = _names_agree(
         cand[["name_key", "name_key_alt", "person_key"]].rename(

@@ -261,3 +261,36 @@ def test_the_own_address_rule_refuses_another_name_another_customer_or_a_rejecte
 def test_a_form_whose_own_addresses_name_two_people_is_left_to_the_model():
     responses = _own([("r1", "wang.tao@163.com", "13900000002", None, None)])
     assert _own_links(responses, _best([])).empty
+
+
+def test_a_person_whose_customer_is_unknown_is_linked_only_where_no_order_names_one():
+    contacts = pd.concat(
+        [
+            CONTACTS,
+            pd.DataFrame(
+                {
+                    "contact_record_id": ["crm|c7"],
+                    "email": [None],
+                    "phone": ["13600000007"],
+                    "person_key": ["P7"],
+                    "contact_customer_key": [None],
+                    "source_system": ["crm"],
+                    "contact_id": ["c7"],
+                },
+                dtype="string",
+            ),
+        ],
+        ignore_index=True,
+    )
+    responses = _own(
+        [("r1", None, "13600000007", None, "C1"), ("r2", None, "13600000007", None, None)]
+    )
+    out = own_address_links(responses, _best([]), contacts, PERSON_NAMES, NO_DECISIONS)
+    assert list(out["record_id"]) == ["r2"]
+
+
+def test_a_group_whose_person_has_no_known_customer_passes_on_only_where_no_order_names_one():
+    responses = _responses([("r1", 1, None, None), ("r2", 1, None, "C1"), ("r3", 1, None, None)])
+    best = _best([("r1", "crm|c1", 12.0, "P1", None)]).astype({"contact_customer_key": "string"})
+    out = carry_links(responses, best, PERSON_NAMES, NO_DECISIONS)
+    assert list(out["record_id"]) == ["r3"]
