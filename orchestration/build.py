@@ -105,28 +105,67 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
+def leftover_dbt(path: Path, proc: Path = Path("/proc")) -> list[int]:
+    """PIDs of other dbt processes whose environment names this warehouse
+    (CX_DUCKDB_PATH): a dbt that a killed build left running, or one started by hand.
+
+    The lock alone does not show them: dbt-duckdb closes the database when no node
+    holds it, so between two models the warehouse is free for a moment, and a build
+    that started then failed on the lock at its first step (seen in the kill test).
+    Linux only (/proc); elsewhere the lock is all there is to wait on."""
+    mine = str(path)
+    found: list[int] = []
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            if not any(b"dbt" in Path(os.fsdecode(a)).name.encode() for a in cmdline[:3]):
+                continue
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, or another user's
+            continue
+        # `make docs` runs dbt on the `reader` target: the published snapshot, read-only.
+        if b"CX_DBT_TARGET=reader" in environ:
+            continue
+        if os.fsencode(f"CX_DUCKDB_PATH={mine}") in environ:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 def wait_for_warehouse(path: Path, timeout: float = 3600) -> None:
-    """Wait while another process (a dbt left by a killed build) holds the warehouse."""
+    """Wait while another process (a dbt left by a killed build) holds the warehouse
+    or is still running on it."""
     import duckdb
 
     if not path.exists():
         return
     start, last = time.monotonic(), 0.0
     while True:
-        try:
-            duckdb.connect(str(path)).close()
-            return
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() - start > timeout:
-                raise
-            if time.monotonic() - last > HEARTBEAT_SECONDS:
+        holder = None
+        pids = leftover_dbt(path)
+        if pids:
+            holder = ", ".join(map(str, pids))
+        else:
+            try:
+                duckdb.connect(str(path)).close()
+                return
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
                 pid = _LOCK_PID.search(str(exc))
-                say(
-                    f"warehouse is locked by PID {pid.group(1) if pid else '?'} "
-                    "(a process left by a killed build?); waiting for it to exit ..."
-                )
-                last = time.monotonic()
-            time.sleep(2)
+                holder = pid.group(1) if pid else "?"
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"the warehouse {path} is still in use by PID {holder}")
+        if time.monotonic() - last > HEARTBEAT_SECONDS:
+            say(
+                f"warehouse is in use by PID {holder} "
+                "(a dbt left by a killed build?); waiting for it to exit ..."
+            )
+            last = time.monotonic()
+        time.sleep(2)
 
 
 # Imported in the background while the first steps work in DuckDB (which releases the

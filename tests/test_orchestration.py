@@ -100,3 +100,51 @@ def test_the_background_preload_imports_and_never_raises():
     preload(("no_such_module_cx", "colorsys")).join(timeout=30)
     # The missing module did not stop the one after it.
     assert "colorsys" in sys.modules
+
+
+def _fake_dbt(tmp_path: Path, warehouse: Path, seconds: float, target: str = "dev"):
+    """A process that looks like a dbt left on `warehouse`: its program is named *dbt*
+    and its environment names the warehouse, as cx-dbt's does."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "cx-dbt"
+    script.write_text(f"import time\ntime.sleep({seconds})\n")
+    env = {**os.environ, "CX_DUCKDB_PATH": str(warehouse), "CX_DBT_TARGET": target}
+    return subprocess.Popen([sys.executable, str(script), "build"], env=env)
+
+
+def test_a_dbt_left_on_the_warehouse_is_found_and_waited_for_though_the_file_is_unlocked(
+    tmp_path,
+):
+    """dbt-duckdb closes the database between models, so the lock alone lets a new
+    build start while a killed build's dbt still runs; the build waits for the process."""
+    import time
+
+    import duckdb
+
+    from orchestration.build import leftover_dbt, wait_for_warehouse
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    other = _fake_dbt(tmp_path, tmp_path / "another.duckdb", 30)
+    docs = _fake_dbt(tmp_path, warehouse, 30, target="reader")  # `make docs`: the snapshot
+    left = _fake_dbt(tmp_path, warehouse, 4)
+    try:
+        time.sleep(0.5)  # exec'd
+        assert leftover_dbt(warehouse) == [left.pid]
+        started = time.monotonic()
+        wait_for_warehouse(warehouse)
+        assert left.poll() is not None  # returned only once the dbt had exited
+        assert time.monotonic() - started >= 2
+        assert leftover_dbt(warehouse) == []
+    finally:
+        for p in (left, other, docs):
+            p.kill()
+            p.wait()
+
+
+def test_without_proc_only_the_lock_is_waited_on(tmp_path):
+    from orchestration.build import leftover_dbt
+
+    assert leftover_dbt(tmp_path / "w.duckdb", proc=tmp_path / "no-proc") == []
