@@ -46,7 +46,7 @@ def respondent_groups(email: pd.Series, phone: pd.Series) -> np.ndarray:
     email: normalised personal email (shared mailboxes already NA); phone:
     normalised digits."""
     n = len(email)
-    mobile = phone.where(phone.str.fullmatch(_MOBILE).fillna(False).astype(bool))
+    mobile = _mobile(phone)
     e_code, e_values = pd.factorize(email.astype("string"))
     p_code, _ = pd.factorize(mobile.astype("string"))
     rows, cols = [], []
@@ -105,6 +105,33 @@ def addressee_not_respondent(
     return ~own & ~agree & ~decided
 
 
+def _nothing_against(
+    cand: pd.DataFrame, person_names: pd.DataFrame, rejected: pd.DataFrame
+) -> np.ndarray:
+    """Mask over candidate links (record_id, contact_record_id, person_key,
+    contact_customer_key, name_key, name_key_alt, order_customer_key) that a rule may
+    make: the response's own name is the person's (or either has none), its order's
+    customer is the person's (or it names none), and no reviewer rejected the pair.
+    A person whose customer is unknown confirms no known order's customer."""
+    same_customer = (
+        cand["order_customer_key"].isna()
+        | (cand["order_customer_key"] == cand["contact_customer_key"]).fillna(False)
+    ).to_numpy(dtype=bool)
+    names = _names_agree(
+        cand[["name_key", "name_key_alt", "person_key"]].rename(
+            columns={"name_key": "response_key", "name_key_alt": "response_key_alt"}
+        ),
+        person_names,
+    ).to_numpy(dtype=bool)
+    refused = (
+        cand[["record_id", "contact_record_id"]]
+        .merge(rejected.assign(_no=True), on=["record_id", "contact_record_id"], how="left")["_no"]
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    return same_customer & names & ~refused
+
+
 def carry_links(
     responses: pd.DataFrame,
     best: pd.DataFrame,
@@ -147,23 +174,7 @@ def carry_links(
     )
     if cand.empty:
         return cand.reindex(columns=[*best.columns])
-    # A person whose customer is unknown does not confirm a known order's customer.
-    same_customer = cand["order_customer_key"].isna() | (
-        cand["order_customer_key"] == cand["contact_customer_key"]
-    ).fillna(False)
-    names = _names_agree(
-        cand[["name_key", "name_key_alt", "person_key"]].rename(
-            columns={"name_key": "response_key", "name_key_alt": "response_key_alt"}
-        ),
-        person_names,
-    )
-    refused = (
-        cand[["record_id", "contact_record_id"]]
-        .merge(rejected.assign(_no=True), on=["record_id", "contact_record_id"], how="left")["_no"]
-        .fillna(False)
-        .to_numpy(dtype=bool)
-    )
-    kept = cand[same_customer.to_numpy() & names.to_numpy() & ~refused]
+    kept = cand[_nothing_against(cand, person_names, rejected)]
     out = kept[["record_id", *donor_cols[1:]]].assign(
         match_weight=np.nan,
         match_probability=np.nan,
@@ -274,24 +285,9 @@ def own_address_links(
     unlinked = cand["linked_person"].isna().to_numpy()
     other = (cand["linked_person"] != cand["person_key"]).fillna(False).to_numpy(dtype=bool)
     decided = (cand["linked_method"] == "clerical").fillna(False).to_numpy(dtype=bool)
-    # A person whose customer is unknown does not confirm a known order's customer.
-    same_customer = (
-        cand["order_customer_key"].isna()
-        | (cand["order_customer_key"] == cand["contact_customer_key"]).fillna(False)
-    ).to_numpy(dtype=bool)
-    names = _names_agree(
-        cand[["name_key", "name_key_alt", "person_key"]].rename(
-            columns={"name_key": "response_key", "name_key_alt": "response_key_alt"}
-        ),
-        person_names,
-    ).to_numpy(dtype=bool)
-    refused = (
-        cand[["record_id", "contact_record_id"]]
-        .merge(rejected.assign(_no=True), on=["record_id", "contact_record_id"], how="left")["_no"]
-        .fillna(False)
-        .to_numpy(dtype=bool)
+    take = (unlinked | (other & ~linked_holds & ~decided)) & _nothing_against(
+        cand, person_names, rejected
     )
-    take = (unlinked | (other & ~linked_holds & ~decided)) & same_customer & names & ~refused
     links = cand[take][
         [
             "record_id",
